@@ -1,0 +1,150 @@
+/**
+ * Relay settings. Every setting has a default, an environment variable and (where WCS has one) the
+ * `flashphoner.properties` key WCS uses, so an operator's existing file carries over. Precedence:
+ * environment > properties file (SIPHON_CONFIG) > default.
+ */
+import { readFileSync } from 'node:fs';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'range' | 'list';
+type Range = { from: number; to: number };
+
+interface SettingSpec<K extends Kind> {
+  kind: K;
+  env: string;
+  property: string;
+  default: Parsed<K>;
+  doc: string;
+}
+type Parsed<K extends Kind> = K extends 'int' ? number
+  : K extends 'bool' ? boolean
+  : K extends 'range' ? Range
+  : K extends 'list' ? string[]
+  : string;
+
+const s = <K extends Kind>(spec: SettingSpec<K>): SettingSpec<K> => spec;
+
+export const settings = {
+  bindAddress: s({ kind: 'string', env: 'SIPHON_BIND', property: 'ip_local', default: '0.0.0.0',
+    doc: 'Address the WS/HTTP listeners bind to.' }),
+  wsPort: s({ kind: 'int', env: 'SIPHON_WS_PORT', property: 'ws.port', default: 8080,
+    doc: 'WCS Websocket API (ws://) and HTTP: REST, /client2/ pages, viewer, /health, /metrics.' }),
+  wssPort: s({ kind: 'int', env: 'SIPHON_WSS_PORT', property: 'wss.port', default: 8443,
+    doc: 'Same as ws.port over TLS; only opened when a certificate is configured.' }),
+  tlsCert: s({ kind: 'string', env: 'SIPHON_TLS_CERT', property: 'siphon.tls_cert', default: '',
+    doc: 'PEM certificate (chain) for wss/https. Empty: no TLS listener.' }),
+  tlsKey: s({ kind: 'string', env: 'SIPHON_TLS_KEY', property: 'siphon.tls_key', default: '',
+    doc: 'PEM private key for tls_cert.' }),
+  restToken: s({ kind: 'string', env: 'SIPHON_REST_TOKEN', property: 'siphon.rest_token', default: '',
+    doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`.' }),
+  keepAliveIntervalMs: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_INTERVAL_MS', property: 'keep_alive.server_interval',
+    default: 5000, doc: 'Server ping interval on WCS Websocket sessions (ms).' }),
+  keepAliveProbes: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_PROBES', property: 'keep_alive.probes', default: 10,
+    doc: 'Missed pongs after which a WCS session is dropped.' }),
+  maxFrameBytes: s({ kind: 'int', env: 'SIPHON_MAX_FRAME_BYTES', property: 'siphon.max_frame_bytes', default: 256 * 1024,
+    doc: 'Largest WCS Websocket frame accepted; a larger one ends that session (close 1009).' }),
+  iceTimeoutMs: s({ kind: 'int', env: 'SIPHON_ICE_TIMEOUT_MS', property: 'siphon.ice_timeout_ms', default: 15000,
+    doc: 'A publish/play whose WebRTC leg is not up by then fails with `Failed by ICE timeout`.' }),
+  mediaPorts: s({ kind: 'range', env: 'SIPHON_MEDIA_PORTS', property: 'media_port_from-media_port_to',
+    default: { from: 31001, to: 32000 }, doc: 'UDP range Janus uses for WebRTC (ICE) legs.' }),
+  nosipPorts: s({ kind: 'range', env: 'SIPHON_NOSIP_PORTS', property: 'siphon.nosip_ports',
+    default: { from: 33000, to: 33999 }, doc: 'UDP range of NoSIP plain-RTP sockets (loopback).' }),
+  mountpointPorts: s({ kind: 'range', env: 'SIPHON_MOUNTPOINT_PORTS', property: 'siphon.mountpoint_ports',
+    default: { from: 34000, to: 34999 }, doc: 'UDP range of Streaming mountpoint ingest ports (loopback).' }),
+  teePorts: s({ kind: 'range', env: 'SIPHON_TEE_PORTS', property: 'siphon.tee_ports',
+    default: { from: 35000, to: 36999 }, doc: "UDP range of the relay's own tee sockets (loopback)." }),
+  publicIp: s({ kind: 'string', env: 'SIPHON_PUBLIC_IP', property: 'ip', default: '',
+    doc: 'Public address put in ICE candidates (Janus nat_1_1_mapping) when behind 1:1 NAT.' }),
+  iceInterfaces: s({ kind: 'list', env: 'SIPHON_ICE_INTERFACES', property: 'siphon.ice_interfaces', default: [],
+    doc: 'Only gather ICE candidates on these interfaces (Janus ice_enforce_list). Empty: all but loopback.' }),
+  janusBinary: s({ kind: 'string', env: 'SIPHON_JANUS_BINARY', property: 'siphon.janus_binary', default: '/usr/bin/janus',
+    doc: 'Janus executable the relay spawns.' }),
+  janusApiPort: s({ kind: 'int', env: 'SIPHON_JANUS_API_PORT', property: 'siphon.janus_api_port', default: 8188,
+    doc: 'Port of the spawned Janus WS API (127.0.0.1 only).' }),
+  janusAdminPort: s({ kind: 'int', env: 'SIPHON_JANUS_ADMIN_PORT', property: 'siphon.janus_admin_port', default: 7188,
+    doc: 'Port of the spawned Janus Admin WS API (127.0.0.1 only).' }),
+  janusUrl: s({ kind: 'string', env: 'SIPHON_JANUS_URL', property: 'siphon.janus_url', default: '',
+    doc: 'Use an already running Janus at this WS URL instead of spawning one (then no restarts by the relay).' }),
+  janusAdminUrl: s({ kind: 'string', env: 'SIPHON_JANUS_ADMIN_URL', property: 'siphon.janus_admin_url', default: '',
+    doc: 'Admin WS URL of that external Janus (health checks).' }),
+  janusAdminSecret: s({ kind: 'string', env: 'SIPHON_JANUS_ADMIN_SECRET', property: 'siphon.janus_admin_secret',
+    default: '', doc: 'Admin secret of the Janus. Empty with a spawned Janus: a random one per start.' }),
+  janusHealthIntervalMs: s({ kind: 'int', env: 'SIPHON_JANUS_HEALTH_INTERVAL_MS', property: 'siphon.janus_health_interval_ms',
+    default: 2000, doc: 'Admin API ping interval; three failed pings restart a spawned Janus.' }),
+  workDir: s({ kind: 'string', env: 'SIPHON_WORK_DIR', property: 'siphon.work_dir', default: '',
+    doc: 'Where the generated Janus config and log go. Empty: a fresh temp dir, removed on exit.' }),
+  logLevel: s({ kind: 'string', env: 'SIPHON_LOG_LEVEL', property: 'siphon.log_level', default: 'info',
+    doc: 'debug | info | warn | error.' }),
+} as const;
+
+export type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: Parsed<Settings[K]['kind']> };
+
+function parseValue(kind: Kind, raw: string, name: string): Parsed<Kind> {
+  const value = raw.trim();
+  switch (kind) {
+    case 'int': {
+      if (!/^\d+$/.test(value)) throw new ConfigError(`${name}: expected a non-negative integer, got "${raw}"`);
+      return Number(value);
+    }
+    case 'bool': {
+      if (!/^(true|false|1|0|yes|no)$/i.test(value)) throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
+      return /^(true|1|yes)$/i.test(value);
+    }
+    case 'range': {
+      const m = /^(\d+)\s*-\s*(\d+)$/.exec(value);
+      if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 65535) {
+        throw new ConfigError(`${name}: expected a port range like 31001-32000, got "${raw}"`);
+      }
+      return { from: Number(m[1]), to: Number(m[2]) };
+    }
+    case 'list':
+      return value === '' ? [] : value.split(',').map((v) => v.trim()).filter(Boolean);
+    default:
+      return value;
+  }
+}
+
+/** Reads a Java-style properties file: `key=value`, `#`/`!` comments. */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#') || trimmed.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(trimmed);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
+/** A range's property is two WCS keys (`media_port_from`/`media_port_to`) or one `from-to` key. */
+function fromProperties(props: Map<string, string>, property: string): string | undefined {
+  const pair = /^(.+_from)-(.+_to)$/.exec(property);
+  if (pair) {
+    const from = props.get(pair[1]!);
+    const to = props.get(pair[2]!);
+    return from !== undefined && to !== undefined ? `${from}-${to}` : undefined;
+  }
+  return props.get(property);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = env.SIPHON_CONFIG;
+  let props = new Map<string, string>();
+  if (file) {
+    try {
+      props = parseProperties(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`SIPHON_CONFIG=${file}: ${(err as Error).message}`);
+    }
+  }
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(settings) as [string, SettingSpec<Kind>][]) {
+    const raw = env[spec.env] ?? fromProperties(props, spec.property);
+    config[key] = raw === undefined ? spec.default : parseValue(spec.kind, raw, env[spec.env] !== undefined ? spec.env : spec.property);
+  }
+  return config as Config;
+}

@@ -1,0 +1,14 @@
+/** What every stream-level object needs from the relay, passed down instead of reached for globally. */
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import type { JanusSupervisor } from './janus/supervisor.ts';
+import type { StreamRegistry } from './streams/registry.ts';
+
+export interface RelayContext {
+  config: Config;
+  log: Logger;
+  janus: JanusSupervisor;
+  registry: StreamRegistry;
+  /** Even ports of the tee range currently bound by this relay. */
+  teePortsInUse: Set<number>;
+}

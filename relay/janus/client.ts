@@ -1,0 +1,148 @@
+/**
+ * Our typed face of janode. The relay keeps one Janus session; every NoSIP leg and Streaming request
+ * is a handle on it. janode's generic handle cannot settle asynchronous plugin replies (ack, then an
+ * `event` on the same transaction), so PluginHandle settles them itself and re-emits unsolicited ones.
+ */
+import { EventEmitter } from 'node:events';
+import Janode, { type JanodeConnection, type JanodeSession, type JanusMessage } from 'janode';
+import JanodeHandle from 'janode/handle';
+import type { Logger } from '../log.ts';
+
+Janode.Logger.setLevel('none');
+
+export type Jsep = { type: 'offer' | 'answer'; sdp: string };
+export interface PluginReply { data: Record<string, unknown>; jsep?: Jsep }
+
+/** A plugin refused a request (`error_code`/`error` in its reply) or Janus refused it. */
+export class JanusRequestError extends Error {
+  override name = 'JanusRequestError';
+  constructor(readonly code: number, message: string) { super(`${code} ${message}`); }
+}
+
+/** The Janus connection went away while a request was pending or was attempted. */
+export class JanusUnavailableError extends Error {
+  override name = 'JanusUnavailableError';
+}
+
+class PluginHandle extends JanodeHandle {
+  override handleMessage(msg: JanusMessage): unknown {
+    const data = msg.plugindata?.data;
+    if (!data) return null;
+    const reply: PluginReply = { data, jsep: msg.jsep };
+    const tx = msg.transaction;
+    if (tx && this.ownsTransaction(tx)) {
+      if (data.error !== undefined) {
+        this.closeTransactionWithError(tx, new JanusRequestError(Number(data.error_code ?? 0), String(data.error)));
+      } else {
+        this.closeTransactionWithSuccess(tx, reply);
+      }
+    } else {
+      this.emit('plugin_event', reply);
+    }
+    return reply;
+  }
+}
+
+export interface HandleEvents {
+  event: [PluginReply];
+  webrtcup: [];
+  hangup: [reason: string];
+  media: [{ type: string; receiving: boolean }];
+  detached: [];
+}
+
+/** One attached plugin handle. `close()` detaches; afterwards it only reports `detached`. */
+export class JanusHandle extends EventEmitter<HandleEvents> {
+  private closed = false;
+
+  constructor(private readonly inner: PluginHandle, readonly plugin: string) {
+    super();
+    inner.on('plugin_event', (reply: PluginReply) => this.emit('event', reply));
+    inner.on(Janode.EVENT.HANDLE_WEBRTCUP!, () => this.emit('webrtcup'));
+    inner.on(Janode.EVENT.HANDLE_HANGUP!, (e: { reason?: string }) => this.emit('hangup', e?.reason ?? 'hangup'));
+    inner.on(Janode.EVENT.HANDLE_MEDIA!, (e: { type: string; receiving: boolean }) => this.emit('media', e));
+    inner.on(Janode.EVENT.HANDLE_DETACHED!, () => { this.closed = true; this.emit('detached'); });
+  }
+
+  get id(): number { return this.inner.id; }
+
+  async request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply> {
+    if (this.closed) throw new JanusUnavailableError(`${this.plugin} handle ${this.id} is detached`);
+    const reply = await this.inner.message(body, jsep).catch((err: Error) => {
+      if (err instanceof JanusRequestError) throw err;
+      const m = /^(\d+) (.*)$/.exec(err.message);
+      if (m) throw new JanusRequestError(Number(m[1]), m[2]!);
+      throw new JanusUnavailableError(err.message);
+    });
+    return reply as PluginReply;
+  }
+
+  /** Detaching a handle of a dead Janus cannot fail in a way the caller could act on: we only log it. */
+  async close(log: Logger): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.inner.detach().catch((err: Error) => log.debug('janus.detach_failed', { handle: this.id, err }));
+  }
+}
+
+export interface ClientEvents { closed: [] }
+
+export class JanusClient extends EventEmitter<ClientEvents> {
+  private constructor(private readonly connection: JanodeConnection, private readonly session: JanodeSession) {
+    super();
+    connection.once(Janode.EVENT.CONNECTION_CLOSED!, () => this.emit('closed'));
+    connection.once(Janode.EVENT.CONNECTION_ERROR!, () => this.emit('closed'));
+  }
+
+  static async connect(url: string): Promise<JanusClient> {
+    const connection = await Janode.connect({ address: { url }, retry_time_secs: 1, max_retries: 1 });
+    connection.on('error', () => undefined); // surfaced through CONNECTION_ERROR → 'closed'
+    const session = await connection.create(25);
+    return new JanusClient(connection, session);
+  }
+
+  async attach(plugin: 'janus.plugin.nosip' | 'janus.plugin.streaming'): Promise<JanusHandle> {
+    try {
+      const inner = await this.session.attach({ id: plugin, Handle: PluginHandle });
+      return new JanusHandle(inner, plugin);
+    } catch (err) {
+      throw new JanusUnavailableError(`attach ${plugin}: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.session.destroy().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+}
+
+/** Admin API connection, used for health checks. */
+export class JanusAdmin {
+  private constructor(private readonly connection: JanodeConnection) {}
+
+  static async connect(url: string, secret: string): Promise<JanusAdmin> {
+    const connection = await Janode.connect({ address: { url, apisecret: secret }, is_admin: true, retry_time_secs: 1, max_retries: 1 });
+    connection.on('error', () => undefined);
+    return new JanusAdmin(connection);
+  }
+
+  async info(timeoutMs: number): Promise<Record<string, unknown>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new JanusUnavailableError(`admin info timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.connection.getInfo(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async sessionCount(): Promise<number> {
+    return (await this.connection.listSessions()).sessions.length;
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Writes a Janus configuration folder holding only what Siphon uses: the NoSIP and Streaming plugins,
+ * the WebSockets transport (API and Admin API on 127.0.0.1). Plugins and transports are loaded from
+ * folders of symlinks so Janus cannot pick up anything else installed on the host.
+ */
+import { mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const JANUS_LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
+const PLUGINS = ['libjanus_nosip.so', 'libjanus_streaming.so'];
+const TRANSPORTS = ['libjanus_websockets.so'];
+
+export interface Range { from: number; to: number }
+
+export interface JanusConfigOptions {
+  dir: string;
+  apiPort: number;
+  adminPort: number;
+  adminSecret: string;
+  /** Required in Streaming `create`/`destroy`, so a viewer through the proxy cannot make mountpoints. */
+  streamingAdminKey: string;
+  icePorts: Range;
+  nosipPorts: Range;
+  mountpointPorts: Range;
+  publicIp: string;
+  iceInterfaces: string[];
+  libDir?: string;
+}
+
+const range = (r: Range) => `"${r.from}-${r.to}"`;
+
+export function writeJanusConfig(o: JanusConfigOptions): { configFile: string; logFile: string } {
+  const libDir = o.libDir ?? JANUS_LIB_DIR;
+  if (existsSync(o.dir)) rmSync(o.dir, { recursive: true, force: true });
+  for (const sub of ['plugins', 'transports', 'events', 'loggers']) mkdirSync(join(o.dir, sub), { recursive: true });
+  for (const so of PLUGINS) symlinkSync(join(libDir, 'plugins', so), join(o.dir, 'plugins', so));
+  for (const so of TRANSPORTS) symlinkSync(join(libDir, 'transports', so), join(o.dir, 'transports', so));
+
+  const nat = [
+    'ignore_mdns = true',
+    o.publicIp ? `nat_1_1_mapping = "${o.publicIp}"` : '',
+    o.iceInterfaces.length ? `ice_enforce_list = "${o.iceInterfaces.join(',')}"` : '',
+  ].filter(Boolean).join('\n  ');
+
+  writeFileSync(join(o.dir, 'janus.jcfg'), `general: {
+  configs_folder = "${o.dir}"
+  plugins_folder = "${join(o.dir, 'plugins')}"
+  transports_folder = "${join(o.dir, 'transports')}"
+  events_folder = "${join(o.dir, 'events')}"
+  loggers_folder = "${join(o.dir, 'loggers')}"
+  debug_level = 4
+  admin_secret = "${o.adminSecret}"
+  server_name = "siphon"
+  session_timeout = 60
+}
+certificates: {}
+media: {
+  rtp_port_range = ${range(o.icePorts)}
+  ipv6 = false
+}
+nat: {
+  ${nat}
+}
+plugins: {}
+transports: {}
+events: { broadcast = false }
+loggers: {}
+`);
+  writeFileSync(join(o.dir, 'janus.transport.websockets.jcfg'), `general: {
+  json = "compact"
+  ws = true
+  ws_port = ${o.apiPort}
+  ws_ip = "127.0.0.1"
+  wss = false
+}
+admin: {
+  admin_ws = true
+  admin_ws_port = ${o.adminPort}
+  admin_ws_ip = "127.0.0.1"
+  admin_wss = false
+}
+`);
+  writeFileSync(join(o.dir, 'janus.plugin.nosip.jcfg'), `general: {
+  local_ip = "127.0.0.1"
+  sdp_ip = "127.0.0.1"
+  rtp_port_range = ${range(o.nosipPorts)}
+  events = false
+}
+`);
+  writeFileSync(join(o.dir, 'janus.plugin.streaming.jcfg'), `general: {
+  string_ids = true
+  admin_key = "${o.streamingAdminKey}"
+  rtp_port_range = ${range(o.mountpointPorts)}
+  events = false
+}
+`);
+  return { configFile: join(o.dir, 'janus.jcfg'), logFile: join(o.dir, 'janus.log') };
+}

@@ -1,0 +1,98 @@
+/**
+ * The tee copies a stream's plain RTP from its source (a NoSIP leg, or a local test source) to every
+ * sink: the Streaming mountpoint and each WCS player's NoSIP leg. It rewrites the payload-type byte
+ * where a sink negotiated another number, and turns sinks' keyframe requests into one PLI upstream.
+ * JavaScript only copies datagrams here; it never touches media crypto.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:dgram';
+import type { MediaKind } from '../sdp/session.ts';
+import type { UdpPair } from './udp-pair.ts';
+import { hasKeyframeRequest, pli, rtpPayloadType, rtpSsrc, withPayloadType } from './rtcp.ts';
+
+export interface TeeSink {
+  kind: MediaKind;
+  /** The socket the sink expects packets from (NoSIP drops other sources). */
+  from: Socket;
+  port: number;
+  pt: number;
+}
+
+export interface TeeEvents {
+  keyframeRequest: [reason: string];
+  firstRtp: [];
+}
+
+const KEYFRAME_REQUEST_MIN_INTERVAL_MS = 250;
+const LOOPBACK = '127.0.0.1';
+const RELAY_SSRC = 0x51fa0001;
+
+export class Tee extends EventEmitter<TeeEvents> {
+  private readonly sinks = new Set<TeeSink>();
+  /** Where PLIs for the source go: NoSIP's video RTCP port (its RTP port + 1). */
+  private sourceVideoRtcpPort: number | undefined;
+  private lastKeyframeRequestAt = 0;
+  private videoSsrc = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  packetsIn = 0;
+  lastRtpAt = 0;
+  keyframeRequests = 0;
+
+  constructor(readonly ingress: Partial<Record<MediaKind, UdpPair>>) {
+    super();
+    for (const kind of ['audio', 'video'] as const) {
+      ingress[kind]?.rtp.on('message', (packet) => this.forward(kind, packet));
+    }
+  }
+
+  setSourceRtcp(videoRtcpPort: number | undefined): void {
+    this.sourceVideoRtcpPort = videoRtcpPort;
+  }
+
+  addSink(sink: TeeSink): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
+  }
+
+  /** Watch a sink's RTCP socket for PLI/FIR and pass them upstream. */
+  listenForKeyframeRequests(rtcp: Socket, who: string): void {
+    rtcp.on('message', (packet) => {
+      if (hasKeyframeRequest(packet)) this.requestKeyframe(who);
+    });
+  }
+
+  requestKeyframe(reason: string): void {
+    const now = Date.now();
+    if (this.sourceVideoRtcpPort === undefined || !this.ingress.video) return;
+    if (now - this.lastKeyframeRequestAt < KEYFRAME_REQUEST_MIN_INTERVAL_MS) return;
+    this.lastKeyframeRequestAt = now;
+    this.keyframeRequests += 1;
+    this.ingress.video.rtcp.send(pli(RELAY_SSRC, this.videoSsrc), this.sourceVideoRtcpPort, LOOPBACK);
+    this.emit('keyframeRequest', reason);
+  }
+
+  get sinkCount(): number { return this.sinks.size; }
+
+  private forward(kind: MediaKind, packet: Buffer): void {
+    const pt = rtpPayloadType(packet);
+    if (pt === undefined) return;
+    if (this.lastRtpAt === 0) this.emit('firstRtp');
+    this.lastRtpAt = Date.now();
+    this.packetsIn += 1;
+    this.bytesIn += packet.length;
+    if (kind === 'video') this.videoSsrc = rtpSsrc(packet) ?? this.videoSsrc;
+    for (const sink of this.sinks) {
+      if (sink.kind !== kind) continue;
+      const out = sink.pt === pt ? packet : withPayloadType(packet, sink.pt);
+      sink.from.send(out, sink.port, LOOPBACK);
+      this.bytesOut += out.length;
+    }
+  }
+
+  close(): void {
+    this.sinks.clear();
+    for (const pair of Object.values(this.ingress)) pair?.close();
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The relay process as one object: Janus supervisor, stream registry, WCS Websocket API, viewer proxy
+ * and HTTP(S) listeners. `close()` cascades through all of them, Janus last.
+ */
+import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Config } from './config.ts';
+import type { RelayContext } from './context.ts';
+import { rootLog } from './log.ts';
+import { JanusSupervisor } from './janus/supervisor.ts';
+import { ViewerProxy } from './janus/viewer-proxy.ts';
+import { StreamRegistry } from './streams/registry.ts';
+import { WcsServer } from './wcs/server.ts';
+import { buildApp } from './rest/app.ts';
+import { Info } from './wcs/status.ts';
+
+export class Relay {
+  readonly ctx: RelayContext;
+  readonly wcs: WcsServer;
+  readonly viewerProxy: ViewerProxy;
+  private readonly servers: Server[] = [];
+
+  private constructor(config: Config) {
+    const log = rootLog;
+    const registry = new StreamRegistry();
+    const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
+    this.ctx = { config, log, janus, registry, teePortsInUse: new Set() };
+    this.wcs = new WcsServer(this.ctx);
+    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }));
+    janus.on('down', (reason) => this.onJanusDown(reason));
+    janus.on('up', () => this.onJanusUp());
+  }
+
+  static async start(config: Config): Promise<Relay> {
+    const relay = new Relay(config);
+    relay.ctx.log.info('relay.starting', { wsPort: config.wsPort, wssPort: config.tlsCert ? config.wssPort : null });
+    await relay.ctx.janus.start();
+    await relay.listen();
+    relay.ctx.log.info('relay.ready', { ports: relay.ports() });
+    return relay;
+  }
+
+  ports(): number[] {
+    return this.servers.map((s) => (s.address() as AddressInfo | null)?.port ?? 0);
+  }
+
+  private async listen(): Promise<void> {
+    const { config } = this.ctx;
+    const listener = getRequestListener(buildApp(this).fetch);
+    const servers: [Server, number][] = [[createServer(listener), config.wsPort]];
+    if (config.tlsCert) {
+      const tls = { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
+      servers.push([createHttpsServer(tls, listener), config.wssPort]);
+    }
+    for (const [server, port] of servers) {
+      server.on('upgrade', (req, socket, head) => {
+        socket.on('error', () => socket.destroy());
+        if ((req.url ?? '').startsWith('/janus')) this.viewerProxy.upgrade(req, socket, head);
+        else this.wcs.upgrade(req, socket, head);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, config.bindAddress, () => { server.off('error', reject); resolve(); });
+      });
+      this.servers.push(server);
+    }
+  }
+
+  /** Every WebRTC leg died with Janus: tell each client its stream failed; keep streams whose source lives on. */
+  private onJanusDown(reason: string): void {
+    this.ctx.log.error('relay.janus_down', { reason });
+    for (const ms of this.ctx.registry.allMediaSessions()) ms.end({ status: 'FAILED', info: Info.mediaServerDown });
+    for (const stream of this.ctx.registry.all()) {
+      if (stream.origin === 'publish') void stream.close({ status: 'FAILED', info: Info.mediaServerDown });
+      else stream.dropMountpoint();
+    }
+  }
+
+  private onJanusUp(): void {
+    for (const stream of this.ctx.registry.all()) {
+      if (stream.viewerMountpoint || stream.isClosed) continue;
+      stream.openMountpoint().catch((err) => stream.log.error('mountpoint.restore_failed', { err }));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.ctx.log.info('relay.stopping');
+    this.wcs.close();
+    this.viewerProxy.close();
+    await Promise.all(this.ctx.registry.all().map((s) => s.close({ status: 'STOPPED', info: 'relay shutting down' })));
+    for (const server of this.servers) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    await this.ctx.janus.stop();
+    this.ctx.log.info('relay.stopped');
+  }
+}

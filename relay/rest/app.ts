@@ -1,0 +1,122 @@
+/**
+ * The relay's HTTP surface: WCS-shaped REST under /rest-api (CORS *, bearer token when configured),
+ * /health, /metrics, the SDK's pages at /client2/, Siphon's viewer and index pages.
+ */
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { bodyLimit } from 'hono/body-limit';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Relay } from '../relay.ts';
+import { apiError, renderError } from './errors.ts';
+import { readBody } from './body.ts';
+import { renderMetrics } from './metrics.ts';
+import { staticDir } from './static.ts';
+import { streamRecords } from './stream-records.ts';
+import { Info } from '../wcs/status.ts';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const sdkDir = dirname(require.resolve('@flashphoner/websdk/package.json'));
+const janusJsDir = dirname(require.resolve('janus-gateway'));
+const adapterDir = dirname(createRequire(require.resolve('janus-gateway')).resolve('webrtc-adapter/out/adapter.js'));
+
+const findSchema = z.object({
+  mediaSessionId: z.string().min(1).max(128).optional(),
+  name: z.string().min(1).max(256).optional(),
+  published: z.boolean().optional(),
+}).strict();
+
+const terminateSchema = findSchema.refine((b) => b.mediaSessionId !== undefined || b.name !== undefined,
+  { message: 'give mediaSessionId or name' });
+
+const viewerEventSchema = z.object({
+  stream: z.string().min(1).max(256),
+  event: z.enum(['first_frame', 'reconnect', 'error']),
+  ms: z.number().nonnegative().max(600_000).optional(),
+  detail: z.string().max(200).optional(),
+}).strict();
+
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export function buildApp(relay: Relay): Hono {
+  const { config, log } = relay.ctx;
+  const app = new Hono();
+  app.onError(renderError(log));
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  const guard = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'payload_too_large', 'request body is over 64 KiB'); } });
+  const auth = async (c: { req: { header(n: string): string | undefined } }, next: () => Promise<void>) => {
+    if (config.restToken && !tokenMatches(c.req.header('authorization'), config.restToken)) {
+      throw apiError(401, 'unauthorized', 'missing or wrong bearer token');
+    }
+    await next();
+  };
+  app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
+  app.use('/rest-api/*', auth, guard);
+  app.use('/metrics', auth);
+
+  const findAll = (c: import('hono').Context) => {
+    const rows = streamRecords(relay);
+    if (rows.length === 0) throw apiError(404, 'not_found', 'no streams');
+    return c.json(rows);
+  };
+  app.on(['GET', 'POST'], '/rest-api/stream/find_all', findAll);
+
+  app.post('/rest-api/stream/find', async (c) => {
+    const q = await readBody(c, findSchema, true);
+    const rows = streamRecords(relay).filter((r) => (q.mediaSessionId === undefined || r.mediaSessionId === q.mediaSessionId)
+      && (q.name === undefined || r.name === q.name) && (q.published === undefined || r.published === q.published));
+    if (rows.length === 0) throw apiError(404, 'not_found', 'no stream matches');
+    return c.json(rows);
+  });
+
+  app.post('/rest-api/stream/terminate', async (c) => {
+    const q = await readBody(c, terminateSchema);
+    const ids = streamRecords(relay).filter((r) => (q.mediaSessionId === undefined || r.mediaSessionId === q.mediaSessionId)
+      && (q.name === undefined || r.name === q.name) && (q.published === undefined || r.published === q.published))
+      .map((r) => r.mediaSessionId);
+    const done = ids.filter((id) => relay.wcs.terminate(id, Info.restTerminate));
+    if (done.length === 0) throw apiError(404, 'not_found', 'no stream matches');
+    log.info('rest.stream_terminated', { mediaSessionIds: done });
+    return c.json({ terminated: done });
+  });
+
+  app.get('/health', (c) => {
+    const j = relay.ctx.janus;
+    const body = {
+      status: j.state === 'up' ? 'ok' : 'degraded',
+      janus: { state: j.state, pid: j.pid ?? null, restarts: j.restarts, lastError: j.lastError || null },
+      streams: relay.ctx.registry.all().length,
+      sessions: relay.wcs.sessions.size,
+      uptimeSeconds: Math.round(process.uptime()),
+    };
+    return c.json(body, j.state === 'up' ? 200 : 503);
+  });
+
+  app.get('/metrics', (c) => c.text(renderMetrics(relay), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+
+  app.get('/api/streams', (c) => c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => ({
+    name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,
+    videoCodec: s.codecs.video?.name ?? null, players: s.members.size, createdAt: new Date(s.createdAt).toISOString(),
+  }))));
+
+  app.post('/api/viewer-events', guard, async (c) => {
+    const e = await readBody(c, viewerEventSchema);
+    log.info(`viewer.${e.event}`, { stream: e.stream, ms: e.ms, detail: e.detail });
+    return c.body(null, 204);
+  });
+
+  app.get('/client2/*', staticDir('/client2/', sdkDir));
+  app.get('/vendor/janus.es.js', staticDir('/vendor/', janusJsDir));
+  app.get('/vendor/adapter.js', staticDir('/vendor/', adapterDir));
+  app.get('/*', staticDir('/', join(here, '..', 'web')));
+  return app;
+}

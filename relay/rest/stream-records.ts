@@ -1,0 +1,32 @@
+/** Stream objects in the shape of WCS REST /stream/find_all (the fields a WCS tool reads). */
+import type { Relay } from '../relay.ts';
+import { Publisher } from '../streams/publisher.ts';
+
+export interface StreamRecord {
+  appKey: string;
+  mediaSessionId: string;
+  name: string;
+  published: boolean;
+  mediaType: 'publish' | 'play';
+  status: string;
+  info: string;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  audioCodec: string | null;
+  videoCodec: string | null;
+  mediaProvider: 'WebRTC';
+  createDate: number;
+}
+
+export function streamRecords(relay: Relay): StreamRecord[] {
+  return relay.ctx.registry.allMediaSessions().filter((m) => !m.isEnded).map((m) => {
+    const stream = m instanceof Publisher ? m.stream : relay.ctx.registry.get(m.name);
+    return {
+      appKey: 'defaultApp', mediaSessionId: m.id, name: m.name, published: m.role === 'publisher',
+      mediaType: m.role === 'publisher' ? 'publish' : 'play', status: m.status, info: m.info,
+      hasAudio: !!stream?.codecs.audio, hasVideo: !!stream?.codecs.video,
+      audioCodec: stream?.codecs.audio?.name.toLowerCase() ?? null, videoCodec: stream?.codecs.video?.name ?? null,
+      mediaProvider: 'WebRTC', createDate: m.startedAt,
+    };
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The relay's authority on names: a stream name or mediaSessionId is claimed synchronously before any
+ * asynchronous work starts, so two racing publishers cannot both win.
+ */
+import type { Stream } from './stream.ts';
+import type { MediaSession } from './media-session.ts';
+
+export class StreamRegistry {
+  private readonly streams = new Map<string, Stream>();
+  private readonly claimed = new Set<string>();
+  /** Media bytes of streams that have ended, so /metrics counters never go down. */
+  readonly closedTotals = { bytesIn: 0, bytesOut: 0 };
+  private readonly mediaSessions = new Map<string, MediaSession | undefined>();
+
+  claimName(name: string): boolean {
+    if (this.claimed.has(name)) return false;
+    this.claimed.add(name);
+    return true;
+  }
+
+  releaseName(name: string): void {
+    this.claimed.delete(name);
+    this.streams.delete(name);
+  }
+
+  isClaimed(name: string): boolean { return this.claimed.has(name); }
+
+  add(stream: Stream): void {
+    if (!this.claimed.has(stream.name)) throw new Error(`stream ${stream.name} added without a claim`);
+    this.streams.set(stream.name, stream);
+    stream.once('closed', () => {
+      this.closedTotals.bytesIn += stream.tee.bytesIn;
+      this.closedTotals.bytesOut += stream.tee.bytesOut;
+      if (this.streams.get(stream.name) === stream) this.releaseName(stream.name);
+    });
+  }
+
+  get(name: string): Stream | undefined { return this.streams.get(name); }
+
+  all(): Stream[] { return [...this.streams.values()]; }
+
+  claimMediaSession(id: string): boolean {
+    if (this.mediaSessions.has(id)) return false;
+    this.mediaSessions.set(id, undefined);
+    return true;
+  }
+
+  bindMediaSession(session: MediaSession): void {
+    if (this.mediaSessions.has(session.id)) this.mediaSessions.set(session.id, session);
+  }
+
+  allMediaSessions(): MediaSession[] {
+    return [...this.mediaSessions.values()].filter((s): s is MediaSession => s !== undefined);
+  }
+
+  releaseMediaSession(id: string): void { this.mediaSessions.delete(id); }
+}

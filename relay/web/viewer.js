@@ -1,0 +1,148 @@
+// Watches a Janus Streaming mountpoint through the relay's /janus proxy. Reconnects by itself when
+// the stream or Janus comes back, shows live stats, and reports watch → first frame to the relay.
+import Janus from '/vendor/janus.es.js';
+
+const $ = (id) => document.getElementById(id);
+const video = $('video');
+const state = { status: 'idle', framesDecoded: 0, firstFrameMs: null, width: 0, height: 0, fps: 0, kbps: 0, reconnects: 0 };
+window.siphonViewer = state;
+
+let janus = null;
+let handle = null;
+let stream = null;
+let retryTimer = null;
+let watchStartedAt = 0;
+let lastBytes = 0;
+let lastStatsAt = 0;
+
+function setStatus(status, detail = '') {
+  state.status = status;
+  $('status').textContent = status;
+  $('detail').textContent = detail;
+}
+
+function report(event, extra = {}) {
+  fetch('/api/viewer-events', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ stream, event, ...extra }),
+  }).catch(() => undefined);
+}
+
+function retry(why, ms = 1500) {
+  clearTimeout(retryTimer);
+  setStatus('reconnecting', why);
+  state.reconnects += 1;
+  retryTimer = setTimeout(() => (janus?.isConnected() ? watch() : connect()), ms);
+}
+
+function watch() {
+  if (!handle || !stream) return;
+  watchStartedAt = performance.now();
+  state.firstFrameMs = null;
+  $('first-frame').textContent = '';
+  setStatus('requesting', stream);
+  handle.send({ message: { request: 'watch', id: stream } });
+}
+
+function onFirstFrame() {
+  const ms = Math.round(performance.now() - watchStartedAt);
+  state.firstFrameMs = ms;
+  $('first-frame').textContent = `first frame ${ms} ms after watch`;
+  console.log(`siphon-viewer: first frame ${ms} ms after watch of ${stream}`);
+  report('first_frame', { ms });
+}
+
+function waitForFirstFrame() {
+  const started = watchStartedAt;
+  video.requestVideoFrameCallback(() => { if (started === watchStartedAt) onFirstFrame(); });
+}
+
+function attach() {
+  janus.attach({
+    plugin: 'janus.plugin.streaming',
+    success: (h) => { handle = h; watch(); },
+    error: (err) => retry(`attach failed: ${err}`),
+    onmessage: (msg, jsep) => {
+      if (msg.error) {
+        const missing = msg.error_code === 455;
+        retry(missing ? 'waiting for the stream to start' : msg.error, missing ? 2000 : 1500);
+        if (missing) setStatus('waiting', stream);
+        return;
+      }
+      const status = msg.result?.status;
+      if (status === 'stopped') retry('stream stopped');
+      if (jsep) {
+        handle.createAnswer({
+          jsep, tracks: [{ type: 'data' }],
+          success: (answer) => handle.send({ message: { request: 'start' }, jsep: answer }),
+          error: (err) => retry(`answer failed: ${err}`),
+        });
+      }
+    },
+    onremotetrack: (track, mid, on) => {
+      if (!on) return;
+      const media = video.srcObject instanceof MediaStream ? video.srcObject : new MediaStream();
+      media.getTracks().filter((t) => t.kind === track.kind).forEach((t) => media.removeTrack(t));
+      media.addTrack(track);
+      if (video.srcObject !== media) video.srcObject = media;
+      if (track.kind === 'video') waitForFirstFrame();
+    },
+    webrtcState: (up) => { if (up) setStatus('playing', stream); else retry('connection closed'); },
+    oncleanup: () => { if (state.status === 'playing') retry('stream ended'); },
+  });
+}
+
+function connect() {
+  clearTimeout(retryTimer);
+  if (janus) { try { janus.destroy({ cleanupHandles: true, notifyDestroyed: false }); } catch { /* already gone */ } }
+  handle = null;
+  setStatus('connecting', stream);
+  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+  janus = new Janus({
+    server: `${proto}://${location.host}/janus`,
+    success: attach,
+    error: (err) => { report('reconnect', { detail: String(err).slice(0, 200) }); retry(`media server: ${err}`, 2000); },
+  });
+}
+
+async function stats() {
+  const pc = handle?.webrtcStuff?.pc;
+  if (!pc) return;
+  const report = await pc.getStats();
+  report.forEach((s) => {
+    if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+    const now = performance.now();
+    if (lastStatsAt && s.bytesReceived >= lastBytes) state.kbps = Math.round(((s.bytesReceived - lastBytes) * 8) / (now - lastStatsAt));
+    lastBytes = s.bytesReceived;
+    lastStatsAt = now;
+    state.framesDecoded = s.framesDecoded ?? 0;
+    state.width = s.frameWidth ?? 0;
+    state.height = s.frameHeight ?? 0;
+    state.fps = Math.round(s.framesPerSecond ?? 0);
+  });
+  $('resolution').textContent = state.width ? `${state.width}×${state.height}` : '-';
+  $('fps').textContent = `${state.fps} fps`;
+  $('bitrate').textContent = `${state.kbps} kbps`;
+}
+
+async function fillPicker() {
+  const res = await fetch('/api/streams').catch(() => null);
+  if (!res?.ok) return;
+  const list = await res.json();
+  $('live').replaceChildren(...list.map((s) => Object.assign(document.createElement('option'), { value: s.name })));
+}
+
+$('pick').addEventListener('submit', (e) => {
+  e.preventDefault();
+  stream = $('stream').value.trim();
+  history.replaceState(null, '', `?stream=${encodeURIComponent(stream)}`);
+  if (janus?.isConnected() && handle) { handle.send({ message: { request: 'stop' } }); watch(); } else connect();
+});
+
+Janus.init({ debug: false, callback: () => {
+  stream = new URLSearchParams(location.search).get('stream');
+  if (stream) { $('stream').value = stream; connect(); }
+} });
+setInterval(stats, 500);
+fillPicker();
+setInterval(fillPicker, 5000);

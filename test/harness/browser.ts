@@ -1,0 +1,66 @@
+/**
+ * Headless Debian Chromium inside a namespace, driven by playwright-core over a pipe, with the fake
+ * camera and microphone. One browser per suite keeps two cores free for the media.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NetNamespace } from './netns.ts';
+
+export async function launchBrowser(ns: NetNamespace): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'siphon-chromium-'));
+  const wrapper = join(dir, 'chromium-in-ns');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns.name} /usr/bin/chromium "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  const browser = await chromium.launch({
+    executablePath: wrapper, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic', '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads `framesDecoded` of the first inbound video stream of every RTCPeerConnection the page made. */
+export async function installFrameCounter(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const pcs: RTCPeerConnection[] = [];
+    const Orig = window.RTCPeerConnection;
+    // Wrap the constructor so the test can read stats of connections the SDK creates internally.
+    window.RTCPeerConnection = function (this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      const pc = new Orig(...args);
+      pcs.push(pc);
+      return pc;
+    } as unknown as typeof RTCPeerConnection;
+    window.RTCPeerConnection.prototype = Orig.prototype;
+    (window as unknown as { __framesDecoded: () => Promise<number> }).__framesDecoded = async () => {
+      let total = 0;
+      for (const pc of pcs) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') total += s.framesDecoded ?? 0; });
+      }
+      return total;
+    };
+  });
+}
+
+export function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __framesDecoded: () => Promise<number> }).__framesDecoded());
+}
+
+/** Frames keep coming: the counter rises across `seconds`, sampled each second. Returns the samples. */
+export async function sampleFrames(page: Page, seconds: number, read = framesDecoded): Promise<number[]> {
+  const samples = [await read(page)];
+  for (let i = 0; i < seconds; i++) {
+    await page.waitForTimeout(1000);
+    samples.push(await read(page));
+  }
+  return samples;
+}

@@ -1,0 +1,67 @@
+/**
+ * A throwaway network namespace joined to the root one by a veth pair. Janus never gathers ICE on
+ * loopback, so relays, Janus and Chromium run inside it and ICE uses the veth address; every packet
+ * stays on this machine. Namespaces are removed on destroy() and, as a last resort, on process exit.
+ */
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+const live = new Set<NetNamespace>();
+process.on('exit', () => { for (const ns of live) ns.destroySync(); });
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+let subnet = 0;
+
+export class NetNamespace {
+  readonly address: string;
+  readonly hostAddress: string;
+  private constructor(readonly name: string, private readonly hostVeth: string, octet: number) {
+    this.address = `198.18.${octet}.2`;
+    this.hostAddress = `198.18.${octet}.1`;
+  }
+
+  static create(): NetNamespace {
+    const tag = randomBytes(3).toString('hex');
+    const octet = ((process.pid + subnet++ * 7) % 250) + 1;
+    const ns = new NetNamespace(`siphon-${tag}`, `sv${tag}h`, octet);
+    const inner = `sv${tag}n`;
+    live.add(ns);
+    try {
+      ip('netns', 'add', ns.name);
+      ip('link', 'add', ns.hostVeth, 'type', 'veth', 'peer', 'name', inner);
+      ip('link', 'set', inner, 'netns', ns.name);
+      ip('addr', 'add', `${ns.hostAddress}/24`, 'dev', ns.hostVeth);
+      ip('link', 'set', ns.hostVeth, 'up');
+      ip('netns', 'exec', ns.name, 'ip', 'addr', 'add', `${ns.address}/24`, 'dev', inner);
+      ip('netns', 'exec', ns.name, 'ip', 'link', 'set', inner, 'up');
+      ip('netns', 'exec', ns.name, 'ip', 'link', 'set', 'lo', 'up');
+    } catch (err) {
+      ns.destroySync();
+      throw err;
+    }
+    return ns;
+  }
+
+  spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.name, command, ...args], options);
+  }
+
+  /** Cuts or restores the link between this namespace and the root one. */
+  setLink(up: boolean): void {
+    ip('link', 'set', this.hostVeth, up ? 'up' : 'down');
+  }
+
+  destroySync(): void {
+    if (!live.has(this)) return;
+    live.delete(this);
+    try { ip('link', 'del', this.hostVeth); } catch { /* went with the namespace already */ }
+    try { ip('netns', 'del', this.name); } catch { /* never created */ }
+  }
+}
+
+export function listNamespaces(): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+}
