@@ -1,22 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/**
+ * The official Web SDK demo pages against one relay in its own network namespace: publish, play,
+ * Siphon's viewer, and the statuses and info strings the pages show.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
-import { installFrameCounter, launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { openPlayer, openTwoWay, publishOn, textIs } from '../harness/sdk-pages.ts';
 
-const TWO_WAY = '/client2/examples/demo/streaming/two_way_streaming/two_way_streaming.html';
-const PLAYER = '/client2/examples/demo/streaming/player/player.html';
-
-describe('the official SDK pages against one relay', () => {
+describe('SDK pages on one relay', () => {
   let ns: NetNamespace;
   let relay: RelayProcess;
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
+  const pages: Page[] = [];
+  const track = <T extends { page: Page }>(x: T): T => { pages.push(x.page); return x; };
 
   beforeAll(async () => {
     ns = NetNamespace.create();
     relay = await RelayProcess.start(ns);
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
+  });
+
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((p) => p.close().catch(() => undefined)));
   });
 
   afterAll(async () => {
@@ -25,27 +33,94 @@ describe('the official SDK pages against one relay', () => {
     ns?.destroySync();
   });
 
-  async function publish(name: string): Promise<Page> {
-    const page = await browser.newPage();
-    await page.goto(relay.pageUrl + TWO_WAY);
-    await page.click('#connectBtn');
-    await page.waitForFunction(() => document.getElementById('connectStatus')?.textContent === 'ESTABLISHED');
-    await page.fill('#publishStream', name);
-    await page.click('#publishBtn');
-    await page.waitForFunction(() => document.getElementById('publishStatus')?.textContent === 'PUBLISHING', undefined, { timeout: 20_000 });
-    return page;
-  }
+  it('Two Way Streaming publishes (PUBLISHING) and the Player page plays it with frames rising for 2 s', async () => {
+    const pub = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(pub.page, 'sdk-play');
+    expect(await pub.page.textContent('#publishStatus')).toBe('PUBLISHING');
+    const player = track(await openPlayer(browser, relay.pageUrl, 'sdk-play'));
+    expect(await player.page.textContent('#status')).toBe('PLAYING');
+    const samples = await sampleFrames(player.page, 3);
+    expect(samples[1]!).toBeGreaterThan(samples[0]!);
+    expect(samples[3]!).toBeGreaterThan(samples[1]! + 20); // ~30 fps fake camera: frames keep coming
+  });
 
-  it('publishes with Two Way Streaming and plays with the Player page, frames rising', async () => {
-    const pub = await publish('e2e-1');
-    expect(await pub.textContent('#publishStatus')).toBe('PUBLISHING');
-    const player = await browser.newPage();
-    await installFrameCounter(player);
-    await player.goto(`${relay.pageUrl}${PLAYER}?streamName=e2e-1`);
-    await player.click('#playBtn');
-    await player.waitForFunction(() => document.getElementById('status')?.textContent === 'PLAYING', undefined, { timeout: 20_000 });
-    const samples = await sampleFrames(player, 3);
-    expect(samples.at(-1)!).toBeGreaterThan(samples[0]!);
-    expect(samples[2]! - samples[0]!).toBeGreaterThan(10);
+  it("Siphon's viewer page plays the stream from its mountpoint and the relay logs watch → first frame", async () => {
+    const pub = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(pub.page, 'sdk-viewer');
+    const viewer = await browser.newPage();
+    pages.push(viewer);
+    await viewer.goto(`${relay.pageUrl}/viewer.html?stream=sdk-viewer`);
+    await textIs(viewer, '#status', 'playing');
+    const read = (p: Page) => p.evaluate(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded);
+    await viewer.waitForFunction(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded > 0);
+    const samples = await sampleFrames(viewer, 3, read);
+    expect(samples[3]!).toBeGreaterThan(samples[1]!);
+    expect(samples[1]!).toBeGreaterThan(samples[0]!);
+    const logged = await relay.waitFor((l) => l.event === 'viewer.first_frame' && l.stream === 'sdk-viewer');
+    expect(typeof logged.ms).toBe('number');
+    expect(await viewer.textContent('#first-frame')).toMatch(/first frame \d+ ms after watch/);
+    expect(await viewer.textContent('#resolution')).toMatch(/\d+×\d+/);
+    // The index page lists the live stream with a link to the viewer.
+    const index = await browser.newPage();
+    pages.push(index);
+    await index.goto(`${relay.pageUrl}/`);
+    await index.waitForSelector('tr[data-stream="sdk-viewer"] a[href^="/viewer.html"]');
+  });
+
+  it('a second publish of a name in use fails with "Stream name is already in use"', async () => {
+    const first = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(first.page, 'sdk-dup');
+    const second = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(second.page, 'sdk-dup', 'FAILED');
+    const failed = await second.statuses.waitFor('FAILED');
+    expect(failed.info).toBe('Stream name is already in use');
+    expect(await first.page.textContent('#publishStatus')).toBe('PUBLISHING');
+  });
+
+  it('playing an unknown name fails with "Stream not found"', async () => {
+    const player = track(await openPlayer(browser, relay.pageUrl, 'sdk-nobody', 'FAILED'));
+    expect(await player.page.textContent('#info')).toBe('Stream not found');
+  });
+
+  it('publisher stop: players get STOPPED "Stopped by publisher stop", the publisher UNPUBLISHED', async () => {
+    const pub = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(pub.page, 'sdk-stop');
+    const player = track(await openPlayer(browser, relay.pageUrl, 'sdk-stop'));
+    await pub.page.click('#publishBtn'); // "Stop"
+    await textIs(pub.page, '#publishStatus', 'UNPUBLISHED');
+    await pub.statuses.waitFor('UNPUBLISHED');
+    const stopped = await player.statuses.waitFor('STOPPED');
+    expect(stopped.info).toBe('Stopped by publisher stop');
+    await textIs(player.page, '#status', 'STOPPED');
+  });
+
+  it('a publisher data event reaches the player (sendStreamEvent → notifyStreamEvent)', async () => {
+    const pub = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(pub.page, 'sdk-data');
+    await pub.page.fill('#playStream', 'sdk-data');
+    await pub.page.click('#playBtn');
+    await textIs(pub.page, '#playStatus', 'PLAYING');
+    await pub.page.fill('#streamData', '{"count": 42}');
+    await pub.page.click('#sendDataBtn');
+    await pub.page.waitForFunction(() => document.getElementById('receivedData')?.textContent?.includes('42'));
+    expect(await pub.page.textContent('#receivedData')).toContain('"count":42');
+  });
+
+  it('REST /stream/terminate ends the named stream: publisher and player get final statuses', async () => {
+    const pub = track(await openTwoWay(browser, relay.pageUrl));
+    await publishOn(pub.page, 'sdk-term');
+    const player = track(await openPlayer(browser, relay.pageUrl, 'sdk-term'));
+    const found = await fetch(`${relay.url}/rest-api/stream/find`, { method: 'POST', body: JSON.stringify({ name: 'sdk-term', published: true }) });
+    expect(found.status).toBe(200);
+    const [record] = await found.json() as { mediaSessionId: string; status: string }[];
+    expect(record!.status).toBe('PUBLISHING');
+    const res = await fetch(`${relay.url}/rest-api/stream/terminate`, { method: 'POST', body: JSON.stringify({ mediaSessionId: record!.mediaSessionId }) });
+    expect(res.status).toBe(200);
+    const ended = await pub.statuses.waitFor('UNPUBLISHED');
+    expect(ended.info).toBe('Stopped by rest /terminate');
+    await player.statuses.waitFor('STOPPED', 'Stopped by publisher stop');
+    const again = await fetch(`${relay.url}/rest-api/stream/terminate`, { method: 'POST', body: JSON.stringify({ mediaSessionId: record!.mediaSessionId }) });
+    expect(again.status).toBe(404);
+    expect(await again.json()).toMatchObject({ error: 'not_found' });
   });
 });

@@ -1,0 +1,68 @@
+/** Drives the official @flashphoner/websdk demo pages the way a person would: fill, click, read the page. */
+import type { Browser, Page } from 'playwright-core';
+import { installFrameCounter } from './browser.ts';
+
+export const TWO_WAY = '/client2/examples/demo/streaming/two_way_streaming/two_way_streaming.html';
+export const PLAYER = '/client2/examples/demo/streaming/player/player.html';
+
+export interface StatusFrame { mediaSessionId: string; status: string; info: string; name?: string }
+
+/** Every notifyStreamStatusEvent a page receives, in order, read off the page's own WebSocket. */
+export class StatusLog {
+  readonly frames: StatusFrame[] = [];
+  private waiters: { match: (f: StatusFrame) => boolean; resolve: (f: StatusFrame) => void }[] = [];
+
+  constructor(page: Page) {
+    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+      let f: { message?: string; data?: StatusFrame[] };
+      try { f = JSON.parse(String(payload)); } catch { return; }
+      if (f.message !== 'notifyStreamStatusEvent' || !f.data?.[0]) return;
+      const frame = f.data[0];
+      this.frames.push(frame);
+      this.waiters = this.waiters.filter((w) => (w.match(frame) ? (w.resolve(frame), false) : true));
+    }));
+  }
+
+  /** Resolves with the first status frame matching `status` (and `info` when given), past or future. */
+  waitFor(status: string, info?: string, timeoutMs = 15_000): Promise<StatusFrame> {
+    const match = (f: StatusFrame) => f.status === status && (info === undefined || f.info === info);
+    const seen = this.frames.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(
+        `no ${status} ${info ?? ''} status within ${timeoutMs} ms; saw ${JSON.stringify(this.frames.map((f) => [f.status, f.info]))}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (f) => { clearTimeout(timer); resolve(f); } });
+    });
+  }
+}
+
+export async function textIs(page: Page, selector: string, text: string, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(([sel, want]) => document.querySelector(sel!)?.textContent === want, [selector, text], { timeout });
+}
+
+export async function openTwoWay(browser: Browser, baseUrl: string): Promise<{ page: Page; statuses: StatusLog }> {
+  const page = await browser.newPage();
+  const statuses = new StatusLog(page);
+  await page.goto(baseUrl + TWO_WAY);
+  await page.click('#connectBtn');
+  await textIs(page, '#connectStatus', 'ESTABLISHED');
+  return { page, statuses };
+}
+
+export async function publishOn(page: Page, name: string, expectStatus = 'PUBLISHING'): Promise<void> {
+  await page.fill('#publishStream', name);
+  await page.click('#publishBtn');
+  await textIs(page, '#publishStatus', expectStatus);
+}
+
+export async function openPlayer(browser: Browser, baseUrl: string, name: string, expectStatus = 'PLAYING')
+  : Promise<{ page: Page; statuses: StatusLog }> {
+  const page = await browser.newPage();
+  const statuses = new StatusLog(page);
+  await installFrameCounter(page);
+  await page.goto(`${baseUrl}${PLAYER}?streamName=${encodeURIComponent(name)}`);
+  await page.click('#playBtn');
+  await textIs(page, '#status', expectStatus);
+  return { page, statuses };
+}
+
