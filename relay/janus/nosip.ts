@@ -12,8 +12,8 @@ import { JanusRequestError } from './client.ts';
 
 export interface NosipEvents {
   webrtcup: [];
-  /** The WebRTC leg ended: hangup from Janus, ICE failure or Janus gone. */
-  down: [reason: string];
+  /** The WebRTC leg ended: hangup from Janus, ICE failure, or (`janusGone`) the Janus connection died. */
+  down: [reason: string, janusGone: boolean];
 }
 
 interface NosipResult { event?: string; type?: string; sdp?: string }
@@ -30,7 +30,8 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
     super();
     handle.on('webrtcup', () => this.emit('webrtcup'));
     handle.on('hangup', (reason) => this.down(`hangup: ${reason}`));
-    handle.on('detached', () => this.down('detached'));
+    // We remove our listeners before detaching ourselves, so a detach seen here means Janus went away.
+    handle.on('detached', () => this.down('media server connection lost', true));
     handle.on('event', (reply) => {
       const r = resultOf(reply);
       if (r.event === 'hangup') this.down('hangup');
@@ -66,11 +67,11 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
     return generated.sdp ?? '';
   }
 
-  private down(reason: string): void {
+  private down(reason: string, janusGone = false): void {
     if (this.closed) return;
     this.closed = true;
     this.log.info('nosip.down', { handle: this.handle.id, reason });
-    this.emit('down', reason);
+    this.emit('down', reason, janusGone);
   }
 
   async close(): Promise<void> {

@@ -51,7 +51,9 @@ export abstract class MediaSession {
       this.setStatus(upStatus);
       onUp();
     });
-    leg.once('down', (reason) => this.end({ status: 'FAILED', info: `Failed by error: WebRTC leg ended (${reason})` }));
+    leg.once('down', (reason, janusGone) => this.end({
+      status: 'FAILED', info: janusGone ? Info.mediaServerDown : `Failed by error: WebRTC leg ended (${reason})`,
+    }));
   }
 
   info = '';
