@@ -72,12 +72,16 @@ export const settings = {
     doc: 'Admin WS URL of that external Janus (health checks).' }),
   janusAdminSecret: s({ kind: 'string', env: 'SIPHON_JANUS_ADMIN_SECRET', property: 'siphon.janus_admin_secret',
     default: '', doc: 'Admin secret of the Janus. Empty with a spawned Janus: a random one per start.' }),
+  janusStreamingAdminKey: s({ kind: 'string', env: 'SIPHON_JANUS_STREAMING_ADMIN_KEY', property: 'siphon.janus_streaming_admin_key',
+    default: '', doc: "Streaming plugin admin_key of an external Janus. Empty with a spawned Janus: a random one per start." }),
   janusHealthIntervalMs: s({ kind: 'int', env: 'SIPHON_JANUS_HEALTH_INTERVAL_MS', property: 'siphon.janus_health_interval_ms',
     default: 2000, doc: 'Admin API ping interval; three failed pings restart a spawned Janus.' }),
   workDir: s({ kind: 'string', env: 'SIPHON_WORK_DIR', property: 'siphon.work_dir', default: '',
     doc: 'Where the generated Janus config and log go. Empty: a fresh temp dir, removed on exit.' }),
+  demoStream: s({ kind: 'string', env: 'SIPHON_DEMO_STREAM', property: 'siphon.demo_stream', default: '',
+    doc: 'When set, the relay publishes a moving GStreamer test pattern with a tone under this stream name.' }),
   logLevel: s({ kind: 'string', env: 'SIPHON_LOG_LEVEL', property: 'siphon.log_level', default: 'info',
-    doc: 'debug | info | warn | error.' }),
+    doc: 'debug, info, warn or error.' }),
 } as const;
 
 export type Settings = typeof settings;

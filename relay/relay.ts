@@ -16,6 +16,7 @@ import { StreamRegistry } from './streams/registry.ts';
 import { WcsServer } from './wcs/server.ts';
 import { buildApp } from './rest/app.ts';
 import { Info } from './wcs/status.ts';
+import { startTestStream } from './streams/test-stream.ts';
 
 export class Relay {
   readonly ctx: RelayContext;
@@ -39,6 +40,7 @@ export class Relay {
     relay.ctx.log.info('relay.starting', { wsPort: config.wsPort, wssPort: config.tlsCert ? config.wssPort : null });
     await relay.ctx.janus.start();
     await relay.listen();
+    if (config.demoStream) await startTestStream(relay.ctx, config.demoStream);
     relay.ctx.log.info('relay.ready', { ports: relay.ports() });
     return relay;
   }

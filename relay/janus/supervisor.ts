@@ -35,7 +35,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   lastError = '';
   pid: number | undefined;
   /** Key the Streaming plugin requires for create/destroy; the viewer proxy never sends it. */
-  readonly streamingAdminKey = randomBytes(12).toString('hex');
+  readonly streamingAdminKey: string;
   private child: ChildProcess | undefined;
   private client: JanusClient | undefined;
   private admin: JanusAdmin | undefined;
@@ -51,6 +51,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.external = config.janusUrl !== '';
     this.adminSecret = config.janusAdminSecret || randomBytes(12).toString('hex');
+    this.streamingAdminKey = config.janusStreamingAdminKey || randomBytes(12).toString('hex');
   }
 
   get apiUrl(): string {

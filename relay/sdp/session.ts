@@ -153,3 +153,13 @@ export function plainSdp(media: PlainMedia[], direction: Direction, sessionId = 
   return lines.join('\r\n') + '\r\n';
 }
 
+
+/**
+ * The SDK plays `event.streams[0]`, so audio and video must share one MediaStream id in a play
+ * answer. Janus names a stream per track; this gives every msid the same stream id.
+ */
+export function unifyMsid(sdp: string, streamId: string): string {
+  return sdp
+    .replace(/^a=msid:\S+ (\S+)(\r?)$/gm, `a=msid:${streamId} $1$2`)
+    .replace(/^(a=ssrc:\d+ msid:)\S+ (\S+)(\r?)$/gm, `$1${streamId} $2$3`);
+}

@@ -7,7 +7,7 @@ import { MediaSession, MediaSessionError } from './media-session.ts';
 import type { Stream, StreamEnd, StreamMember } from './stream.ts';
 import { NosipLeg } from '../janus/nosip.ts';
 import { UdpPair } from '../media/udp-pair.ts';
-import { matchCodec, parseSdp, plainSdp, type Codec, type MediaKind, type MediaSection } from '../sdp/session.ts';
+import { matchCodec, parseSdp, plainSdp, unifyMsid, type Codec, type MediaKind, type MediaSection } from '../sdp/session.ts';
 import { Info } from '../wcs/status.ts';
 
 export class Player extends MediaSession implements StreamMember {
@@ -57,7 +57,7 @@ export class Player extends MediaSession implements StreamMember {
     }
     this.watchLeg(this.leg, 'PLAYING', () => stream.tee.requestKeyframe(`player ${this.id} up`));
     this.log.info('player.answered', { codecs: [...chosen.values()].map((c) => `${c.name}/${c.pt}`) });
-    return unifyMsidFor(rawAnswer, this.id);
+    return unifyMsid(rawAnswer, `siphon-${this.id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 32) || 'stream'}`);
   }
 
   streamEvent(type: string, payload: unknown): void {
@@ -71,12 +71,4 @@ export class Player extends MediaSession implements StreamMember {
     this.stream = undefined;
     await super.release(end);
   }
-}
-
-/** The SDK plays `event.streams[0]`: audio and video must share one MediaStream id. */
-function unifyMsidFor(sdp: string, id: string): string {
-  const streamId = `siphon-${id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 32) || 'stream'}`;
-  return sdp
-    .replace(/^a=msid:\S+ (\S+)$/gm, `a=msid:${streamId} $1`)
-    .replace(/^(a=ssrc:\d+ msid:)\S+ (\S+)$/gm, `$1${streamId} $2`);
 }

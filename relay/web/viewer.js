@@ -39,6 +39,9 @@ function watch() {
   if (!handle || !stream) return;
   watchStartedAt = performance.now();
   state.firstFrameMs = null;
+  state.framesDecoded = 0;
+  lastBytes = 0;
+  lastStatsAt = 0;
   $('first-frame').textContent = '';
   setStatus('requesting', stream);
   handle.send({ message: { request: 'watch', id: stream } });

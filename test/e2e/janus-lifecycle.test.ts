@@ -8,7 +8,10 @@ import type { Browser } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { launchBrowser, sampleFrames } from '../harness/browser.ts';
-import { openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
+import { openPlayer, openTwoWay, publishOn, textIs } from '../harness/sdk-pages.ts';
+import type { Page } from 'playwright-core';
+
+const readViewerFrames = (p: Page) => p.evaluate(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded);
 
 function childrenOf(pid: number): number[] {
   try {
@@ -32,7 +35,7 @@ describe('Janus lifecycle under the relay', () => {
 
   beforeAll(async () => {
     ns = NetNamespace.create();
-    relay = await RelayProcess.start(ns, { SIPHON_JANUS_HEALTH_INTERVAL_MS: '500' });
+    relay = await RelayProcess.start(ns, { SIPHON_JANUS_HEALTH_INTERVAL_MS: '500', SIPHON_DEMO_STREAM: 'demo' });
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
   });
 
@@ -43,6 +46,9 @@ describe('Janus lifecycle under the relay', () => {
   });
 
   it('SIGKILL of Janus: clients get FAILED, Janus is restarted, a new publish/play works', async () => {
+    const viewer = await browser.newPage();
+    await viewer.goto(`${relay.pageUrl}/viewer.html?stream=demo`);
+    await textIs(viewer, '#status', 'playing');
     const pub = await openTwoWay(browser, relay.pageUrl);
     await publishOn(pub.page, 'before-kill');
     const player = await openPlayer(browser, relay.pageUrl, 'before-kill');
@@ -65,6 +71,16 @@ describe('Janus lifecycle under the relay', () => {
     expect(body.janus.pid).not.toBe(oldPid);
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).toMatch(/^siphon_janus_restarts_total 1$/m);
+
+    // The demo stream's source outlived Janus: its mountpoint is back and the viewer page resumed by itself.
+    await viewer.waitForFunction(() => {
+      const v = (window as unknown as { siphonViewer: { status: string; reconnects: number; framesDecoded: number } }).siphonViewer;
+      return v.reconnects > 0 && v.status === 'playing' && v.framesDecoded > 0;
+    }, undefined, { timeout: 30_000 });
+    const viewerFrames = await sampleFrames(viewer, 2, readViewerFrames);
+    expect(viewerFrames[2]!).toBeGreaterThan(viewerFrames[0]!);
+    expect(relay.lines.filter((l) => l.event === 'mountpoint.created' && l.stream === 'demo').length).toBe(2);
+    await viewer.close();
 
     await pub.page.close();
     await player.page.close();

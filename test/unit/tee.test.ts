@@ -1,0 +1,79 @@
+/** The tee with real UDP sockets on loopback (no fakes): forwarding, PT rewrite, source port, PLI path. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { Tee } from '../../relay/media/tee.ts';
+import { UdpPair } from '../../relay/media/udp-pair.ts';
+import { hasKeyframeRequest, pli, rtpPayloadType } from '../../relay/media/rtcp.ts';
+
+const range = { from: 45000, to: 45999 };
+const open: { close(): void }[] = [];
+
+async function socket(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  open.push(s);
+  return s;
+}
+
+function rtp(pt: number): Buffer {
+  const b = Buffer.alloc(24);
+  b[0] = 0x80;
+  b[1] = pt;
+  b.writeUInt32BE(0x1234, 8);
+  return b;
+}
+
+afterEach(() => { for (const o of open.splice(0)) o.close(); });
+
+describe('Tee', () => {
+  it('copies source RTP to each sink from the sink socket, renumbering the payload type per sink', async () => {
+    const used = new Set<number>();
+    const ingress = await UdpPair.bind(range, used);
+    const tee = new Tee({ video: ingress });
+    open.push(tee);
+    const sinkFrom = await UdpPair.bind(range, used);
+    open.push(sinkFrom);
+    const receiver = await socket();
+    tee.addSink({ kind: 'video', from: sinkFrom.rtp, port: receiver.address().port, pt: 96 });
+
+    const source = await socket();
+    source.send(rtp(120), ingress.port, '127.0.0.1');
+    const [packet, rinfo] = await once(receiver, 'message') as [Buffer, { port: number }];
+    expect(rtpPayloadType(packet)).toBe(96);
+    expect(rinfo.port).toBe(sinkFrom.port);
+    expect(tee.packetsIn).toBe(1);
+    expect(tee.bytesOut).toBe(24);
+  });
+
+  it("turns a sink's PLI into one PLI to the source's RTCP port, at most every 250 ms", async () => {
+    const used = new Set<number>();
+    const ingress = await UdpPair.bind(range, used);
+    const tee = new Tee({ video: ingress });
+    open.push(tee);
+    const sourceRtcp = await socket();
+    tee.setSourceRtcp(sourceRtcp.address().port);
+    const player = await UdpPair.bind(range, used);
+    open.push(player);
+    tee.listenForKeyframeRequests(player.rtcp, 'test player');
+    const playerNosip = await socket();
+
+    playerNosip.send(pli(5, 6), player.rtcpPort, '127.0.0.1');
+    const [upstream, rinfo] = await once(sourceRtcp, 'message') as [Buffer, { port: number }];
+    expect(hasKeyframeRequest(upstream)).toBe(true);
+    expect(rinfo.port).toBe(ingress.rtcpPort);
+    playerNosip.send(pli(5, 6), player.rtcpPort, '127.0.0.1');
+    await once(player.rtcp, 'message');
+    expect(tee.keyframeRequests).toBe(1);
+  });
+
+  it('UdpPair binds P and P+1 and never hands out a pair twice', async () => {
+    const used = new Set<number>();
+    const a = await UdpPair.bind({ from: 45100, to: 45104 }, used);
+    const b = await UdpPair.bind({ from: 45100, to: 45104 }, used);
+    open.push(a, b);
+    expect(a.port % 2).toBe(0);
+    expect(a.port).not.toBe(b.port);
+    await expect(UdpPair.bind({ from: 45100, to: 45104 }, used)).rejects.toThrow(/no free UDP port pair/);
+  });
+});
