@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
-import { launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { launchBrowser, pliReceived, sampleFrames } from '../harness/browser.ts';
 import { openPlayer, openTwoWay, publishOn, textIs } from '../harness/sdk-pages.ts';
 
 describe('SDK pages on one relay', () => {
@@ -37,8 +37,11 @@ describe('SDK pages on one relay', () => {
     const pub = track(await openTwoWay(browser, relay.pageUrl));
     await publishOn(pub.page, 'sdk-play');
     expect(await pub.page.textContent('#publishStatus')).toBe('PUBLISHING');
+    const plisBefore = await pliReceived(pub.page);
     const player = track(await openPlayer(browser, relay.pageUrl, 'sdk-play'));
     expect(await player.page.textContent('#status')).toBe('PLAYING');
+    // The player's join reached the publishing browser as a keyframe request.
+    await expect.poll(() => pliReceived(pub.page)).toBeGreaterThan(plisBefore);
     const samples = await sampleFrames(player.page, 3);
     expect(samples[1]!).toBeGreaterThan(samples[0]!);
     expect(samples[3]!).toBeGreaterThan(samples[1]! + 20); // ~30 fps fake camera: frames keep coming
@@ -47,6 +50,7 @@ describe('SDK pages on one relay', () => {
   it("Siphon's viewer page plays the stream from its mountpoint and the relay logs watch → first frame", async () => {
     const pub = track(await openTwoWay(browser, relay.pageUrl));
     await publishOn(pub.page, 'sdk-viewer');
+    const plisBefore = await pliReceived(pub.page);
     const viewer = await browser.newPage();
     pages.push(viewer);
     await viewer.goto(`${relay.pageUrl}/viewer.html?stream=sdk-viewer`);
@@ -58,6 +62,8 @@ describe('SDK pages on one relay', () => {
     expect(samples[1]!).toBeGreaterThan(samples[0]!);
     const logged = await relay.waitFor((l) => l.event === 'viewer.first_frame' && l.stream === 'sdk-viewer');
     expect(typeof logged.ms).toBe('number');
+    // The viewer's join made the publishing browser receive a keyframe request (mountpoint rtcpport → tee → NoSIP).
+    expect(await pliReceived(pub.page)).toBeGreaterThan(plisBefore);
     expect(await viewer.textContent('#first-frame')).toMatch(/first frame \d+ ms after watch/);
     expect(await viewer.textContent('#resolution')).toMatch(/\d+×\d+/);
     // The index page lists the live stream with a link to the viewer.

@@ -48,7 +48,20 @@ export async function installFrameCounter(page: Page): Promise<void> {
       }
       return total;
     };
+    // PLIs a publishing page received: proof that keyframe requests reached the browser encoder.
+    (window as unknown as { __pliReceived: () => Promise<number> }).__pliReceived = async () => {
+      let total = 0;
+      for (const pc of pcs) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') total += s.pliCount ?? 0; });
+      }
+      return total;
+    };
   });
+}
+
+export function pliReceived(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __pliReceived: () => Promise<number> }).__pliReceived());
 }
 
 export function framesDecoded(page: Page): Promise<number> {

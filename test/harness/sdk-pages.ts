@@ -43,6 +43,7 @@ export async function textIs(page: Page, selector: string, text: string, timeout
 export async function openTwoWay(browser: Browser, baseUrl: string): Promise<{ page: Page; statuses: StatusLog }> {
   const page = await browser.newPage();
   const statuses = new StatusLog(page);
+  await installFrameCounter(page);
   await page.goto(baseUrl + TWO_WAY);
   await page.click('#connectBtn');
   await textIs(page, '#connectStatus', 'ESTABLISHED');

@@ -19,8 +19,8 @@ export class RawWcsClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static async open(url: string, establish = true): Promise<RawWcsClient> {
-    const ws = new WebSocket(url);
+  static async open(url: string, establish = true, tls?: { ca: Buffer }): Promise<RawWcsClient> {
+    const ws = new WebSocket(url, tls ? { ca: tls.ca } : undefined);
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
     const client = new RawWcsClient(ws);
     if (establish) {

@@ -32,5 +32,6 @@ describe('bearer token', () => {
     expect(tokenMatches('Bearer s3cre', 's3cret')).toBe(false);
     expect(tokenMatches('Bearer s3cret!', 's3cret')).toBe(false);
     expect(tokenMatches(undefined, 's3cret')).toBe(false);
+    expect(tokenMatches('s3cret', 's3cret')).toBe(false);
   });
 });
