@@ -47,6 +47,27 @@ describe('SDK pages on one relay', () => {
     expect(samples[3]!).toBeGreaterThan(samples[1]! + 20); // ~30 fps fake camera: frames keep coming
   });
 
+  it('H264: a publisher that strips VP8/VP9/AV1 (SDK stripCodecs) is played as H264 by the Player page', async () => {
+    const pub = track(await openTwoWay(browser, relay.pageUrl));
+    await pub.page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const F = (window as unknown as { Flashphoner: any }).Flashphoner;
+      const session = F.getSessions()[0];
+      session.createStream({
+        name: 'sdk-h264', display: document.getElementById('localVideo'), stripCodecs: 'VP8,VP9,AV1',
+        cacheLocalResources: true, receiveVideo: false, receiveAudio: false,
+      }).on(F.constants.STREAM_STATUS.PUBLISHING, () => resolve())
+        .on(F.constants.STREAM_STATUS.FAILED, (s: { getInfo(): string }) => reject(new Error(s.getInfo()))).publish();
+    }));
+    const answered = await relay.waitFor((l) => l.event === 'publisher.answered' && l.stream === 'sdk-h264');
+    expect(answered.codecs).toMatchObject({ video: 'H264', audio: 'OPUS' });
+    const player = track(await openPlayer(browser, relay.pageUrl, 'sdk-h264'));
+    const played = await relay.waitFor((l) => l.event === 'player.answered' && l.stream === 'sdk-h264');
+    expect((played.codecs as string[]).some((c) => c.startsWith('H264/'))).toBe(true);
+    const samples = await sampleFrames(player.page, 3);
+    expect(samples[3]!).toBeGreaterThan(samples[1]!);
+    expect(samples[1]!).toBeGreaterThan(samples[0]!);
+  });
+
   it("Siphon's viewer page plays the stream from its mountpoint and the relay logs watch → first frame", async () => {
     const pub = track(await openTwoWay(browser, relay.pageUrl));
     await publishOn(pub.page, 'sdk-viewer');
