@@ -28,45 +28,40 @@ export async function launchBrowser(ns: NetNamespace): Promise<{ browser: Browse
   };
 }
 
-/** Reads `framesDecoded` of the first inbound video stream of every RTCPeerConnection the page made. */
+type StatSum = (type: string, field: string) => Promise<number>;
+
+/**
+ * Wraps RTCPeerConnection so a test can sum one video stat over every connection the page (or the
+ * SDK inside it) made: inbound `framesDecoded` for players, outbound `pliCount` for publishers.
+ */
 export async function installFrameCounter(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const pcs: RTCPeerConnection[] = [];
     const Orig = window.RTCPeerConnection;
-    // Wrap the constructor so the test can read stats of connections the SDK creates internally.
     window.RTCPeerConnection = function (this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>) {
       const pc = new Orig(...args);
       pcs.push(pc);
       return pc;
     } as unknown as typeof RTCPeerConnection;
     window.RTCPeerConnection.prototype = Orig.prototype;
-    (window as unknown as { __framesDecoded: () => Promise<number> }).__framesDecoded = async () => {
+    (window as unknown as { __videoStat: StatSum }).__videoStat = async (type, field) => {
       let total = 0;
       for (const pc of pcs) {
         if (pc.connectionState === 'closed') continue;
-        (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') total += s.framesDecoded ?? 0; });
-      }
-      return total;
-    };
-    // PLIs a publishing page received: proof that keyframe requests reached the browser encoder.
-    (window as unknown as { __pliReceived: () => Promise<number> }).__pliReceived = async () => {
-      let total = 0;
-      for (const pc of pcs) {
-        if (pc.connectionState === 'closed') continue;
-        (await pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') total += s.pliCount ?? 0; });
+        (await pc.getStats()).forEach((s) => { if (s.type === type && s.kind === 'video') total += s[field] ?? 0; });
       }
       return total;
     };
   });
 }
 
-export function pliReceived(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { __pliReceived: () => Promise<number> }).__pliReceived());
-}
+const videoStat = (page: Page, type: string, field: string) =>
+  page.evaluate(([t, f]) => (window as unknown as { __videoStat: StatSum }).__videoStat(t!, f!), [type, field]);
 
-export function framesDecoded(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { __framesDecoded: () => Promise<number> }).__framesDecoded());
-}
+export const framesDecoded = (page: Page) => videoStat(page, 'inbound-rtp', 'framesDecoded');
+
+/** PLIs a publishing page received: proof that keyframe requests reached the browser's encoder. */
+export const pliReceived = (page: Page) => videoStat(page, 'outbound-rtp', 'pliCount');
 
 /** Frames keep coming: the counter rises across `seconds`, sampled each second. Returns the samples. */
 export async function sampleFrames(page: Page, seconds: number, read = framesDecoded): Promise<number[]> {
