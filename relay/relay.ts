@@ -17,11 +17,13 @@ import { WcsServer } from './wcs/server.ts';
 import { buildApp } from './rest/app.ts';
 import { Info } from './wcs/status.ts';
 import { startTestStream } from './streams/test-stream.ts';
+import { Pulls } from './pull/pulls.ts';
 
 export class Relay {
   readonly ctx: RelayContext;
   readonly wcs: WcsServer;
   readonly viewerProxy: ViewerProxy;
+  readonly pulls: Pulls;
   private readonly servers: Server[] = [];
 
   private constructor(config: Config) {
@@ -30,6 +32,7 @@ export class Relay {
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     this.ctx = { config, log, janus, registry, teePortsInUse: new Set() };
     this.wcs = new WcsServer(this.ctx);
+    this.pulls = new Pulls(this.ctx);
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
@@ -83,7 +86,7 @@ export class Relay {
 
   private onJanusUp(): void {
     for (const stream of this.ctx.registry.all()) {
-      if (stream.viewerMountpoint || stream.isClosed) continue;
+      if (stream.viewerMountpoint || stream.isClosed || (!stream.codecs.audio && !stream.codecs.video)) continue;
       stream.openMountpoint().catch((err) => stream.log.error('mountpoint.restore_failed', { err }));
     }
   }
@@ -92,6 +95,7 @@ export class Relay {
     this.ctx.log.info('relay.stopping');
     this.wcs.close();
     this.viewerProxy.close();
+    await this.pulls.closeAll();
     await Promise.all(this.ctx.registry.all().map((s) => s.close({ status: 'STOPPED', info: 'relay shutting down' })));
     for (const server of this.servers) {
       server.closeAllConnections();

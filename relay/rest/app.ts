@@ -16,6 +16,7 @@ import { readBody } from './body.ts';
 import { renderMetrics } from './metrics.ts';
 import { staticDir } from './static.ts';
 import { streamRecords } from './stream-records.ts';
+import { addPullRoutes } from './pull-routes.ts';
 import { Info } from '../wcs/status.ts';
 
 const require = createRequire(import.meta.url);
@@ -52,7 +53,7 @@ export function buildApp(relay: Relay): Hono {
   app.onError(renderError(log));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  const guard = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'payload_too_large', 'request body is over 64 KiB'); } });
+  const guard = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
   const auth = async (c: { req: { header(n: string): string | undefined } }, next: () => Promise<void>) => {
     if (config.restToken && !tokenMatches(c.req.header('authorization'), config.restToken)) {
       throw apiError(401, 'unauthorized', 'missing or wrong bearer token');
@@ -62,6 +63,8 @@ export function buildApp(relay: Relay): Hono {
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   app.use('/rest-api/*', auth, guard);
   app.use('/metrics', auth);
+
+  addPullRoutes(app, relay);
 
   const findAll = (c: import('hono').Context) => {
     const rows = streamRecords(relay);

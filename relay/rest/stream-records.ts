@@ -19,7 +19,14 @@ export interface StreamRecord {
 }
 
 export function streamRecords(relay: Relay): StreamRecord[] {
-  return relay.ctx.registry.allMediaSessions().filter((m) => !m.isEnded).map((m) => {
+  const pulled: StreamRecord[] = relay.pulls.all().map((p) => ({
+    appKey: 'defaultApp', mediaSessionId: p.localMediaSessionId, name: p.spec.localStreamName, published: true,
+    mediaType: 'publish', status: p.stream.status, info: p.info,
+    hasAudio: !!p.stream.codecs.audio, hasVideo: !!p.stream.codecs.video,
+    audioCodec: p.stream.codecs.audio?.name.toLowerCase() ?? null, videoCodec: p.stream.codecs.video?.name ?? null,
+    mediaProvider: 'WebRTC', createDate: p.createdAt,
+  }));
+  return pulled.concat(relay.ctx.registry.allMediaSessions().filter((m) => !m.isEnded).map((m) => {
     const stream = m instanceof Publisher ? m.stream : relay.ctx.registry.get(m.name);
     return {
       appKey: 'defaultApp', mediaSessionId: m.id, name: m.name, published: m.role === 'publisher',
@@ -28,5 +35,5 @@ export function streamRecords(relay: Relay): StreamRecord[] {
       audioCodec: stream?.codecs.audio?.name.toLowerCase() ?? null, videoCodec: stream?.codecs.video?.name ?? null,
       mediaProvider: 'WebRTC', createDate: m.startedAt,
     };
-  });
+  }));
 }

@@ -101,6 +101,9 @@ export function fmtpParams(fmtp: string): Map<string, string> {
 
 const isH264Mode1 = (c: Codec) => c.name === 'H264' && fmtpParams(c.fmtp).get('packetization-mode') === '1';
 
+/** VP8 or H264 packetization-mode 1: the video Siphon carries. */
+export const isCarriedVideoCodec = (c: Codec) => c.name === 'VP8' || isH264Mode1(c);
+
 /** Video codecs Siphon carries, best first: VP8, then H264 packetization-mode 1 (baseline profiles first). */
 export function pickVideoCodec(m: MediaSection): Codec | undefined {
   const vp8 = m.codecs.find((c) => c.name === 'VP8');
@@ -130,29 +133,28 @@ export interface PlainMedia {
   kind: string;
   /** 0 rejects the m-line. */
   port: number;
-  codec?: Codec;
+  /** In order of preference; none rejects the m-line. */
+  codecs: Codec[];
 }
 
 /** A plain RTP/AVP description on 127.0.0.1, the legacy side of a NoSIP session. */
 export function plainSdp(media: PlainMedia[], direction: Direction, sessionId = Date.now()): string {
   const lines = ['v=0', `o=- ${sessionId} 1 IN IP4 127.0.0.1`, 's=siphon', 't=0 0'];
   for (const m of media) {
-    if (!m.codec || m.port === 0) {
-      lines.push(`m=${m.kind} 0 RTP/AVP ${m.codec?.pt ?? 0}`, 'c=IN IP4 127.0.0.1', 'a=inactive');
+    if (m.codecs.length === 0 || m.port === 0) {
+      lines.push(`m=${m.kind} 0 RTP/AVP ${m.codecs[0]?.pt ?? 0}`, 'c=IN IP4 127.0.0.1', 'a=inactive');
       continue;
     }
-    const c = m.codec;
-    lines.push(`m=${m.kind} ${m.port} RTP/AVP ${c.pt}`, 'c=IN IP4 127.0.0.1',
-      `a=rtpmap:${c.pt} ${c.name === 'OPUS' ? 'opus' : c.name}/${c.clock}${c.channels ? `/${c.channels}` : ''}`);
-    if (c.fmtp) lines.push(`a=fmtp:${c.pt} ${c.fmtp}`);
-    if (m.kind === 'video') {
-      for (const fb of ['nack', 'nack pli', 'ccm fir']) lines.push(`a=rtcp-fb:${c.pt} ${fb}`);
+    lines.push(`m=${m.kind} ${m.port} RTP/AVP ${m.codecs.map((c) => c.pt).join(' ')}`, 'c=IN IP4 127.0.0.1');
+    for (const c of m.codecs) {
+      lines.push(`a=rtpmap:${c.pt} ${c.name === 'OPUS' ? 'opus' : c.name}/${c.clock}${c.channels ? `/${c.channels}` : ''}`);
+      if (c.fmtp) lines.push(`a=fmtp:${c.pt} ${c.fmtp}`);
+      if (m.kind === 'video') for (const fb of ['nack', 'nack pli', 'ccm fir']) lines.push(`a=rtcp-fb:${c.pt} ${fb}`);
     }
     lines.push(`a=${direction}`);
   }
   return lines.join('\r\n') + '\r\n';
 }
-
 
 /**
  * The SDK plays `event.streams[0]`, so audio and video must share one MediaStream id in a play

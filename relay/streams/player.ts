@@ -15,6 +15,7 @@ export class Player extends MediaSession implements StreamMember {
   private removeSinks: (() => void)[] = [];
 
   async start(stream: Stream, offer: string): Promise<string> {
+    if (!stream.codecs.audio && !stream.codecs.video) throw new MediaSessionError(Info.notReady);
     const parsed = parseSdp(offer);
     const chosen = new Map<MediaSection, Codec>();
     const kindsUsed = new Set<MediaKind>();
@@ -41,7 +42,7 @@ export class Player extends MediaSession implements StreamMember {
         const codec = chosen.get(parsed.media[i]!);
         const kind = m.kind as MediaKind;
         if (codec) nosipPorts.set(kind, m.port);
-        return { kind: m.kind, port: codec ? pairs.get(kind)!.port : 0, codec };
+        return { kind: m.kind, port: codec ? pairs.get(kind)!.port : 0, codecs: codec ? [codec] : [] };
       }), 'sendonly');
     });
 

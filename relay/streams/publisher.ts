@@ -46,7 +46,7 @@ export class Publisher extends MediaSession {
         const kind = m.kind as MediaKind;
         const codec: Codec | undefined = used.has(kind) ? undefined : codecs[kind];
         used = used.add(kind);
-        return { kind: m.kind, port: codec ? ingress[kind]!.port : 0, codec };
+        return { kind: m.kind, port: codec ? ingress[kind]!.port : 0, codecs: codec ? [codec] : [] };
       }), 'recvonly');
     });
 

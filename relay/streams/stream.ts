@@ -41,7 +41,7 @@ export class Stream extends EventEmitter<StreamEvents> {
   readonly log: Logger;
 
   constructor(readonly name: string, readonly mediaSessionId: string, readonly origin: StreamOrigin,
-    readonly codecs: StreamCodecs, readonly tee: Tee, private readonly ctx: RelayContext) {
+    public codecs: StreamCodecs, readonly tee: Tee, private readonly ctx: RelayContext) {
     super();
     this.log = ctx.log.child({ stream: name, mediaSessionId });
   }
@@ -70,6 +70,26 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.log.info('mountpoint.created', { ports: mp.ports });
   }
 
+  /**
+   * A pulled stream learns its codecs from each remote answer. Same codecs: keep everything (players
+   * and viewers ride through a reconnect). Different ones: players cannot follow, so they fail, and
+   * the mountpoint is made again.
+   */
+  async useCodecs(codecs: StreamCodecs): Promise<void> {
+    const same = (a?: Codec, b?: Codec) => a?.name === b?.name && a?.pt === b?.pt;
+    const unchanged = same(this.codecs.audio, codecs.audio) && same(this.codecs.video, codecs.video);
+    if (!unchanged) {
+      const hadCodecs = !!(this.codecs.audio || this.codecs.video);
+      this.codecs = codecs;
+      if (hadCodecs) {
+        this.log.warn('stream.codecs_changed', { video: codecs.video?.name, audio: codecs.audio?.name });
+        for (const member of [...this.members]) member.end({ status: 'FAILED', info: 'Failed by error: source codec changed' });
+        await this.closeMountpoint();
+      }
+    }
+    if (!this.mountpoint && this.ctx.janus.state === 'up') await this.openMountpoint();
+  }
+
   /** After a Janus restart the old mountpoint is gone with it: forget it without talking to Janus. */
   dropMountpoint(): void {
     for (const remove of this.removeSinks) remove();
@@ -80,7 +100,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.mountpointHandle = undefined;
   }
 
-  private async closeMountpoint(): Promise<void> {
+  async closeMountpoint(): Promise<void> {
     const mp = this.mountpoint;
     const handle = this.mountpointHandle;
     this.dropMountpoint();

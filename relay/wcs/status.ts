@@ -6,6 +6,7 @@ export const TERMINAL: ReadonlySet<StreamStatus> = new Set(['UNPUBLISHED', 'STOP
 export const Info = {
   nameInUse: 'Stream name is already in use',
   notFound: 'Stream not found',
+  notReady: 'Publish stream is not ready',
   publisherStop: 'Stopped by publisher stop',
   restTerminate: 'Stopped by rest /terminate',
   sessionDisconnect: 'Stopped by session disconnect',

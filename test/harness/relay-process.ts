@@ -26,6 +26,22 @@ export class RelayProcess {
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
   }
 
+  /**
+   * Settings for the n-th relay sharing one namespace: its own HTTP/WS ports, Janus ports and UDP
+   * ranges (relay 0 keeps the defaults, so the SDK pages' default URL ws://host:8080 points at it; port 10080 is
+   * skipped because browsers and fetch refuse it).
+   */
+  static slot(n: number): Record<string, string> {
+    if (n === 0) return {};
+    const b = 40000 + n * 2000;
+    return {
+      SIPHON_WS_PORT: String(8080 + n * 1000 + (n >= 2 ? 1000 : 0)), SIPHON_WSS_PORT: String(8443 + n * 1000 + (n >= 2 ? 1000 : 0)),
+      SIPHON_JANUS_API_PORT: String(8188 + n * 10), SIPHON_JANUS_ADMIN_PORT: String(7188 + n * 10),
+      SIPHON_MEDIA_PORTS: `${b}-${b + 399}`, SIPHON_NOSIP_PORTS: `${b + 400}-${b + 799}`,
+      SIPHON_MOUNTPOINT_PORTS: `${b + 800}-${b + 1199}`, SIPHON_TEE_PORTS: `${b + 1200}-${b + 1999}`,
+    };
+  }
+
   static async start(ns: NetNamespace, env: Record<string, string> = {}): Promise<RelayProcess> {
     const port = Number(env.SIPHON_WS_PORT ?? 8080);
     const child = ns.spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
@@ -45,6 +61,8 @@ export class RelayProcess {
   get wsUrl(): string { return `ws://${this.ns.address}:${this.port}`; }
   /** URL for a browser inside the namespace: loopback is a secure context, so getUserMedia works. */
   get pageUrl(): string { return `http://127.0.0.1:${this.port}`; }
+  /** The relay's WCS URL as seen from inside the namespace (what pages and other relays dial). */
+  get innerWsUrl(): string { return `ws://${this.ns.address}:${this.port}`; }
 
   waitFor(match: (l: LogLine) => boolean, timeoutMs = 15_000): Promise<LogLine> {
     const seen = this.lines.find(match);

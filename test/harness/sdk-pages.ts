@@ -45,6 +45,7 @@ export async function openTwoWay(browser: Browser, baseUrl: string): Promise<{ p
   const statuses = new StatusLog(page);
   await installFrameCounter(page);
   await page.goto(baseUrl + TWO_WAY);
+  await page.fill('#urlServer', baseUrl.replace(/^http/, 'ws'));
   await page.click('#connectBtn');
   await textIs(page, '#connectStatus', 'ESTABLISHED');
   return { page, statuses };
@@ -62,6 +63,7 @@ export async function openPlayer(browser: Browser, baseUrl: string, name: string
   const statuses = new StatusLog(page);
   await installFrameCounter(page);
   await page.goto(`${baseUrl}${PLAYER}?streamName=${encodeURIComponent(name)}`);
+  await page.fill('#url', baseUrl.replace(/^http/, 'ws'));
   await page.click('#playBtn');
   await textIs(page, '#status', expectStatus);
   return { page, statuses };

@@ -3,7 +3,6 @@
  * metrics, the viewer proxy's filter, and wss/https with a certificate the test makes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +11,9 @@ import WebSocket from 'ws';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { RawWcsClient } from '../harness/wcs-client.ts';
+import { makeCertificate } from '../harness/certificate.ts';
 
 const TOKEN = 'test-token-not-a-secret';
-
-function makeCertificate(dir: string, host: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host},IP:127.0.0.1`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert, key };
-}
 
 /** Speaks the Janus protocol through the relay's /janus viewer proxy, one request at a time. */
 async function janusProxy(url: string) {
@@ -98,10 +90,10 @@ describe('relay HTTP surface with a real Janus', () => {
     expect(json.message).toContain(why);
   });
 
-  it('bodies over 64 KiB → 413; unknown routes → 404 JSON', async () => {
+  it('bodies over 64 KiB → 400; unknown routes → 404 JSON', async () => {
     const res = await post('/rest-api/stream/find', { name: 'x'.repeat(70_000) });
-    expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ error: 'payload_too_large' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'bad_request', message: 'request body is over 64 KiB' });
     const missing = await fetch(`${relay.url}/rest-api/nothing`, { headers: auth });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'not_found' });

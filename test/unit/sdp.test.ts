@@ -56,7 +56,7 @@ describe('plainSdp', () => {
   it('writes a plain RTP/AVP description on loopback that parses back', () => {
     const vp8: Codec = { pt: 96, name: 'VP8', clock: 90000, fmtp: '', feedback: [] };
     const opus: Codec = { pt: 111, name: 'OPUS', clock: 48000, channels: 2, fmtp: 'minptime=10', feedback: [] };
-    const text = plainSdp([{ kind: 'audio', port: 40000, codec: opus }, { kind: 'video', port: 40002, codec: vp8 }], 'recvonly');
+    const text = plainSdp([{ kind: 'audio', port: 40000, codecs: [opus] }, { kind: 'video', port: 40002, codecs: [vp8] }], 'recvonly');
     expect(text).toContain('a=rtpmap:111 opus/48000/2');
     expect(text).toContain('a=rtcp-fb:96 nack pli');
     const back = parseSdp(text);
@@ -65,7 +65,7 @@ describe('plainSdp', () => {
   });
 
   it('rejects an m-line it has no codec for with port 0', () => {
-    expect(plainSdp([{ kind: 'video', port: 40002 }], 'sendonly')).toMatch(/^m=video 0 RTP\/AVP/m);
+    expect(plainSdp([{ kind: 'video', port: 40002, codecs: [] }], 'sendonly')).toMatch(/^m=video 0 RTP\/AVP/m);
   });
 });
 

@@ -1,0 +1,106 @@
+/**
+ * The pull agent's side of the WCS Websocket API: connect, `connection` → `getUserData`, answer
+ * every `ping`, and hand the other frames to the pull. A remote that sends garbage, goes silent or
+ * closes ends this connection only; the pull decides whether to retry.
+ */
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { frame, parseFrame, type Frame } from '../wcs/messages.ts';
+
+export class RemoteError extends Error {
+  override name = 'RemoteError';
+}
+
+export interface WcsClientEvents {
+  frame: [Frame];
+  closed: [reason: string];
+}
+
+export interface WcsClientOptions {
+  ca?: Buffer;
+  rejectUnauthorized: boolean;
+  connectTimeoutMs: number;
+  /** The remote pings every 5 s; this much silence means the connection is dead. */
+  silenceTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+export class WcsClient extends EventEmitter<WcsClientEvents> {
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(private readonly ws: WebSocket, private readonly options: WcsClientOptions) {
+    super();
+    ws.on('message', (data, isBinary) => this.onMessage(data.toString(), isBinary));
+    ws.on('close', (code, reason) => this.finish(`remote closed the connection (${code}${reason.length ? ` ${reason}` : ''})`));
+    ws.on('error', (err) => this.finish(`connection error: ${err.message}`));
+    this.armSilenceTimer();
+  }
+
+  static async connect(uri: string, options: WcsClientOptions): Promise<WcsClient> {
+    const ws = new WebSocket(uri, {
+      ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, handshakeTimeout: options.connectTimeoutMs,
+      maxPayload: options.maxFrameBytes,
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', (err) => reject(new RemoteError(`cannot connect to ${uri}: ${err.message}`)));
+    });
+    const client = new WcsClient(ws, options);
+    client.send('connection', {
+      appKey: 'defaultApp', mediaProviders: ['WebRTC'], clientVersion: '2.0', clientOSVersion: 'siphon',
+      clientBrowserVersion: 'siphon-relay', msePacketizationVersion: 2, custom: {},
+    });
+    await client.next((f) => f.message === 'getUserData', options.connectTimeoutMs, 'getUserData');
+    return client;
+  }
+
+  send(message: string, ...data: unknown[]): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame(message, ...data));
+  }
+
+  /** The next frame matching `match`; rejects if the connection ends or `timeoutMs` passes first. */
+  next(match: (f: Frame) => boolean, timeoutMs: number, what: string): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const cleanup = () => { clearTimeout(timer); this.off('frame', onFrame); this.off('closed', onClosed); };
+      const onFrame = (f: Frame) => { if (match(f)) { cleanup(); resolve(f); } };
+      const onClosed = (reason: string) => { cleanup(); reject(new RemoteError(reason)); };
+      const timer = setTimeout(() => { cleanup(); reject(new RemoteError(`no ${what} from the remote within ${timeoutMs} ms`)); }, timeoutMs);
+      if (this.closed) return onClosed('connection already closed');
+      this.on('frame', onFrame);
+      this.on('closed', onClosed);
+    });
+  }
+
+  private onMessage(text: string, isBinary: boolean): void {
+    this.armSilenceTimer();
+    let f: Frame;
+    try {
+      if (isBinary) throw new RemoteError('binary frame');
+      f = parseFrame(text);
+    } catch (err) {
+      this.close(`malformed frame from the remote: ${(err as Error).message}`);
+      return;
+    }
+    if (f.message === 'ping') this.send('pong', null);
+    this.emit('frame', f);
+  }
+
+  private armSilenceTimer(): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => this.close(`remote silent for ${this.options.silenceTimeoutMs} ms`), this.options.silenceTimeoutMs);
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.silenceTimer);
+    this.emit('closed', reason);
+  }
+
+  close(reason = 'closed by relay'): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+    this.finish(reason);
+  }
+}
