@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
-import { launchBrowser, pliReceived, sampleFrames } from '../harness/browser.ts';
+import { launchBrowser, pliReceived, sampleFrames, setSending } from '../harness/browser.ts';
 import { openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
 import { makeCertificate } from '../harness/certificate.ts';
 import { openViewer, viewerFrames, viewerState } from '../harness/viewer-page.ts';
@@ -176,6 +176,19 @@ describe('pull: relay B captures streams published on relay A', () => {
     await expect.poll(() => statusOf(b, 'late'), { timeout: 20_000 }).toBe('PLAYING');
     expect((await terminate(b, 'late')).status).toBe(200);
     await late.page.close();
+  });
+
+  it('a stall (no RTP for 5 s while PLAYING) makes the pull reconnect by itself', async () => {
+    expect((await pull(b, a.innerWsUrl, '6602', 'stall')).status).toBe(200);
+    await expect.poll(() => statusOf(b, 'stall'), { timeout: 20_000 }).toBe('PLAYING');
+    const attempts = (await recordOf(b, 'stall'))!.attempts;
+    await setSending(publisher, false);
+    await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'stall' && l.to === 'FAILED', 15_000);
+    expect((await recordOf(b, 'stall'))!.lastError).toBe('no media for 5000 ms');
+    await setSending(publisher, true);
+    await expect.poll(async () => (await recordOf(b, 'stall'))?.attempts ?? 0, { timeout: 15_000 }).toBeGreaterThan(attempts);
+    await expect.poll(() => statusOf(b, 'stall'), { timeout: 20_000 }).toBe('PLAYING');
+    expect((await terminate(b, 'stall')).status).toBe(200);
   });
 
   it('A killed and started again, the stream republished: B plays again with no REST call, its viewer resumes', async () => {

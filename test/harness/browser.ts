@@ -44,6 +44,16 @@ export async function installFrameCounter(page: Page): Promise<void> {
       return pc;
     } as unknown as typeof RTCPeerConnection;
     window.RTCPeerConnection.prototype = Orig.prototype;
+    // Stops or resumes every outgoing track without ending the session: a publisher gone silent.
+    const parked = new Map<RTCRtpSender, MediaStreamTrack | null>();
+    (window as unknown as { __setSending: (on: boolean) => Promise<void> }).__setSending = async (on) => {
+      for (const pc of pcs) {
+        for (const sender of pc.getSenders()) {
+          if (!on) { parked.set(sender, sender.track); await sender.replaceTrack(null); }
+          else if (parked.has(sender)) await sender.replaceTrack(parked.get(sender)!);
+        }
+      }
+    };
     (window as unknown as { __videoStat: StatSum }).__videoStat = async (type, field) => {
       let total = 0;
       for (const pc of pcs) {
@@ -59,6 +69,10 @@ const videoStat = (page: Page, type: string, field: string) =>
   page.evaluate(([t, f]) => (window as unknown as { __videoStat: StatSum }).__videoStat(t!, f!), [type, field]);
 
 export const framesDecoded = (page: Page) => videoStat(page, 'inbound-rtp', 'framesDecoded');
+
+/** Makes a publishing page stop (false) or resume (true) sending media, its session left open. */
+export const setSending = (page: Page, on: boolean) =>
+  page.evaluate((o) => (window as unknown as { __setSending: (on: boolean) => Promise<void> }).__setSending(o), on);
 
 /** PLIs a publishing page received: proof that keyframe requests reached the browser's encoder. */
 export const pliReceived = (page: Page) => videoStat(page, 'outbound-rtp', 'pliCount');
