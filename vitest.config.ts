@@ -1,10 +1,16 @@
 import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { fakeRelays } from './test/worker/fake-relays.ts';
 
-// Node projects only here; the worker's workerd pool project joins when worker/ lands.
+// Node projects and the worker's workerd project keep separate include globs (the pool must not pick up Node tests).
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'relay/**/*.test.ts'], environment: 'node' } },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { outboundService: fakeRelays } })],
+        test: { name: 'worker', include: ['test/worker/**/*.test.ts'] },
+      },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {
         test: {
           name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node',

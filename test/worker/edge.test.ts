@@ -1,0 +1,187 @@
+/** The edge inside workerd (vitest pool): real KV, real Durable Object, relays faked at the fetch boundary. */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '../../worker/src/index.ts';
+import type { Env } from '../../worker/src/env.ts';
+import { rendezvous } from '../../worker/src/relays.ts';
+
+const realFetch = globalThis.fetch;
+beforeAll(() => {
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const unreachable = url.hostname === 'down.relay' || (url.hostname === 'flaky.relay' && url.pathname !== '/health');
+    if (unreachable) throw new Error('Network connection lost.'); // what workerd throws for a refused connection
+    return realFetch(input, init);
+  });
+});
+
+const relay = (id: string) => ({ id, url: `http://${id}.relay` });
+const tokens = (...ids: string[]) => JSON.stringify(Object.fromEntries(ids.map((id) => [id, `token-${id}.relay`])));
+
+function envWith(ids: string[], extra: Partial<Env> = {}): Env {
+  return { ...(env as unknown as Env), RELAYS: JSON.stringify(ids.map(relay)), RELAY_TOKENS: tokens(...ids), API_TOKEN: '', ...extra };
+}
+
+async function call(e: Env, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://edge${path}`, {
+    method, headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  }), e, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+const pull = (e: Env, localStreamName: string, extra: Record<string, unknown> = {}) =>
+  call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName, ...extra });
+
+const claims = (e: Env) => e.NAME_CLAIMS.get(e.NAME_CLAIMS.idFromName('global'));
+async function nothingLeftFor(e: Env, name: string): Promise<void> {
+  expect(await e.PULLS.get(`pull:${name}`)).toBeNull();
+  expect(await claims(e).names()).not.toContain(name);
+}
+
+describe('POST /rest-api/pull/pull', () => {
+  it.each([
+    ['not JSON', '{"uri":'],
+    ['an array', '[]'],
+    ['no uri', { remoteStreamName: 's', localStreamName: 'v1' }],
+    ['a number for a name', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 5 }],
+    ['an empty name', { uri: 'ws://a:1', remoteStreamName: '', localStreamName: 'v2' }],
+    ['a blank name', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: '  ' }],
+    ['a name over 256 characters', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'x'.repeat(257) }],
+    ['a control character', { uri: 'ws://a:1', remoteStreamName: 's\n', localStreamName: 'v3' }],
+    ['an http uri', { uri: 'http://a:1', remoteStreamName: 's', localStreamName: 'v4' }],
+    ['a uri that is no URL', { uri: 'somewhere', remoteStreamName: 's', localStreamName: 'v5' }],
+    ['a body over 64 KiB', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'v6', pad: 'x'.repeat(70_000) }],
+  ])('%s → 400 with a JSON error, nothing stored', async (_what, body) => {
+    const e = envWith(['ok']);
+    const res = await call(e, 'POST', '/rest-api/pull/pull', body);
+    expect(res.status).toBe(400);
+    const json = await res.json() as { error: string; message: string };
+    expect(json.error).toBe('bad_request');
+    expect(json.message).not.toBe('');
+    expect((await e.PULLS.list({ prefix: 'pull:' })).keys).toEqual([]);
+  });
+
+  it('20 concurrent POSTs of one name: exactly one 200 and nineteen 409', async () => {
+    const e = envWith(['ok']);
+    const codes = await Promise.all(Array.from({ length: 20 }, () => pull(e, 'race').then((r) => r.status)));
+    expect(codes.filter((c) => c === 200)).toHaveLength(1);
+    expect(codes.filter((c) => c === 409)).toHaveLength(19);
+    expect(await e.PULLS.get('pull:race', 'json')).toMatchObject({ localStreamName: 'race', relay: 'ok' });
+  });
+
+  it('the relay answers 409 → 409 naming the relay; claim released, no record', async () => {
+    const e = envWith(['conflict']);
+    const res = await pull(e, 'taken-on-relay');
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: 'conflict', message: expect.stringContaining('relay conflict') });
+    await nothingLeftFor(e, 'taken-on-relay');
+  });
+
+  it('the relay answers 500 → 502 naming the relay; nothing left', async () => {
+    const e = envWith(['broken']);
+    const res = await pull(e, 'relay-500');
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: 'relay_error', message: expect.stringContaining('relay broken answered 500') });
+    await nothingLeftFor(e, 'relay-500');
+  });
+
+  it('the relay cannot be reached → 503 naming the relay; nothing left, and the name can be used again', async () => {
+    const e = envWith(['flaky']);
+    const res = await pull(e, 'unreachable');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'relay_unreachable', message: expect.stringContaining('relay flaky (http://flaky.relay) is unreachable') });
+    await nothingLeftFor(e, 'unreachable');
+    expect((await pull(envWith(['ok']), 'unreachable')).status).toBe(200);
+  });
+
+  it('no healthy relay → 503; placement skips relays that fail health', async () => {
+    const res = await pull(envWith(['down', 'sick']), 'nowhere');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'unavailable', message: 'no healthy relay among down, sick' });
+    await nothingLeftFor(envWith([]), 'nowhere');
+    const placed = await pull(envWith(['down', 'sick', 'ok']), 'somewhere');
+    expect(placed.status).toBe(200);
+    expect(await placed.json()).toMatchObject({ relay: 'ok' });
+  });
+
+  it('with API_TOKEN set: missing or wrong token → 401, the right one passes', async () => {
+    const e = envWith(['ok'], { API_TOKEN: 'let-me-in' });
+    expect((await pull(e, 'auth-1')).status).toBe(401);
+    const wrong = await call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'auth-1' }, { authorization: 'Bearer let-me-out' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({ error: 'unauthorized', message: 'missing or wrong bearer token' });
+    expect((await call(e, 'GET', '/rest-api/pull/find_all', undefined, { authorization: 'let-me-in' })).status).toBe(401);
+    const right = await call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'auth-1' }, { authorization: 'Bearer let-me-in' });
+    expect(right.status).toBe(200);
+    await nothingLeftFor(e, 'auth-never');
+  });
+});
+
+describe('find_all, terminate and reconciliation', () => {
+  it('find_all merges live status; terminate removes record and claim; then 404s', async () => {
+    const e = envWith(['other']);
+    expect((await pull(e, 'listed')).status).toBe(200);
+    const all = await (await call(e, 'GET', '/rest-api/pull/find_all')).json() as Record<string, unknown>[];
+    expect(all.find((r) => r.localStreamName === 'listed')).toMatchObject({ status: 'PLAYING', relay: 'other', uri: 'ws://wcs.example:8080', remoteStreamName: 's', localMediaSessionId: 'l-listed' });
+
+    await fetch('http://other.relay/__forget', { method: 'POST' });
+    const lost = await (await call(e, 'POST', '/rest-api/pull/find_all')).json() as Record<string, unknown>[];
+    expect(lost.find((r) => r.localStreamName === 'listed')).toMatchObject({ status: 'LOST', info: expect.stringContaining('relay other does not have this pull') });
+
+    const ended = await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: 'listed' });
+    expect(ended.status).toBe(200);
+    await nothingLeftFor(e, 'listed');
+    expect((await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: 'listed' })).status).toBe(404);
+    expect((await call(e, 'POST', '/rest-api/pull/terminate', {})).status).toBe(400);
+  });
+
+  it('find_all with no pulls → 404 JSON; an unreachable relay shows UNKNOWN, not a fake status', async () => {
+    const fresh = envWith(['ok']);
+    const ids = (await fresh.PULLS.list({ prefix: 'pull:' })).keys.map((k) => k.name);
+    for (const id of ids) await fresh.PULLS.delete(id);
+    const none = await call(fresh, 'GET', '/rest-api/pull/find_all');
+    expect(none.status).toBe(404);
+    expect(await none.json()).toMatchObject({ error: 'not_found' });
+    await fresh.PULLS.put('pull:orphan', JSON.stringify({ uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'orphan', relay: 'down', claim: 'c', created: 'x' }));
+    const shown = await (await call(envWith(['ok', 'down']), 'GET', '/rest-api/pull/find_all')).json() as Record<string, unknown>[];
+    expect(shown.find((r) => r.localStreamName === 'orphan')).toMatchObject({ status: 'UNKNOWN', info: expect.stringContaining('unreachable') });
+    await fresh.PULLS.delete('pull:orphan');
+  });
+
+  it('the scheduled handler re-creates a pull its relay lost', async () => {
+    const e = envWith(['ok']);
+    expect((await pull(e, 'comeback')).status).toBe(200);
+    await fetch('http://ok.relay/__forget', { method: 'POST' });
+    expect(await (await fetch('http://ok.relay/__calls')).json()).not.toContain('comeback');
+    const ctx = createExecutionContext();
+    await worker.scheduled!({ cron: '* * * * *', scheduledTime: Date.now(), noRetry() {} } as ScheduledController, e, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await (await fetch('http://ok.relay/__calls')).json()).toContain('comeback');
+  });
+});
+
+describe('placement and API docs', () => {
+  it('rendezvous placement is deterministic per name and spreads names over relays', () => {
+    const relays = ['a', 'b', 'c'].map(relay);
+    expect(rendezvous(relays, 'cam-1')[0]).toEqual(rendezvous([...relays].reverse(), 'cam-1')[0]);
+    const homes = new Set(Array.from({ length: 60 }, (_, i) => rendezvous(relays, `cam-${i}`)[0]!.id));
+    expect(homes.size).toBe(3);
+  });
+
+  it('the OpenAPI document lists the three routes with their bodies and codes; the docs page renders offline', async () => {
+    const doc = await (await call(envWith([]), 'GET', '/rest-api/openapi.json')).json() as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths).sort()).toEqual(['/rest-api/pull/find_all', '/rest-api/pull/pull', '/rest-api/pull/terminate']);
+    expect(Object.keys(doc.paths['/rest-api/pull/pull']!.post!.responses).sort()).toEqual(['200', '400', '401', '403', '409', '502', '503']);
+    expect(doc.paths['/rest-api/pull/pull']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PullRequest' } } } });
+    expect(Object.keys(doc.paths['/rest-api/pull/find_all']!).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/rest-api/pull/terminate']!.post!.responses)).toContain('404');
+    const page = await (await call(envWith([]), 'GET', '/rest-api/docs')).text();
+    expect(page).toContain('POST /rest-api/pull/pull');
+    expect(page).not.toMatch(/https?:\/\/(cdn|unpkg)/);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * The one boundary the workerd tests fake: relays, answering the worker's outbound fetches (this runs
+ * in Node as miniflare's outboundService). Hosts name the behaviour:
+ *   ok.relay      healthy; accepts pulls and remembers them (find_all / terminate)
+ *   other.relay   same, a second healthy relay
+ *   conflict.relay healthy; answers pulls with 409
+ *   broken.relay  healthy; answers pulls with 500
+ *   sick.relay    /health answers 503
+ * Unreachable relays (flaky.relay: health passes but the pull cannot connect; down.relay: nothing
+ * connects) are made in the test with a fetch spy, because miniflare turns a failing outboundService
+ * into a 500 while real workerd throws "Network connection lost.".
+ * `POST http://<host>/__forget` drops what a relay remembers (a relay restart).
+ */
+const remembered = new Map<string, Map<string, Record<string, unknown>>>();
+
+export async function fakeRelays(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const host = url.hostname;
+  const pulls = remembered.get(host) ?? new Map<string, Record<string, unknown>>();
+  remembered.set(host, pulls);
+  if (url.pathname === '/health') return Response.json({ status: host === 'sick.relay' ? 'degraded' : 'ok' }, { status: host === 'sick.relay' ? 503 : 200 });
+  if (url.pathname === '/__forget') { pulls.clear(); return new Response(null, { status: 204 }); }
+  if (url.pathname === '/__calls') return Response.json([...pulls.keys()]);
+  if (url.pathname === '/rest-api/pull/pull') {
+    if (host === 'conflict.relay') return Response.json({ error: 'conflict', message: 'localStreamName "x" is already a stream or a pull on this relay' }, { status: 409 });
+    if (host === 'broken.relay') return Response.json({ error: 'internal_error', message: 'boom' }, { status: 500 });
+    const body = await request.json() as Record<string, string>;
+    if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
+    pulls.set(body.localStreamName!, { ...body, status: 'PLAYING', info: '', attempts: 1, lastError: null, localMediaSessionId: `l-${body.localStreamName}`, remoteMediaSessionId: 'r' });
+    return Response.json(pulls.get(body.localStreamName!));
+  }
+  if (url.pathname === '/rest-api/pull/find_all') {
+    return pulls.size ? Response.json([...pulls.values()]) : Response.json({ error: 'not_found', message: 'no pulls' }, { status: 404 });
+  }
+  if (url.pathname === '/rest-api/pull/terminate') {
+    const body = await request.json() as Record<string, string>;
+    return pulls.delete(body.localStreamName!) ? Response.json([]) : Response.json({ error: 'not_found', message: 'none' }, { status: 404 });
+  }
+  return new Response('unexpected', { status: 599 });
+}

@@ -1,0 +1,49 @@
+/**
+ * The REST edge: WCS's pull API (same bodies and codes) in front of the relays. Validation comes from
+ * the zod schemas that also generate the OpenAPI document; every error leaves through renderError.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { cors } from 'hono/cors';
+import { bodyLimit } from 'hono/body-limit';
+import type { Env } from './env.ts';
+import { apiError, renderError } from './errors.ts';
+import { requireToken } from './auth.ts';
+import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts';
+import { createPull, findAll, terminate } from './pulls.ts';
+import { docsPage } from './docs.ts';
+
+const DOC_CONFIG = {
+  openapi: '3.0.0',
+  info: {
+    title: 'Siphon edge API', version: '1.0.0',
+    description: "WCS-compatible pull API: pull a live WebRTC stream from a WCS server (or a Siphon relay) into one of Siphon's relays.",
+  },
+};
+
+export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
+  const app = new OpenAPIHono<{ Bindings: Env }>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        throw apiError(400, 'bad_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+      }
+    },
+  });
+  app.onError(renderError);
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
+  app.use('/rest-api/pull/*', requireToken, bodyLimit({
+    maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); },
+  }));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
+  app.openapi(findAllPost, async (c) => c.json(await findAll(c.env), 200));
+  app.openapi(findAllGet, async (c) => c.json(await findAll(c.env), 200));
+  app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
+
+  app.doc('/rest-api/openapi.json', DOC_CONFIG);
+  app.get('/rest-api/docs', (c) => c.html(docsPage(app.getOpenAPIDocument(DOC_CONFIG) as never)));
+  app.get('/', (c) => c.redirect('/rest-api/docs'));
+  return app;
+}

@@ -1,0 +1,15 @@
+/** Worker entry: the REST edge (fetch), reconciliation (cron), and the name-claims Durable Object. */
+import { buildApp } from './app.ts';
+import type { Env } from './env.ts';
+import { reconcile } from './pulls.ts';
+
+export { NameClaims } from './claims.ts';
+
+const app = buildApp();
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    ctx.waitUntil(reconcile(env).then(() => undefined));
+  },
+} satisfies ExportedHandler<Env>;

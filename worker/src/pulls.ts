@@ -1,0 +1,140 @@
+/**
+ * The edge's pull operations. Each either completes or leaves nothing behind: a refused or failed
+ * relay call releases the name claim and writes no record.
+ */
+import type { Env } from './env.ts';
+import { apiError } from './errors.ts';
+import { deleteRecord, listRecords, putRecord, type StoredPull } from './records.ts';
+import { placeFor, readRelays, RelayCallError, RelayClient } from './relays.ts';
+import type { PullRecord, PullRequest, TerminateRequest } from './schemas.ts';
+
+const claims = (env: Env) => env.NAME_CLAIMS.get(env.NAME_CLAIMS.idFromName('global'));
+
+function log(event: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ t: new Date().toISOString(), event, ...fields }));
+}
+
+function relayFailure(err: unknown): never {
+  if (err instanceof RelayCallError) throw apiError(err.unreachable ? 503 : 502, err.unreachable ? 'relay_unreachable' : 'relay_error', err.message);
+  throw err;
+}
+
+/** Starts `req` on `relay`; maps the relay's refusal to the same code with the relay named. */
+export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<void> {
+  const res = await relay.pull(req).catch(relayFailure);
+  if (res.status === 200) return;
+  const message = typeof res.body.message === 'string' ? res.body.message : `status ${res.status}`;
+  if (res.status === 400 || res.status === 403 || res.status === 409) {
+    throw apiError(res.status, String(res.body.error ?? 'refused'), `relay ${relay.relay.id}: ${message}`);
+  }
+  throw apiError(502, 'relay_error', `relay ${relay.relay.id} answered ${res.status}: ${message}`);
+}
+
+export async function createPull(env: Env, req: PullRequest): Promise<PullRecord> {
+  const owner = crypto.randomUUID();
+  if (!await claims(env).claim(req.localStreamName, owner)) {
+    throw apiError(409, 'conflict', `localStreamName "${req.localStreamName}" is already pulled`);
+  }
+  try {
+    const relay = await placeFor(readRelays(env), req.localStreamName);
+    await startOnRelay(relay, req);
+    const stored: StoredPull = { ...req, relay: relay.relay.id, claim: owner, created: new Date().toISOString() };
+    try {
+      await putRecord(env.PULLS, stored);
+    } catch (err) {
+      await relay.terminate(req.localStreamName).catch(() => undefined); // best effort: the record is the source of truth
+      throw err;
+    }
+    log('edge.pull_created', { localStreamName: req.localStreamName, relay: relay.relay.id, uri: req.uri });
+    return toRecord(stored, { status: 'NEW', info: '' });
+  } catch (err) {
+    await claims(env).release(req.localStreamName, owner);
+    log('edge.pull_refused', { localStreamName: req.localStreamName, reason: (err as Error).message });
+    throw err;
+  }
+}
+
+function toRecord(s: StoredPull, live: Record<string, unknown>): PullRecord {
+  return {
+    localMediaSessionId: (live.localMediaSessionId as string | undefined) ?? null,
+    remoteMediaSessionId: (live.remoteMediaSessionId as string | undefined) ?? null,
+    localStreamName: s.localStreamName, remoteStreamName: s.remoteStreamName, uri: s.uri,
+    status: String(live.status ?? 'UNKNOWN'), info: String(live.info ?? ''),
+    relay: s.relay, created: s.created,
+    attempts: typeof live.attempts === 'number' ? live.attempts : undefined,
+    lastError: (live.lastError as string | null | undefined) ?? undefined,
+  };
+}
+
+/** Live view per relay: its pulls by local name, or why it could not be asked. */
+async function liveByRelay(env: Env, records: StoredPull[]): Promise<Map<string, Map<string, Record<string, unknown>> | string>> {
+  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
+  const out = new Map<string, Map<string, Record<string, unknown>> | string>();
+  await Promise.all([...new Set(records.map((r) => r.relay))].map(async (id) => {
+    const cfg = relays.get(id);
+    if (!cfg) { out.set(id, `relay ${id} is no longer configured`); return; }
+    try {
+      const live = await new RelayClient(cfg).findAll();
+      out.set(id, new Map(live.map((p) => [String(p.localStreamName), p])));
+    } catch (err) {
+      out.set(id, (err as Error).message);
+    }
+  }));
+  return out;
+}
+
+export async function findAll(env: Env): Promise<PullRecord[]> {
+  const records = await listRecords(env.PULLS);
+  if (records.length === 0) throw apiError(404, 'not_found', 'no pulls');
+  const live = await liveByRelay(env, records);
+  return records.map((r) => {
+    const view = live.get(r.relay);
+    if (typeof view === 'string') return toRecord(r, { status: 'UNKNOWN', info: view });
+    const p = view?.get(r.localStreamName);
+    return toRecord(r, p ?? { status: 'LOST', info: `relay ${r.relay} does not have this pull (restarted?); reconciliation re-creates it` });
+  });
+}
+
+export async function terminate(env: Env, f: TerminateRequest): Promise<PullRecord[]> {
+  const matched = (await listRecords(env.PULLS)).filter((r) => (f.uri === undefined || r.uri === f.uri)
+    && (f.localStreamName === undefined || r.localStreamName === f.localStreamName)
+    && (f.remoteStreamName === undefined || r.remoteStreamName === f.remoteStreamName));
+  if (matched.length === 0) throw apiError(404, 'not_found', 'no pull matches');
+  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
+  for (const r of matched) {
+    const cfg = relays.get(r.relay);
+    if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch(relayFailure);
+    await deleteRecord(env.PULLS, r.localStreamName);
+    await claims(env).release(r.localStreamName, r.claim);
+    log('edge.pull_terminated', { localStreamName: r.localStreamName, relay: r.relay });
+  }
+  return matched.map((r) => toRecord(r, { status: 'TERMINATED', info: 'Stopped by rest /terminate' }));
+}
+
+/**
+ * Cron: every recorded pull that its relay no longer has (the relay restarted) is started again, on
+ * the same relay when it is healthy, else on the next healthy one in rendezvous order.
+ */
+export async function reconcile(env: Env): Promise<{ checked: number; recreated: string[]; failed: string[] }> {
+  const records = await listRecords(env.PULLS);
+  const live = await liveByRelay(env, records);
+  const relays = readRelays(env);
+  const recreated: string[] = [];
+  const failed: string[] = [];
+  for (const r of records) {
+    const view = live.get(r.relay);
+    if (view instanceof Map && view.has(r.localStreamName)) continue;
+    try {
+      const home = relays.find((x) => x.id === r.relay);
+      const homeClient = home ? new RelayClient(home) : undefined;
+      const target = homeClient && await homeClient.healthy() ? homeClient : await placeFor(relays, r.localStreamName);
+      await startOnRelay(target, { uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName });
+      if (target.relay.id !== r.relay) await putRecord(env.PULLS, { ...r, relay: target.relay.id });
+      recreated.push(r.localStreamName);
+    } catch (err) {
+      failed.push(`${r.localStreamName}: ${(err as Error).message}`);
+    }
+  }
+  log('edge.reconciled', { checked: records.length, recreated, failed });
+  return { checked: records.length, recreated, failed };
+}

@@ -1,0 +1,32 @@
+/** Pull records in KV: what was asked for, kept so find_all can list it and reconciliation can re-create it. */
+export interface StoredPull {
+  uri: string;
+  remoteStreamName: string;
+  localStreamName: string;
+  relay: string;
+  /** The claim owner token; releasing the name needs it. */
+  claim: string;
+  created: string;
+}
+
+const key = (localStreamName: string) => `pull:${localStreamName}`;
+
+export async function putRecord(kv: KVNamespace, r: StoredPull): Promise<void> {
+  await kv.put(key(r.localStreamName), JSON.stringify(r));
+}
+
+export async function deleteRecord(kv: KVNamespace, localStreamName: string): Promise<void> {
+  await kv.delete(key(localStreamName));
+}
+
+export async function listRecords(kv: KVNamespace): Promise<StoredPull[]> {
+  const out: StoredPull[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix: 'pull:', cursor });
+    const values = await Promise.all(page.keys.map((k) => kv.get<StoredPull>(k.name, 'json')));
+    for (const v of values) if (v) out.push(v);
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return out;
+}

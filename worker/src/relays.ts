@@ -1,0 +1,103 @@
+/**
+ * The relays behind the edge, from configuration: `RELAYS` (a var: JSON `[{"id","url"}]`) and
+ * `RELAY_TOKENS` (a secret: JSON `{"<id>": "<bearer token>"}`). Placement is rendezvous hashing on
+ * the local stream name over the relays that pass a health check, so a name lands on the same relay
+ * every time while that relay is healthy.
+ */
+import { apiError } from './errors.ts';
+
+export interface RelayConfig { id: string; url: string; token?: string }
+
+export interface RelayEnv { RELAYS?: string; RELAY_TOKENS?: string }
+
+const HEALTH_TIMEOUT_MS = 2000;
+const CALL_TIMEOUT_MS = 10_000;
+
+export function readRelays(env: RelayEnv): RelayConfig[] {
+  let list: unknown;
+  let tokens: Record<string, string> = {};
+  try {
+    list = JSON.parse(env.RELAYS ?? '[]');
+    tokens = env.RELAY_TOKENS ? JSON.parse(env.RELAY_TOKENS) as Record<string, string> : {};
+  } catch {
+    throw apiError(500, 'misconfigured', 'RELAYS or RELAY_TOKENS is not valid JSON');
+  }
+  if (!Array.isArray(list) || list.some((r) => typeof r?.id !== 'string' || typeof r?.url !== 'string')) {
+    throw apiError(500, 'misconfigured', 'RELAYS must be a JSON array of {"id","url"}');
+  }
+  return (list as RelayConfig[]).map((r) => ({ id: r.id, url: r.url.replace(/\/+$/, ''), token: tokens[r.id] }));
+}
+
+/** FNV-1a, 32 bit: stable across runtimes, good enough to spread names over a handful of relays. */
+function score(relayId: string, name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${relayId}\u0000${name}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** Relays in rendezvous order for `name`: the first is where the name belongs. */
+export function rendezvous(relays: RelayConfig[], name: string): RelayConfig[] {
+  return [...relays].sort((a, b) => score(b.id, name) - score(a.id, name) || a.id.localeCompare(b.id));
+}
+
+/** A relay failed or could not be reached; `unreachable` distinguishes the two (503 vs 502). */
+export class RelayCallError extends Error {
+  constructor(readonly relay: string, readonly unreachable: boolean, message: string) { super(message); }
+}
+
+export class RelayClient {
+  constructor(readonly relay: RelayConfig) {}
+
+  private async call(path: string, init: RequestInit, timeoutMs = CALL_TIMEOUT_MS): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.relay.token) headers.set('authorization', `Bearer ${this.relay.token}`);
+    if (init.body) headers.set('content-type', 'application/json');
+    try {
+      return await fetch(`${this.relay.url}${path}`, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new RelayCallError(this.relay.id, true, `relay ${this.relay.id} (${this.relay.url}) is unreachable: ${(err as Error).message}`);
+    }
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      return (await this.call('/health', { method: 'GET' }, HEALTH_TIMEOUT_MS)).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** POST a pull; returns the relay's status and JSON body (its error body when refused). */
+  async pull(body: object): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await this.call('/rest-api/pull/pull', { method: 'POST', body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json().catch(() => ({})) as Record<string, unknown> };
+  }
+
+  async findAll(): Promise<Record<string, unknown>[]> {
+    const res = await this.call('/rest-api/pull/find_all', { method: 'POST' });
+    if (res.status === 404) return [];
+    if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered find_all with ${res.status}`);
+    return await res.json() as Record<string, unknown>[];
+  }
+
+  /** Terminates by local name; a 404 (the relay no longer has it) counts as done. */
+  async terminate(localStreamName: string): Promise<void> {
+    const res = await this.call('/rest-api/pull/terminate', { method: 'POST', body: JSON.stringify({ localStreamName }) });
+    if (res.status !== 200 && res.status !== 404) {
+      throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered terminate with ${res.status}`);
+    }
+  }
+}
+
+/** The first healthy relay in rendezvous order for `name`, or 503 when none is. */
+export async function placeFor(relays: RelayConfig[], name: string): Promise<RelayClient> {
+  if (relays.length === 0) throw apiError(503, 'unavailable', 'no relays are configured (RELAYS)');
+  for (const relay of rendezvous(relays, name)) {
+    const client = new RelayClient(relay);
+    if (await client.healthy()) return client;
+  }
+  throw apiError(503, 'unavailable', `no healthy relay among ${relays.map((r) => r.id).join(', ')}`);
+}
