@@ -14,6 +14,7 @@ have ip || need_apt+=(iproute2)
 have ss || need_apt+=(iproute2)
 have setpriv || need_apt+=(util-linux)
 have openssl || need_apt+=(openssl)
+have curl || need_apt+=(curl)
 have pgrep || need_apt+=(procps)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

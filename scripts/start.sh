@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm start`: set up what is missing, then run a relay on :8080 (WCS Websocket API, REST, pages).
+# `npm start`: set up what is missing, then run relay A (:8080, demo stream), relay B (:9080) and the edge (:8081).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export SIPHON_DEMO_STREAM="${SIPHON_DEMO_STREAM-demo}"
-exec node --import tsx relay/main.ts
+
+exec node --import tsx scripts/start.ts

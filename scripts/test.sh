@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p .run
 node_modules/.bin/tsc -p . --noEmit
+node_modules/.bin/tsc -p worker --noEmit
 exec node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=.run/vitest.json "$@"

@@ -64,6 +64,13 @@ describe('POST /rest-api/pull/pull', () => {
     expect((await e.PULLS.list({ prefix: 'pull:' })).keys).toEqual([]);
   });
 
+  it('a body without a JSON content type (curl -d) is read as JSON all the same', async () => {
+    const e = envWith(['ok']);
+    const send = (body: string) => worker.fetch(new Request('http://edge/rest-api/pull/pull', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }), e, createExecutionContext());
+    expect((await send('{"uri":"ws://a:1"}')).status).toBe(400);
+    expect((await send('{"uri":"ws://a:1","remoteStreamName":"s","localStreamName":"form"}')).status).toBe(200);
+  });
+
   it('20 concurrent POSTs of one name: exactly one 200 and nineteen 409', async () => {
     const e = envWith(['ok']);
     const codes = await Promise.all(Array.from({ length: 20 }, () => pull(e, 'race').then((r) => r.status)));

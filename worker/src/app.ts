@@ -35,6 +35,15 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.use('/rest-api/pull/*', requireToken, bodyLimit({
     maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); },
   }));
+  // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way.
+  app.use('/rest-api/pull/*', async (c, next) => {
+    if (c.req.method === 'POST' && !/json/i.test(c.req.header('content-type') ?? '')) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set('content-type', 'application/json');
+      c.req.raw = new Request(c.req.raw, { headers });
+    }
+    await next();
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));

@@ -20,9 +20,9 @@ function relayFailure(err: unknown): never {
 }
 
 /** Starts `req` on `relay`; maps the relay's refusal to the same code with the relay named. */
-export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<void> {
+export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<Record<string, unknown>> {
   const res = await relay.pull(req).catch(relayFailure);
-  if (res.status === 200) return;
+  if (res.status === 200) return res.body;
   const message = typeof res.body.message === 'string' ? res.body.message : `status ${res.status}`;
   if (res.status === 400 || res.status === 403 || res.status === 409) {
     throw apiError(res.status, String(res.body.error ?? 'refused'), `relay ${relay.relay.id}: ${message}`);
@@ -37,7 +37,7 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
   }
   try {
     const relay = await placeFor(readRelays(env), req.localStreamName);
-    await startOnRelay(relay, req);
+    const live = await startOnRelay(relay, req);
     const stored: StoredPull = { ...req, relay: relay.relay.id, claim: owner, created: new Date().toISOString() };
     try {
       await putRecord(env.PULLS, stored);
@@ -46,7 +46,7 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
       throw err;
     }
     log('edge.pull_created', { localStreamName: req.localStreamName, relay: relay.relay.id, uri: req.uri });
-    return toRecord(stored, { status: 'NEW', info: '' });
+    return toRecord(stored, { status: 'NEW', info: '', ...live });
   } catch (err) {
     await claims(env).release(req.localStreamName, owner);
     log('edge.pull_refused', { localStreamName: req.localStreamName, reason: (err as Error).message });

@@ -1,0 +1,114 @@
+/**
+ * The edge as users run it (`wrangler dev`, real workerd) in front of real relays: the seed scenario
+ * through the edge, and reconciliation restoring a pull after relay B restarts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
+import type { Browser } from 'playwright-core';
+import { NetNamespace } from '../harness/netns.ts';
+import { RelayProcess } from '../harness/relay-process.ts';
+import { EdgeProcess } from '../harness/edge-process.ts';
+import { launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TOKEN = 'edge-test-token';
+const RELAY_TOKEN = 'relay-b-test-token';
+
+describe('edge (wrangler dev) in front of real relays', () => {
+  let ns: NetNamespace;
+  let a: RelayProcess;
+  let b: RelayProcess;
+  let edge: EdgeProcess;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  const bEnv = () => ({ ...RelayProcess.slot(1), SIPHON_REST_TOKEN: RELAY_TOKEN });
+
+  beforeAll(async () => {
+    ns = NetNamespace.create();
+    [a, b] = await Promise.all([RelayProcess.start(ns), RelayProcess.start(ns, bEnv())]);
+    edge = await EdgeProcess.start(ns, {
+      RELAYS: JSON.stringify([{ id: 'b', url: 'http://127.0.0.1:9080' }]),
+      RELAY_TOKENS: JSON.stringify({ b: RELAY_TOKEN }), API_TOKEN: TOKEN,
+    });
+    ({ browser, close: closeBrowser } = await launchBrowser(ns));
+    const pub = await openTwoWay(browser, a.pageUrl);
+    await publishOn(pub.page, '6602');
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await edge?.stop();
+    await Promise.all([a?.stop(), b?.stop()]);
+    ns?.destroySync();
+  });
+
+  const call = (path: string, body?: unknown, token = TOKEN) => fetch(`${edge.url}/rest-api/pull/${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const statusAtEdge = async (name: string) => {
+    const res = await call('find_all');
+    if (res.status !== 200) return `HTTP ${res.status}`;
+    return ((await res.json()) as { localStreamName: string; status: string }[]).find((p) => p.localStreamName === name)?.status;
+  };
+
+  it('seed: publish on A, pull through the edge into B, play on B, find_all, terminate, find_all → 404', async () => {
+    expect((await call('pull', { uri: 'ws://127.0.0.1:8080', remoteStreamName: '6602', localStreamName: '6602' }, 'wrong')).status).toBe(401);
+    const res = await call('pull', { uri: 'ws://127.0.0.1:8080', remoteStreamName: '6602', localStreamName: '6602' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ localStreamName: '6602', relay: 'b' });
+    await expect.poll(() => statusAtEdge('6602'), { timeout: 20_000 }).toBe('PLAYING');
+
+    const player = await openPlayer(browser, b.pageUrl, '6602');
+    const frames = await sampleFrames(player.page, 3);
+    expect(frames[3]!).toBeGreaterThan(frames[1]!);
+    expect(frames[1]!).toBeGreaterThan(frames[0]!);
+    await player.page.close();
+
+    expect((await call('terminate', { localStreamName: '6602' })).status).toBe(200);
+    const after = await call('find_all');
+    expect(after.status).toBe(404);
+    expect(await after.json()).toMatchObject({ error: 'not_found' });
+    const onB = await fetch(`${b.url}/rest-api/pull/find_all`, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
+    expect(onB.status).toBe(404);
+  });
+
+  it('HTTPS on :8444 with the certificate scripts/edge-cert.sh makes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siphon-edge-tls-'));
+    const [cert, key] = execFileSync('bash', ['scripts/edge-cert.sh', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, SIPHON_EDGE_CERT_HOST: ns.address } }).trim().split('\n');
+    const secure = await EdgeProcess.start(ns, { RELAYS: '[]' }, 8444, { cert: cert!, key: key! });
+    try {
+      const dispatcher = new Agent({ connect: { ca: readFileSync(cert!) } });
+      const doc = await fetch(`https://${ns.address}:8444/rest-api/openapi.json`, { dispatcher } as RequestInit);
+      expect(doc.status).toBe(200);
+      const bad = await fetch(`https://${ns.address}:8444/rest-api/pull/pull`, { dispatcher, method: 'POST', body: '{}' } as RequestInit);
+      expect(bad.status).toBe(400);
+    } finally {
+      await secure.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('relay B restarted: after the scheduled handler runs, the pull is back and plays, with no user action', async () => {
+    expect((await call('pull', { uri: 'ws://127.0.0.1:8080', remoteStreamName: '6602', localStreamName: 'kept' })).status).toBe(200);
+    await expect.poll(() => statusAtEdge('kept'), { timeout: 20_000 }).toBe('PLAYING');
+
+    await b.stop();
+    b = await RelayProcess.start(ns, bEnv());
+    expect(await statusAtEdge('kept')).toBe('LOST');
+    await edge.runScheduled();
+    await expect.poll(() => edge.log, { timeout: 10_000 }).toMatch(/"event":"edge.reconciled".*"recreated":\["kept"\]/);
+    await expect.poll(() => statusAtEdge('kept'), { timeout: 20_000 }).toBe('PLAYING');
+    const player = await openPlayer(browser, b.pageUrl, 'kept');
+    const frames = await sampleFrames(player.page, 2);
+    expect(frames[2]!).toBeGreaterThan(frames[0]!);
+    await player.page.close();
+    expect((await call('terminate', { localStreamName: 'kept' })).status).toBe(200);
+  });
+});

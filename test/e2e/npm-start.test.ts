@@ -1,0 +1,78 @@
+/**
+ * `npm start` as a newcomer runs it (scripts/start.sh, the same entry point), inside a namespace: all
+ * three services come up, the printed curl returns 200, the pulled stream plays in the printed viewer
+ * URL, and Ctrl-C leaves nothing running.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { NetNamespace } from '../harness/netns.ts';
+import { launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { openViewerAt, viewerFrames } from '../harness/viewer-page.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('npm start', () => {
+  let ns: NetNamespace;
+  let start: ChildProcess;
+  let exited: Promise<unknown[]>;
+  let output = '';
+  let state: string;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+
+  beforeAll(async () => {
+    ns = NetNamespace.create();
+    state = mkdtempSync(join(tmpdir(), 'siphon-start-'));
+    start = ns.spawn('bash', ['scripts/start.sh'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIPHON_EDGE_STATE: state } });
+    exited = once(start, 'exit');
+    start.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    start.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 90_000);
+      const check = () => { if (output.includes('Ctrl-C stops everything.')) { clearTimeout(timer); resolve(); } };
+      start.stdout!.on('data', check);
+      void exited.then(() => { clearTimeout(timer); reject(new Error(`npm start exited:\n${output}`)); });
+    });
+    ({ browser, close: closeBrowser } = await launchBrowser(ns));
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    if (start && start.exitCode === null) { start.kill('SIGKILL'); await exited; }
+    ns?.destroySync();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('prints a curl that returns 200 and a viewer URL where the pulled stream plays', async () => {
+    const curl = /^\s*(curl .+)$/m.exec(output)?.[1];
+    const watch = /^\s*(http:\/\/localhost:9080\/viewer\.html\?stream=demo)$/m.exec(output)?.[1];
+    expect(curl).toBeDefined();
+    expect(watch).toBeDefined();
+    const answer = execFileSync('ip', ['netns', 'exec', ns.name, 'sh', '-c', curl!], { encoding: 'utf8' });
+    expect(answer.trim().split('\n').at(-1)).toBe('HTTP 200');
+    expect(JSON.parse(answer.trim().split('\n')[0]!)).toMatchObject({ localStreamName: 'demo', relay: 'b' });
+
+    const viewer = await openViewerAt(browser, watch!);
+    const frames = await sampleFrames(viewer, 3, viewerFrames);
+    expect(frames[3]!).toBeGreaterThan(frames[1]!);
+    expect(frames[1]!).toBeGreaterThan(frames[0]!);
+    await viewer.close();
+  });
+
+  it('Ctrl-C stops every service: exit 0, no listening socket left in the namespace', async () => {
+    await closeBrowser();
+    start.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    const sockets = execFileSync('ip', ['netns', 'exec', ns.name, 'ss', '-Hltun'], { encoding: 'utf8' }).trim();
+    expect(sockets).toBe('');
+    const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).trim();
+    expect(pids).toBe('');
+  });
+});
