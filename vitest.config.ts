@@ -23,6 +23,13 @@ export default defineConfig({
           testTimeout: 120_000, hookTimeout: 90_000, fileParallelism: false,
         },
       },
+      {
+        // Slow fault injection and fuzzing: `npm run test:faults` (CI runs it after `npm test`).
+        test: {
+          name: 'faults', include: ['test/faults/**/*.test.ts'], environment: 'node',
+          testTimeout: 300_000, hookTimeout: 90_000, fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,11 +1,20 @@
-// Prints the closing line CI reads ("N passed, N failed") from vitest's JSON report.
+// Prints the closing line CI reads ("N passed, N failed") from one or more vitest JSON reports.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2] ?? '.run/vitest.json';
-try {
-  const r = JSON.parse(readFileSync(file, 'utf8'));
-  const failed = r.numFailedTests + (r.numRuntimeErrorTests ?? 0);
-  console.log(`${r.numPassedTests} passed, ${failed} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`);
-} catch (err) {
-  console.log(`0 passed, 1 failed (no vitest report: ${err.message})`);
+const files = process.argv.slice(2).length ? process.argv.slice(2) : ['.run/vitest.json'];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of files) {
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + (r.numRuntimeErrorTests ?? 0);
+    skipped += r.numPendingTests ?? 0;
+    if (r.numTotalTestSuites > 0 && r.success === false && r.numFailedTests === 0) failed += 1; // a suite that crashed
+  } catch (err) {
+    console.error(`no vitest report ${file}: ${err.message}`);
+    failed += 1;
+  }
 }
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -62,6 +62,29 @@ export class NetNamespace {
   }
 }
 
+/** A direct veth link between two namespaces: two media hosts on one wire, which a test can cut. */
+export class NamespaceLink {
+  private constructor(readonly a: NetNamespace, readonly b: NetNamespace, readonly ifA: string, readonly ifB: string,
+    readonly addressA: string, readonly addressB: string) {}
+
+  static create(a: NetNamespace, b: NetNamespace): NamespaceLink {
+    const tag = randomBytes(3).toString('hex');
+    const octet = ((process.pid + subnet++ * 11) % 250) + 1;
+    const link = new NamespaceLink(a, b, `sl${tag}a`, `sl${tag}b`, `198.19.${octet}.1`, `198.19.${octet}.2`);
+    ip('link', 'add', link.ifA, 'netns', a.name, 'type', 'veth', 'peer', 'name', link.ifB, 'netns', b.name);
+    ip('netns', 'exec', a.name, 'ip', 'addr', 'add', `${link.addressA}/24`, 'dev', link.ifA);
+    ip('netns', 'exec', b.name, 'ip', 'addr', 'add', `${link.addressB}/24`, 'dev', link.ifB);
+    link.set(true);
+    return link;
+  }
+
+  /** Cuts (false) or restores (true) the wire; both ends go down so neither side can send. */
+  set(up: boolean): void {
+    ip('netns', 'exec', this.a.name, 'ip', 'link', 'set', this.ifA, up ? 'up' : 'down');
+    ip('netns', 'exec', this.b.name, 'ip', 'link', 'set', this.ifB, up ? 'up' : 'down');
+  }
+}
+
 export function listNamespaces(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
 }

@@ -3,6 +3,7 @@
  * the zod schemas that also generate the OpenAPI document; every error leaves through renderError.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import type { Env } from './env.ts';
@@ -35,15 +36,19 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.use('/rest-api/pull/*', requireToken, bodyLimit({
     maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); },
   }));
-  // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way.
-  app.use('/rest-api/pull/*', async (c, next) => {
-    if (c.req.method === 'POST' && !/json/i.test(c.req.header('content-type') ?? '')) {
+  // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way. The
+  // body is read here and handed on as text: re-wrapping the raw stream and leaving it unread made
+  // workerd restart now and then (seen under the R4 fuzz run).
+  const relabel: MiddlewareHandler = async (c, next) => {
+    if (!/json/i.test(c.req.header('content-type') ?? '')) {
       const headers = new Headers(c.req.raw.headers);
       headers.set('content-type', 'application/json');
-      c.req.raw = new Request(c.req.raw, { headers });
+      c.req.raw = new Request(c.req.url, { method: 'POST', headers, body: await c.req.text() });
     }
     await next();
-  });
+  };
+  app.post('/rest-api/pull/pull', relabel);
+  app.post('/rest-api/pull/terminate', relabel);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
