@@ -28,6 +28,7 @@ export interface WcsClientOptions {
 export class WcsClient extends EventEmitter<WcsClientEvents> {
   private silenceTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private closeReason = '';
 
   private constructor(private readonly ws: WebSocket, private readonly options: WcsClientOptions) {
     super();
@@ -66,7 +67,7 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
       const onFrame = (f: Frame) => { if (match(f)) { cleanup(); resolve(f); } };
       const onClosed = (reason: string) => { cleanup(); reject(new RemoteError(reason)); };
       const timer = setTimeout(() => { cleanup(); reject(new RemoteError(`no ${what} from the remote within ${timeoutMs} ms`)); }, timeoutMs);
-      if (this.closed) return onClosed('connection already closed');
+      if (this.closed) return onClosed(this.closeReason);
       this.on('frame', onFrame);
       this.on('closed', onClosed);
     });
@@ -94,6 +95,7 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeReason = reason;
     clearTimeout(this.silenceTimer);
     this.emit('closed', reason);
   }

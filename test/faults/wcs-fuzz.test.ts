@@ -133,6 +133,7 @@ describe('R5: hostile WCS peers', () => {
     const victim = await statusOf('victim');
     console.log(`R5 agent: ${sent} hostile frames over ${connections} connections; victim attempts ${victim?.attempts}, last error: ${victim?.lastError}`);
     expect(connections).toBeGreaterThan(3);
+    expect(victim?.lastError).toMatch(/malformed|closed|SDP|codecs|binary|Max payload|setRemoteSDP/i);
     expect(victim?.status).not.toBe('PLAYING');
     expect((await statusOf('good'))?.status).toBe('PLAYING');
     expect(b.child.exitCode).toBeNull();
