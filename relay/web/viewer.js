@@ -4,7 +4,7 @@ import Janus from '/vendor/janus.es.js';
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
-const state = { status: 'idle', framesDecoded: 0, firstFrameMs: null, width: 0, height: 0, fps: 0, kbps: 0, reconnects: 0 };
+const state = { status: 'idle', framesDecoded: 0, firstFrameMs: null, firstFrameAt: null, width: 0, height: 0, fps: 0, kbps: 0, reconnects: 0 };
 window.siphonViewer = state;
 
 let janus = null;
@@ -39,6 +39,7 @@ function watch() {
   if (!handle || !stream) return;
   watchStartedAt = performance.now();
   state.firstFrameMs = null;
+  state.firstFrameAt = null;
   state.framesDecoded = 0;
   lastBytes = 0;
   lastStatsAt = 0;
@@ -50,6 +51,7 @@ function watch() {
 function onFirstFrame() {
   const ms = Math.round(performance.now() - watchStartedAt);
   state.firstFrameMs = ms;
+  state.firstFrameAt = Date.now();
   $('first-frame').textContent = `first frame ${ms} ms after watch`;
   console.log(`siphon-viewer: first frame ${ms} ms after watch of ${stream}`);
   report('first_frame', { ms });

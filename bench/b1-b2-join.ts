@@ -1,0 +1,79 @@
+/**
+ * B1 pull setup: REST 200 → PLAYING → first painted frame in a viewer, over 20 pulls.
+ * B2 viewer join on a live pulled stream whose publisher only makes keyframes on request (Chromium:
+ *    well over 10 s apart): watch → first painted frame, over 20 joins.
+ * Run: node --import tsx bench/b1-b2-join.ts [pulls=20] [joins=20]
+ */
+import type { Browser, Page } from 'playwright-core';
+import { NetNamespace } from '../test/harness/netns.ts';
+import { RelayProcess } from '../test/harness/relay-process.ts';
+import { launchBrowser } from '../test/harness/browser.ts';
+import { openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
+import { machine, ms, percentile, table, waitFor } from './lib.ts';
+
+const PULLS = Number(process.argv[2] ?? 20);
+const JOINS = Number(process.argv[3] ?? 20);
+interface ViewerState { status: string; firstFrameMs: number | null; firstFrameAt: number | null }
+
+async function watch(viewer: Page, base: string, stream: string): Promise<ViewerState> {
+  await viewer.goto(`${base}/viewer.html?stream=${encodeURIComponent(stream)}`);
+  await viewer.waitForFunction(() => (window as unknown as { siphonViewer: ViewerState }).siphonViewer.firstFrameMs !== null, undefined, { timeout: 30_000 });
+  return viewer.evaluate(() => (window as unknown as { siphonViewer: ViewerState }).siphonViewer);
+}
+
+const ns = NetNamespace.create();
+let browser: Browser | undefined;
+let close = async () => undefined as unknown;
+const relays: RelayProcess[] = [];
+try {
+  const [a, b] = await Promise.all([RelayProcess.start(ns, { SIPHON_LOG_LEVEL: 'info' }), RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info' })]);
+  relays.push(a, b);
+  ({ browser, close } = await launchBrowser(ns));
+  const pub = await openTwoWay(browser, a.pageUrl);
+  await publishOn(pub.page, 'bench');
+  const viewer = await browser.newPage();
+  const post = (path: string, body: unknown) => fetch(`${b.url}/rest-api/pull/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const status = async (name: string) => ((await (await post('find_all', {})).json().catch(() => [])) as { localStreamName: string; status: string }[]).find((p) => p.localStreamName === name)?.status;
+
+  const b1: { rest: number; playing: number; frame: number; total: number }[] = [];
+  for (let i = 0; i < PULLS; i++) {
+    const name = `b1-${i}`;
+    const t0 = performance.now();
+    const res = await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'bench', localStreamName: name });
+    if (res.status !== 200) throw new Error(`pull answered ${res.status}`);
+    const tRest = performance.now();
+    await waitFor(() => status(name), (s) => s === 'PLAYING', 20_000, 5);
+    const tPlaying = performance.now();
+    const v = await watch(viewer, b.pageUrl, name);
+    b1.push({ rest: tRest - t0, playing: tPlaying - t0, frame: v.firstFrameMs!, total: tPlaying - t0 + v.firstFrameMs! });
+    await viewer.goto('about:blank');
+    await post('terminate', { localStreamName: name });
+  }
+
+  await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'bench', localStreamName: 'b2' });
+  await waitFor(() => status('b2'), (s) => s === 'PLAYING', 20_000);
+  await new Promise((r) => setTimeout(r, 12_000)); // let the stream run past a 10 s keyframe interval
+  const b2: number[] = [];
+  for (let i = 0; i < JOINS; i++) {
+    const v = await watch(viewer, b.pageUrl, 'b2');
+    b2.push(v.firstFrameMs!);
+    await viewer.goto('about:blank');
+    await new Promise((r) => setTimeout(r, 1500)); // joins spaced out so each needs a fresh keyframe
+  }
+
+  console.log(`machine: ${machine()}`);
+  const col = (f: (r: typeof b1[number]) => number) => [ms(percentile(b1.map(f), 50)), ms(percentile(b1.map(f), 95)), ms(Math.max(...b1.map(f)))];
+  table(`B1 pull setup over ${b1.length} pulls (ms, from the POST)`, ['step', 'p50', 'p95', 'max'], [
+    ['REST 200', ...col((r) => r.rest)],
+    ['status PLAYING', ...col((r) => r.playing)],
+    ['viewer watch → first painted frame', ...col((r) => r.frame)],
+    ['total: POST → PLAYING → first painted frame', ...col((r) => r.total)],
+  ]);
+  table(`B2 viewer join on a live pulled stream, publisher keyframes on request only (${b2.length} joins, ms)`, ['measure', 'p50', 'p95', 'max'], [
+    ['watch → first painted frame', ms(percentile(b2, 50)), ms(percentile(b2, 95)), ms(Math.max(...b2))],
+  ]);
+} finally {
+  await close();
+  await Promise.all(relays.map((r) => r.stop()));
+  ns.destroySync();
+}

@@ -1,0 +1,51 @@
+/**
+ * B4 recovery: the origin relay (A) is killed and started again; how long from A answering again until
+ * B's pull is PLAYING. Second row: B's own Janus SIGKILLed; from the kill until PLAYING.
+ * Run: node --import tsx bench/b4-recovery.ts [cycles=10]
+ */
+import { NetNamespace } from '../test/harness/netns.ts';
+import { RelayProcess } from '../test/harness/relay-process.ts';
+import { machine, ms, percentile, table, waitFor } from './lib.ts';
+
+const CYCLES = Number(process.argv[2] ?? 10);
+const ns = NetNamespace.create();
+let a: RelayProcess | undefined;
+let b: RelayProcess | undefined;
+try {
+  const aEnv = { SIPHON_DEMO_STREAM: 'origin', SIPHON_LOG_LEVEL: 'info' };
+  [a, b] = await Promise.all([RelayProcess.start(ns, aEnv), RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_HEALTH_INTERVAL_MS: '500' })]);
+  const relayB = b;
+  const status = async () => ((await (await fetch(`${relayB.url}/rest-api/pull/find_all`)).json()) as { status: string }[])[0]?.status;
+  await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: a.innerWsUrl, remoteStreamName: 'origin', localStreamName: 'copy' }) });
+  await waitFor(status, (s) => s === 'PLAYING', 20_000);
+
+  const originBack: number[] = [];
+  for (let i = 0; i < CYCLES; i++) {
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await waitFor(status, (s) => s === 'FAILED', 20_000);
+    a = await RelayProcess.start(ns, aEnv);
+    const back = performance.now();
+    await waitFor(status, (s) => s === 'PLAYING', 60_000, 5);
+    originBack.push(performance.now() - back);
+  }
+
+  const janusBack: number[] = [];
+  for (let i = 0; i < CYCLES; i++) {
+    const { janus } = await (await fetch(`${b.url}/health`)).json() as { janus: { pid: number } };
+    const killed = performance.now();
+    process.kill(janus.pid, 'SIGKILL');
+    await waitFor(status, (s) => s !== 'PLAYING', 10_000, 5);
+    await waitFor(status, (s) => s === 'PLAYING', 60_000, 5);
+    janusBack.push(performance.now() - killed);
+  }
+
+  console.log(`machine: ${machine()}`);
+  table(`B4 recovery (${CYCLES} cycles each, ms)`, ['event', 'p50', 'p95', 'max'], [
+    ['origin relay back (ready) → pull PLAYING', ms(percentile(originBack, 50)), ms(percentile(originBack, 95)), ms(Math.max(...originBack))],
+    ["SIGKILL of B's Janus → pull PLAYING", ms(percentile(janusBack, 50)), ms(percentile(janusBack, 95)), ms(Math.max(...janusBack))],
+  ]);
+} finally {
+  await Promise.all([a?.stop(), b?.stop()]);
+  ns.destroySync();
+}
