@@ -3,6 +3,7 @@
  * and HTTP(S) listeners. `close()` cascades through all of them, Janus last.
  */
 import { createServer, type Server } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,8 @@ export class Relay {
   readonly wcs: WcsServer;
   readonly viewerProxy: ViewerProxy;
   readonly pulls: Pulls;
+  /** Event-loop delay since the last /metrics scrape. */
+  readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
 
   private constructor(config: Config) {
@@ -36,6 +39,7 @@ export class Relay {
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
+    this.eventLoopLag.enable();
   }
 
   static async start(config: Config): Promise<Relay> {
@@ -102,6 +106,7 @@ export class Relay {
       await new Promise((r) => server.close(r));
     }
     await this.ctx.janus.stop();
+    this.eventLoopLag.disable();
     this.ctx.log.info('relay.stopped');
   }
 }

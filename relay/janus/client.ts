@@ -142,6 +142,12 @@ export class JanusAdmin {
     return (await this.connection.listSessions()).sessions.length;
   }
 
+  /** Mountpoints the Streaming plugin holds, asked through the Admin API (no session needed). */
+  async mountpointCount(): Promise<number> {
+    const reply = await this.connection.sendRequest({ janus: 'message_plugin', plugin: 'janus.plugin.streaming', request: { request: 'list' } }) as { response?: { list?: unknown[] } };
+    return reply.response?.list?.length ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.connection.close().catch(() => undefined);
   }

@@ -33,6 +33,7 @@ declare module 'janode' {
     close(): Promise<void>;
     getInfo(): Promise<Record<string, unknown>>;
     listSessions(): Promise<{ sessions: number[] }>;
+    sendRequest(request: object): Promise<unknown>;
   }
 
   const Janode: {

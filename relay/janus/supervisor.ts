@@ -219,8 +219,14 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     this.setState('stopped');
   }
 
-  async sessionCount(): Promise<number | undefined> {
-    return this.admin?.sessionCount().catch(() => undefined);
+  /** Janus's own view of what it holds (sessions, mountpoints), for /metrics; undefined while it is down. */
+  async inventory(): Promise<{ sessions?: number; mountpoints?: number }> {
+    const admin = this.admin;
+    if (!admin || this.state !== 'up') return {};
+    const [sessions, mountpoints] = await Promise.all([
+      admin.sessionCount().catch(() => undefined), admin.mountpointCount().catch(() => undefined),
+    ]);
+    return { sessions, mountpoints };
   }
 
   private setState(state: JanusState): void {

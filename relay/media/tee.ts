@@ -38,6 +38,9 @@ export class Tee extends EventEmitter<TeeEvents> {
   packetsIn = 0;
   lastRtpAt = 0;
   keyframeRequests = 0;
+  /** RTP packets missing from the source's sequence (gaps seen by the tee, per kind). */
+  packetsLost = 0;
+  private readonly lastSeq: Partial<Record<MediaKind, number>> = {};
 
   constructor(readonly ingress: Partial<Record<MediaKind, UdpPair>>) {
     super();
@@ -82,12 +85,22 @@ export class Tee extends EventEmitter<TeeEvents> {
     this.packetsIn += 1;
     this.bytesIn += packet.length;
     if (kind === 'video') this.videoSsrc = rtpSsrc(packet) ?? this.videoSsrc;
+    this.countLoss(kind, packet.readUInt16BE(2));
     for (const sink of this.sinks) {
       if (sink.kind !== kind) continue;
       const out = sink.pt === pt ? packet : withPayloadType(packet, sink.pt);
       sink.from.send(out, sink.port, LOOPBACK);
       this.bytesOut += out.length;
     }
+  }
+
+  /** A forward jump of up to 1000 in sequence counts as loss; anything else is a new source or reordering. */
+  private countLoss(kind: MediaKind, seq: number): void {
+    const last = this.lastSeq[kind];
+    this.lastSeq[kind] = seq;
+    if (last === undefined) return;
+    const gap = (seq - last + 65536) % 65536;
+    if (gap > 1 && gap < 1000) this.packetsLost += gap - 1;
   }
 
   close(): void {

@@ -104,7 +104,7 @@ export function buildApp(relay: Relay): Hono {
     return c.json(body, j.state === 'up' ? 200 : 503);
   });
 
-  app.get('/metrics', (c) => c.text(renderMetrics(relay), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => c.text(await renderMetrics(relay), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
   app.get('/api/streams', (c) => c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => ({
     name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,

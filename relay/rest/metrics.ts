@@ -1,7 +1,11 @@
 /** Prometheus text exposition of the relay's counters and gauges. */
 import type { Relay } from '../relay.ts';
 
-export function renderMetrics(relay: Relay): string {
+export async function renderMetrics(relay: Relay): Promise<string> {
+  const inventory = await relay.ctx.janus.inventory();
+  const lag = relay.eventLoopLag;
+  const lagP99 = lag.count ? lag.percentile(99) / 1e6 : 0;
+  lag.reset();
   const streams = relay.ctx.registry.all();
   const media = relay.ctx.registry.allMediaSessions();
   const bytesIn = streams.reduce((n, s) => n + s.tee.bytesIn, 0) + relay.ctx.registry.closedTotals.bytesIn;
@@ -16,6 +20,13 @@ export function renderMetrics(relay: Relay): string {
     ['siphon_janus_restarts_total', 'counter', 'Janus restarts since start', relay.ctx.janus.restarts],
     ['siphon_media_bytes_in_total', 'counter', 'RTP bytes received from sources', bytesIn],
     ['siphon_media_bytes_out_total', 'counter', 'RTP bytes sent to mountpoints and players', bytesOut],
+    ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (sequence gaps at the tee)', streams.reduce((n, s) => n + s.tee.packetsLost, 0)],
+    ['siphon_pulls', 'gauge', 'Pulls on this relay', relay.pulls.all().length],
+    ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', relay.pulls.all().filter((p) => p.state === 'PLAYING').length],
+    ['siphon_janus_sessions', 'gauge', 'Sessions Janus holds (Admin API; -1 when unknown)', inventory.sessions ?? -1],
+    ['siphon_janus_mountpoints', 'gauge', 'Mountpoints Janus holds (Admin API; -1 when unknown)', inventory.mountpoints ?? -1],
+    ['siphon_event_loop_lag_p99_ms', 'gauge', 'p99 event-loop delay since the previous scrape', Math.round(lagP99 * 100) / 100],
+    ['siphon_udp_pairs', 'gauge', 'UDP port pairs the tee holds', relay.ctx.teePortsInUse.size],
   ];
   return rows.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
 }

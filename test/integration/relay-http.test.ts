@@ -110,6 +110,10 @@ describe('relay HTTP surface with a real Janus', () => {
     expect(text).toMatch(/^# TYPE siphon_streams gauge$/m);
     expect(text).toMatch(/^siphon_streams 1$/m);
     expect(text).toMatch(/^siphon_janus_up 1$/m);
+    expect(text).toMatch(/^siphon_janus_mountpoints 1$/m); // the demo stream's, as Janus itself reports
+    expect(Number(/^siphon_janus_sessions (\d+)$/m.exec(text)![1])).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^siphon_media_packets_lost 0$/m);
+    expect(text).toMatch(/^siphon_event_loop_lag_p99_ms [\d.]+$/m);
     await expect.poll(read).toBeGreaterThan(first);
   });
 

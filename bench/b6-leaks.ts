@@ -1,0 +1,72 @@
+/**
+ * B6 leaks: many pull/terminate cycles on relay B (from A's test stream); afterwards B's RSS, open file
+ * descriptors, UDP pairs, Janus sessions and mountpoints must be back at their baseline (RSS within 10%).
+ * Run: node --import tsx bench/b6-leaks.ts [cycles=500]
+ */
+import { NetNamespace } from '../test/harness/netns.ts';
+import { RelayProcess } from '../test/harness/relay-process.ts';
+import { cpuSeconds, machine, metric, openFds, rssMb, table, waitFor } from './lib.ts';
+
+const CYCLES = Number(process.argv[2] ?? 500);
+const ns = NetNamespace.create();
+let a: RelayProcess | undefined;
+let b: RelayProcess | undefined;
+try {
+  [a, b] = await Promise.all([
+    RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_LOG_LEVEL: 'info' }),
+    RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info' }),
+  ]);
+  const relayB = b;
+  const pid = b.child.pid!;
+  const post = (path: string, body: unknown) => fetch(`${relayB.url}/rest-api/pull/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const status = async () => ((await (await post('find_all', {})).json().catch(() => [])) as { status: string }[])[0]?.status;
+  const janusPid = async () => ((await (await fetch(`${relayB.url}/health`)).json()) as { janus: { pid: number } }).janus.pid;
+  const snapshot = async () => ({
+    rss: rssMb(pid), fds: openFds(pid), janusRss: rssMb(await janusPid()), janusFds: openFds(await janusPid()),
+    udpPairs: await metric(relayB.url, 'siphon_udp_pairs'), sessions: await metric(relayB.url, 'siphon_janus_sessions'),
+    mountpoints: await metric(relayB.url, 'siphon_janus_mountpoints'),
+  });
+
+  // Warm up (JIT, first allocations), then take the baseline.
+  for (let i = 0; i < 5; i++) {
+    await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'origin', localStreamName: 'warm' });
+    await waitFor(status, (s) => s === 'PLAYING', 20_000);
+    await post('terminate', { localStreamName: 'warm' });
+  }
+  global.gc?.();
+  const base = await snapshot();
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  let peakRss = base.rss;
+  const trend: string[] = [];
+  for (let i = 0; i < CYCLES; i++) {
+    const name = `leak-${i}`;
+    const res = await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'origin', localStreamName: name });
+    if (res.status !== 200) throw new Error(`cycle ${i}: pull answered ${res.status}`);
+    await waitFor(status, (s) => s === 'PLAYING', 20_000, 5);
+    if ((await post('terminate', { localStreamName: name })).status !== 200) throw new Error(`cycle ${i}: terminate failed`);
+    if (i % 50 === 0) peakRss = Math.max(peakRss, rssMb(pid));
+    if (i % Math.max(1, Math.floor(CYCLES / 5)) === 0) trend.push(`${i}: ${rssMb(pid).toFixed(0)}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 3000)); // let closes settle (sockets, Janus handles)
+  const end = await snapshot();
+
+  console.log(`machine: ${machine()}`);
+  console.log(`relay B RSS (MB) by cycle: ${trend.join(', ')}, end: ${end.rss.toFixed(0)}`);
+  const row = (what: string, k: keyof typeof base, ok: (b: number, e: number) => boolean) =>
+    [what, Number(base[k].toFixed(1)), Number(end[k].toFixed(1)), ok(base[k], end[k]) ? 'flat' : 'GREW'];
+  table(`B6 leaks: ${CYCLES} pull/terminate cycles in ${seconds.toFixed(0)} s (${(cpuSeconds(pid) - cpu0).toFixed(1)} CPU-s in relay B's process tree; peak RSS ${peakRss.toFixed(0)} MB)`,
+    ['resource (relay B)', 'baseline', 'after', 'verdict'], [
+      row('Node RSS (MB), within 10%', 'rss', (x, y) => y <= x * 1.1),
+      row('Node open file descriptors', 'fds', (x, y) => y <= x),
+      row('tee UDP port pairs', 'udpPairs', (x, y) => y <= x),
+      row('Janus sessions', 'sessions', (x, y) => y <= x),
+      row('Janus mountpoints', 'mountpoints', (x, y) => y <= x),
+      row('Janus RSS (MB), within 10%', 'janusRss', (x, y) => y <= x * 1.1),
+      row('Janus open file descriptors', 'janusFds', (x, y) => y <= x),
+    ]);
+} finally {
+  await Promise.all([a?.stop(), b?.stop()]);
+  ns.destroySync();
+}
