@@ -4,7 +4,7 @@
  */
 import type { Env } from './env.ts';
 import { apiError } from './errors.ts';
-import { deleteRecord, listRecords, putRecord, type StoredPull } from './records.ts';
+import { deleteRecord, getRecord, listRecords, putRecord, type StoredPull } from './records.ts';
 import { placeFor, readRelays, RelayCallError, RelayClient } from './relays.ts';
 import type { PullRecord, PullRequest, TerminateRequest } from './schemas.ts';
 
@@ -96,7 +96,11 @@ export async function findAll(env: Env): Promise<PullRecord[]> {
 }
 
 export async function terminate(env: Env, f: TerminateRequest): Promise<PullRecord[]> {
-  const matched = (await listRecords(env.PULLS)).filter((r) => (f.uri === undefined || r.uri === f.uri)
+  // By local name (what WCS tools send) is one KV read; other filters scan the records.
+  const candidates = f.localStreamName !== undefined
+    ? [await getRecord(env.PULLS, f.localStreamName)].filter((r): r is StoredPull => r !== null)
+    : await listRecords(env.PULLS);
+  const matched = candidates.filter((r) => (f.uri === undefined || r.uri === f.uri)
     && (f.localStreamName === undefined || r.localStreamName === f.localStreamName)
     && (f.remoteStreamName === undefined || r.remoteStreamName === f.remoteStreamName));
   if (matched.length === 0) throw apiError(404, 'not_found', 'no pull matches');

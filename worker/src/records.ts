@@ -30,3 +30,7 @@ export async function listRecords(kv: KVNamespace): Promise<StoredPull[]> {
   } while (cursor);
   return out;
 }
+
+export async function getRecord(kv: KVNamespace, localStreamName: string): Promise<StoredPull | null> {
+  return kv.get<StoredPull>(key(localStreamName), 'json');
+}
