@@ -92,6 +92,12 @@ export const settings = {
     doc: 'Where the generated Janus config and log go. Empty: a fresh temp dir, removed on exit.' }),
   demoStream: s({ kind: 'string', env: 'SIPHON_DEMO_STREAM', property: 'siphon.demo_stream', default: '',
     doc: 'When set, the relay publishes a moving GStreamer test pattern with a tone under this stream name.' }),
+  demoKbps: s({ kind: 'int', env: 'SIPHON_DEMO_KBPS', property: 'siphon.demo_kbps', default: 1500,
+    doc: 'Video bitrate of the demo stream (VP8, CBR).' }),
+  demoPattern: s({ kind: 'string', env: 'SIPHON_DEMO_PATTERN', property: 'siphon.demo_pattern', default: 'ball',
+    doc: 'GStreamer videotestsrc pattern of the demo stream (ball; snow makes the encoder use its whole bitrate).' }),
+  demoSize: s({ kind: 'string', env: 'SIPHON_DEMO_SIZE', property: 'siphon.demo_size', default: '640x360',
+    doc: 'Frame size of the demo stream, WIDTHxHEIGHT (30 fps).' }),
   logLevel: s({ kind: 'string', env: 'SIPHON_LOG_LEVEL', property: 'siphon.log_level', default: 'info',
     doc: 'debug, info, warn or error.' }),
 } as const;

@@ -16,12 +16,13 @@ export class TestSource {
   restarts = 0;
 
   constructor(private readonly ports: { video: number; audio: number }, private readonly log: Logger,
-    private readonly kbps = 1500) {}
+    private readonly kbps = 1500, private readonly pattern = 'ball', private readonly size = '640x360') {}
 
   start(): void {
     const { video, audio } = this.ports;
+    const [width, height] = /^\d+x\d+$/.test(this.size) ? this.size.split('x') : ['640', '360'];
     const pipeline = [
-      'videotestsrc', 'is-live=true', 'pattern=ball', '!', 'video/x-raw,width=640,height=360,framerate=30/1', '!',
+      'videotestsrc', 'is-live=true', `pattern=${this.pattern}`, '!', `video/x-raw,width=${width},height=${height},framerate=30/1`, '!',
       'timeoverlay', 'font-desc=Sans 24', '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'end-usage=cbr',
       `target-bitrate=${this.kbps * 1000}`, 'keyframe-max-dist=30', 'threads=1', '!',
       'rtpvp8pay', `pt=${TEST_VIDEO_PT}`, 'picture-id-mode=15-bit', 'mtu=1200', '!',

@@ -15,7 +15,7 @@ export async function startTestStream(ctx: RelayContext, name: string): Promise<
     audio: { pt: TEST_AUDIO_PT, name: 'OPUS', clock: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1', feedback: [] },
   }, tee, ctx);
   ctx.registry.add(stream);
-  const source = new TestSource({ video: video.port, audio: audio.port }, stream.log);
+  const source = new TestSource({ video: video.port, audio: audio.port }, stream.log, ctx.config.demoKbps, ctx.config.demoPattern, ctx.config.demoSize);
   stream.once('closed', () => source.close());
   source.start();
   stream.setStatus('PUBLISHING');

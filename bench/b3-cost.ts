@@ -1,0 +1,100 @@
+/**
+ * B3 cost: relay B's CPU (its Node process and Janus, from /proc) per pulled ~2.4 Mbps stream at
+ * N = 1, 10, 20, 40 concurrent pulls, with loss, event-loop lag and memory; then the same job by a
+ * werift agent (JS WebRTC → plain RTP → Janus mountpoints), CPU of the agent plus B's Janus.
+ * The origin (relay A, GStreamer VP8 at 2.4 Mbps of 352x200 noise + Opus) runs on the same 2 cores for both.
+ * Run: node --import tsx bench/b3-cost.ts [N list, default 1,10,20,40] [window s, default 15]
+ */
+import { type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { NetNamespace } from '../test/harness/netns.ts';
+import { RelayProcess } from '../test/harness/relay-process.ts';
+import { cpuSeconds, machine, metric, rssMb, table, waitFor } from './lib.ts';
+
+const NS_LIST = (process.argv[2] ?? '1,10,20,40').split(',').map(Number);
+const WINDOW_S = Number(process.argv[3] ?? 15);
+const ADMIN_KEY = 'b3-streaming-key';
+const root = new URL('..', import.meta.url).pathname;
+
+const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+
+interface Sample { cpuPct: number; lossPct: number; lagMs: number; rssMb: number; mbps: number; playing: number }
+
+const ns = NetNamespace.create();
+let a: RelayProcess | undefined;
+let b: RelayProcess | undefined;
+try {
+  [a, b] = await Promise.all([
+    RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: '2400', SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info', SIPHON_MEDIA_PORTS: '31001-31999' }),
+    RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_STREAMING_ADMIN_KEY: ADMIN_KEY }),
+  ]);
+  const relayA = a;
+  const relayB = b;
+  const janusPid = async () => ((await (await fetch(`${relayB.url}/health`)).json()) as { janus: { pid: number } }).janus.pid;
+  const post = (path: string, body: unknown) => fetch(`${relayB.url}/rest-api/pull/${path}`, { method: 'POST', body: JSON.stringify(body) });
+
+  async function siphon(n: number): Promise<Sample> {
+    for (let i = 0; i < n; i++) await post('pull', { uri: relayA.innerWsUrl, remoteStreamName: 'origin', localStreamName: `c-${i}` });
+    await waitFor(() => metric(relayB.url, 'siphon_pulls_playing'), (v) => v === n, 60_000, 100);
+    await sleep(3);
+    const pid = relayB.child.pid!;
+    const [cpu0, bytes0, packets0, lost0] = [cpuSeconds(pid), await metric(relayB.url, 'siphon_media_bytes_in_total'), 0, await metric(relayB.url, 'siphon_media_packets_lost')];
+    await metric(relayB.url, 'siphon_event_loop_lag_p99_ms'); // resets the lag window
+    const t0 = performance.now();
+    await sleep(WINDOW_S);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(pid) - cpu0;
+    const bytes = (await metric(relayB.url, 'siphon_media_bytes_in_total')) - bytes0;
+    const lost = (await metric(relayB.url, 'siphon_media_packets_lost')) - lost0;
+    const lag = await metric(relayB.url, 'siphon_event_loop_lag_p99_ms');
+    const packets = bytes / 1100 + packets0; // mean RTP size here is ~1.1 kB; only used to scale the loss ratio
+    const sample = {
+      cpuPct: (cpu / seconds / n) * 100, lossPct: (lost / Math.max(1, packets)) * 100, lagMs: lag,
+      rssMb: rssMb(pid) + rssMb(await janusPid()), mbps: (bytes * 8) / seconds / n / 1e6, playing: await metric(relayB.url, 'siphon_pulls_playing'),
+    };
+    for (let i = 0; i < n; i++) await post('terminate', { localStreamName: `c-${i}` });
+    return sample;
+  }
+
+  async function werift(n: number): Promise<Sample> {
+    const agent: ChildProcess = ns.spawn(process.execPath, ['--import', 'tsx', 'bench/werift-agent.ts', String(n), relayA.innerWsUrl, 'origin', 'ws://127.0.0.1:8198', ADMIN_KEY],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn' } });
+    const lines: { forwarded: number; lost: number; playing: number; lagP99Ms: number }[] = [];
+    createInterface({ input: agent.stdout! }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch { /* not a counter line */ } });
+    await waitFor(async () => lines.at(-1)?.playing ?? 0, (v) => v >= n, 120_000, 200);
+    await sleep(3);
+    const jpid = await janusPid();
+    const cpu0 = cpuSeconds(agent.pid!) + cpuSeconds(jpid);
+    const before = lines.at(-1)!;
+    const t0 = performance.now();
+    await sleep(WINDOW_S);
+    await waitFor(async () => lines.length, (len) => len > lines.indexOf(before) + 1, 10_000, 100);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(agent.pid!) + cpuSeconds(jpid) - cpu0;
+    const after = lines.at(-1)!;
+    const forwarded = after.forwarded - before.forwarded;
+    const sample = {
+      cpuPct: (cpu / seconds / n) * 100, lossPct: ((after.lost - before.lost) / Math.max(1, forwarded)) * 100,
+      lagMs: Math.max(...lines.slice(lines.indexOf(before) + 1).map((l) => l.lagP99Ms)), rssMb: rssMb(agent.pid!) + rssMb(jpid),
+      mbps: NaN, playing: after.playing,
+    };
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    return sample;
+  }
+
+  const rows: (string | number)[][] = [];
+  for (const n of NS_LIST) {
+    const s = await siphon(n);
+    const w = await werift(n);
+    rows.push([n, s.mbps.toFixed(2), s.cpuPct.toFixed(2), w.cpuPct.toFixed(2), (s.cpuPct / w.cpuPct).toFixed(2),
+      s.lossPct.toFixed(2), w.lossPct.toFixed(2), s.lagMs.toFixed(1), w.lagMs.toFixed(1), s.rssMb.toFixed(0), w.rssMb.toFixed(0)]);
+    console.log(`N=${n} done`);
+  }
+  console.log(`machine: ${machine()}`);
+  table(`B3 cost per pulled stream on relay B (${WINDOW_S} s windows; CPU in % of one core per stream)`,
+    ['N', 'Mbps/stream', 'Siphon CPU', 'werift CPU', 'ratio S/w', 'Siphon loss %', 'werift loss %', 'Siphon lag p99 ms', 'werift lag p99 ms', 'Siphon RSS MB', 'werift RSS MB'], rows);
+} finally {
+  await Promise.all([a?.stop(), b?.stop()]);
+  ns.destroySync();
+}
