@@ -3,10 +3,6 @@ const PSFB = 206;
 const FMT_PLI = 1;
 const FMT_FIR = 4;
 
-export function isRtcp(packet: Buffer): boolean {
-  return packet.length >= 8 && (packet[0]! >> 6) === 2 && packet[1]! >= 192 && packet[1]! <= 223;
-}
-
 /** True when any packet of a compound RTCP datagram is a PLI or FIR. */
 export function hasKeyframeRequest(packet: Buffer): boolean {
   let offset = 0;

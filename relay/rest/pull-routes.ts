@@ -13,7 +13,7 @@ const name = z.string().min(1, 'must not be empty').max(256, 'must be at most 25
   .refine((v) => v.trim().length > 0, 'must not be blank')
   .refine((v) => !CONTROL.test(v), 'must not contain control characters');
 
-export const pullSchema = z.object({
+const pullSchema = z.object({
   uri: z.string().min(1, 'must not be empty').max(2048),
   remoteStreamName: name,
   localStreamName: name,

@@ -23,8 +23,6 @@ export class StreamRegistry {
     this.streams.delete(name);
   }
 
-  isClaimed(name: string): boolean { return this.claimed.has(name); }
-
   add(stream: Stream): void {
     if (!this.claimed.has(stream.name)) throw new Error(`stream ${stream.name} added without a claim`);
     this.streams.set(stream.name, stream);

@@ -84,7 +84,3 @@ export class NamespaceLink {
     ip('netns', 'exec', this.b.name, 'ip', 'link', 'set', this.ifB, up ? 'up' : 'down');
   }
 }
-
-export function listNamespaces(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
-}

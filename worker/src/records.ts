@@ -11,8 +11,12 @@ export interface StoredPull {
 
 const key = (localStreamName: string) => `pull:${localStreamName}`;
 
+/** KV list returns up to 1 KiB of metadata per key: small records ride along, so listing needs no reads. */
+const METADATA_LIMIT = 1000;
+
 export async function putRecord(kv: KVNamespace, r: StoredPull): Promise<void> {
-  await kv.put(key(r.localStreamName), JSON.stringify(r));
+  const json = JSON.stringify(r);
+  await kv.put(key(r.localStreamName), json, json.length <= METADATA_LIMIT ? { metadata: r } : undefined);
 }
 
 export async function deleteRecord(kv: KVNamespace, localStreamName: string): Promise<void> {
@@ -23,8 +27,8 @@ export async function listRecords(kv: KVNamespace): Promise<StoredPull[]> {
   const out: StoredPull[] = [];
   let cursor: string | undefined;
   do {
-    const page = await kv.list({ prefix: 'pull:', cursor });
-    const values = await Promise.all(page.keys.map((k) => kv.get<StoredPull>(k.name, 'json')));
+    const page = await kv.list<StoredPull>({ prefix: 'pull:', cursor });
+    const values = await Promise.all(page.keys.map((k) => k.metadata ?? kv.get<StoredPull>(k.name, 'json')));
     for (const v of values) if (v) out.push(v);
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
