@@ -38,18 +38,24 @@ try {
     await waitFor(() => metric(relayB.url, 'siphon_pulls_playing'), (v) => v === n, 60_000, 100);
     await sleep(3);
     const pid = relayB.child.pid!;
-    const [cpu0, bytes0, packets0, lost0] = [cpuSeconds(pid), await metric(relayB.url, 'siphon_media_bytes_in_total'), 0, await metric(relayB.url, 'siphon_media_packets_lost')];
+    const jpid = await janusPid();
+    const aPid = relayA.child.pid!;
+    const [cpu0, janus0, origin0] = [cpuSeconds(pid), cpuSeconds(jpid), cpuSeconds(aPid)];
+    const [bytes0, packets0, lost0] = [await metric(relayB.url, 'siphon_media_bytes_in_total'), await metric(relayB.url, 'siphon_media_packets_in_total'), await metric(relayB.url, 'siphon_media_packets_lost')];
     await metric(relayB.url, 'siphon_event_loop_lag_p99_ms'); // resets the lag window
     const t0 = performance.now();
     await sleep(WINDOW_S);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
+    const janusCpu = cpuSeconds(jpid) - janus0;
+    const originCpu = cpuSeconds(aPid) - origin0;
     const bytes = (await metric(relayB.url, 'siphon_media_bytes_in_total')) - bytes0;
+    const packets = (await metric(relayB.url, 'siphon_media_packets_in_total')) - packets0;
     const lost = (await metric(relayB.url, 'siphon_media_packets_lost')) - lost0;
     const lag = await metric(relayB.url, 'siphon_event_loop_lag_p99_ms');
-    const packets = bytes / 1100 + packets0; // mean RTP size here is ~1.1 kB; only used to scale the loss ratio
+    breakdown.push([n, ((cpu - janusCpu) / seconds * 100).toFixed(1), (janusCpu / seconds * 100).toFixed(1), (originCpu / seconds * 100).toFixed(1), Math.round(packets / seconds / n)]);
     const sample = {
-      cpuPct: (cpu / seconds / n) * 100, lossPct: (lost / Math.max(1, packets)) * 100, lagMs: lag,
+      cpuPct: (cpu / seconds / n) * 100, lossPct: (lost / Math.max(1, packets + lost)) * 100, lagMs: lag,
       rssMb: rssMb(pid) + rssMb(await janusPid()), mbps: (bytes * 8) / seconds / n / 1e6, playing: await metric(relayB.url, 'siphon_pulls_playing'),
     };
     for (let i = 0; i < n; i++) await post('terminate', { localStreamName: `c-${i}` });
@@ -74,7 +80,7 @@ try {
     const after = lines.at(-1)!;
     const forwarded = after.forwarded - before.forwarded;
     const sample = {
-      cpuPct: (cpu / seconds / n) * 100, lossPct: ((after.lost - before.lost) / Math.max(1, forwarded)) * 100,
+      cpuPct: (cpu / seconds / n) * 100, lossPct: ((after.lost - before.lost) / Math.max(1, forwarded + after.lost - before.lost)) * 100,
       lagMs: Math.max(...lines.slice(lines.indexOf(before) + 1).map((l) => l.lagP99Ms)), rssMb: rssMb(agent.pid!) + rssMb(jpid),
       mbps: NaN, playing: after.playing,
     };
@@ -84,6 +90,7 @@ try {
   }
 
   const rows: (string | number)[][] = [];
+  const breakdown: (string | number)[][] = [];
   for (const n of NS_LIST) {
     const s = await siphon(n);
     const w = await werift(n);
@@ -94,6 +101,8 @@ try {
   console.log(`machine: ${machine()}`);
   table(`B3 cost per pulled stream on relay B (${WINDOW_S} s windows; CPU in % of one core per stream)`,
     ['N', 'Mbps/stream', 'Siphon CPU', 'werift CPU', 'ratio S/w', 'Siphon loss %', 'werift loss %', 'Siphon lag p99 ms', 'werift lag p99 ms', 'Siphon RSS MB', 'werift RSS MB'], rows);
+  table('Where the CPU goes during the Siphon runs (% of one core, whole window)',
+    ['N', "relay B's Node (tee)", "relay B's Janus", 'origin relay A (Node + Janus + GStreamer)', 'RTP pkts/s per stream at B'], breakdown);
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();

@@ -43,7 +43,7 @@ async function pull(i: number): Promise<void> {
     track.onReceiveRtp.subscribe((rtp) => {
       if (!counted) { counted = true; stats.playing += 1; }
       const seq = rtp.header.sequenceNumber;
-      if (last >= 0) { const gap = (seq - last + 65536) % 65536; if (gap > 1 && gap < 1000) stats.lost += gap - 1; }
+      if (last >= 0) { const gap = (seq - last + 65536) % 65536; if (gap > 1 && gap < 1000) stats.lost += gap - 1; } // same rule as the tee
       last = seq;
       sock.send(rtp.serialize(), port, '127.0.0.1');
       stats.forwarded += 1;

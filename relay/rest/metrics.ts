@@ -20,6 +20,7 @@ export async function renderMetrics(relay: Relay): Promise<string> {
     ['siphon_janus_restarts_total', 'counter', 'Janus restarts since start', relay.ctx.janus.restarts],
     ['siphon_media_bytes_in_total', 'counter', 'RTP bytes received from sources', bytesIn],
     ['siphon_media_bytes_out_total', 'counter', 'RTP bytes sent to mountpoints and players', bytesOut],
+    ['siphon_media_packets_in_total', 'counter', 'RTP packets received from sources', streams.reduce((n, s) => n + s.tee.packetsIn, 0) + relay.ctx.registry.closedTotals.packetsIn],
     ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (sequence gaps at the tee)', streams.reduce((n, s) => n + s.tee.packetsLost, 0)],
     ['siphon_pulls', 'gauge', 'Pulls on this relay', relay.pulls.all().length],
     ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', relay.pulls.all().filter((p) => p.state === 'PLAYING').length],

@@ -9,7 +9,7 @@ export class StreamRegistry {
   private readonly streams = new Map<string, Stream>();
   private readonly claimed = new Set<string>();
   /** Media bytes of streams that have ended, so /metrics counters never go down. */
-  readonly closedTotals = { bytesIn: 0, bytesOut: 0 };
+  readonly closedTotals = { bytesIn: 0, bytesOut: 0, packetsIn: 0 };
   private readonly mediaSessions = new Map<string, MediaSession | undefined>();
 
   claimName(name: string): boolean {
@@ -29,6 +29,7 @@ export class StreamRegistry {
     stream.once('closed', () => {
       this.closedTotals.bytesIn += stream.tee.bytesIn;
       this.closedTotals.bytesOut += stream.tee.bytesOut;
+      this.closedTotals.packetsIn += stream.tee.packetsIn;
       if (this.streams.get(stream.name) === stream) this.releaseName(stream.name);
     });
   }
