@@ -46,19 +46,20 @@ try {
     await waitFor(status, (s) => s === 'PLAYING', 20_000, 5);
     if ((await post('terminate', { localStreamName: name })).status !== 200) throw new Error(`cycle ${i}: terminate failed`);
     if (i % 50 === 0) peakRss = Math.max(peakRss, rssMb(pid));
-    if (i % Math.max(1, Math.floor(CYCLES / 5)) === 0) trend.push(`${i}: ${rssMb(pid).toFixed(0)}`);
+    if (i % Math.max(1, Math.floor(CYCLES / 5)) === 0) trend.push(`${i}: ${rssMb(pid).toFixed(0)}/${((await metric(relayB.url, 'siphon_process_heap_used_bytes')) / 1048576).toFixed(0)}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 3000)); // let closes settle (sockets, Janus handles)
   const end = await snapshot();
 
   console.log(`machine: ${machine()}`);
-  console.log(`relay B RSS (MB) by cycle: ${trend.join(', ')}, end: ${end.rss.toFixed(0)}`);
+  console.log(`relay B RSS/heap used (MB) by cycle: ${trend.join(', ')}, end: ${end.rss.toFixed(0)}/${end.heap.toFixed(0)}`);
   const row = (what: string, k: keyof typeof base, ok: (b: number, e: number) => boolean) =>
     [what, Number(base[k].toFixed(1)), Number(end[k].toFixed(1)), ok(base[k], end[k]) ? 'flat' : 'GREW'];
   table(`B6 leaks: ${CYCLES} pull/terminate cycles in ${seconds.toFixed(0)} s (${(cpuSeconds(pid) - cpu0).toFixed(1)} CPU-s in relay B's process tree; peak RSS ${peakRss.toFixed(0)} MB)`,
     ['resource (relay B)', 'baseline', 'after', 'verdict'], [
       row('Node RSS (MB), within 10%', 'rss', (x, y) => y <= x * 1.1),
+      row('Node V8 heap used (MB), within 10%', 'heap', (x, y) => y <= x * 1.1),
       row('Node open file descriptors', 'fds', (x, y) => y <= x),
       row('tee UDP port pairs', 'udpPairs', (x, y) => y <= x),
       row('Janus sessions', 'sessions', (x, y) => y <= x),
