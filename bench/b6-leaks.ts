@@ -24,6 +24,7 @@ try {
   const snapshot = async () => ({
     rss: rssMb(pid), fds: openFds(pid), janusRss: rssMb(await janusPid()), janusFds: openFds(await janusPid()),
     udpPairs: await metric(relayB.url, 'siphon_udp_pairs'), sessions: await metric(relayB.url, 'siphon_janus_sessions'),
+    heap: (await metric(relayB.url, 'siphon_process_heap_used_bytes')) / 1048576,
     mountpoints: await metric(relayB.url, 'siphon_janus_mountpoints'),
   });
 

@@ -8,6 +8,13 @@ import { randomBytes } from 'node:crypto';
 
 const live = new Set<NetNamespace>();
 process.on('exit', () => { for (const ns of live) ns.destroySync(); });
+// A run stopped with Ctrl-C or SIGTERM must not leave namespaces behind either.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const ns of live) ns.destroySync();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -45,8 +52,9 @@ export class NetNamespace {
     return ns;
   }
 
+  /** Runs a command inside; it gets SIGTERM from the kernel if the test process dies first. */
   spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, command, ...args], options);
+    return spawn('ip', ['netns', 'exec', this.name, 'setpriv', '--pdeathsig', 'TERM', command, ...args], options);
   }
 
   /** Cuts or restores the link between this namespace and the root one. */
