@@ -11,6 +11,9 @@ export interface RelayConfig { id: string; url: string; token?: string }
 export interface RelayEnv { RELAYS?: string; RELAY_TOKENS?: string }
 
 const HEALTH_TIMEOUT_MS = 2000;
+/** A relay that just answered /health is not asked again for this long (per isolate); failures are not cached. */
+const HEALTHY_FOR_MS = 3000;
+const healthyUntil = new Map<string, number>();
 const CALL_TIMEOUT_MS = 10_000;
 
 export function readRelays(env: RelayEnv): RelayConfig[] {
@@ -63,9 +66,14 @@ export class RelayClient {
   }
 
   async healthy(): Promise<boolean> {
+    if ((healthyUntil.get(this.relay.url) ?? 0) > Date.now()) return true;
     try {
-      return (await this.call('/health', { method: 'GET' }, HEALTH_TIMEOUT_MS)).status === 200;
+      const ok = (await this.call('/health', { method: 'GET' }, HEALTH_TIMEOUT_MS)).status === 200;
+      if (ok) healthyUntil.set(this.relay.url, Date.now() + HEALTHY_FOR_MS);
+      else healthyUntil.delete(this.relay.url);
+      return ok;
     } catch {
+      healthyUntil.delete(this.relay.url);
       return false;
     }
   }
