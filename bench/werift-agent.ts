@@ -13,6 +13,7 @@ import { JanusClient } from '../relay/janus/client.ts';
 import { Mountpoint } from '../relay/janus/mountpoint.ts';
 import { WcsClient } from '../relay/pull/wcs-client.ts';
 import { rootLog } from '../relay/log.ts';
+import { opus, vp8 } from '../relay/sdp/session.ts';
 
 const [count, origin, stream, janusUrl, adminKey] = [Number(process.argv[2]), process.argv[3]!, process.argv[4]!, process.argv[5]!, process.argv[6]!];
 const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -25,10 +26,7 @@ await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
 const closers: (() => Promise<void> | void)[] = [];
 
 async function pull(i: number): Promise<void> {
-  const mp = await Mountpoint.create(handle, adminKey, `werift-${i}`, {
-    video: { pt: 96, name: 'VP8', clock: 90000, fmtp: '', feedback: [] },
-    audio: { pt: 111, name: 'OPUS', clock: 48000, channels: 2, fmtp: '', feedback: [] },
-  });
+  const mp = await Mountpoint.create(handle, adminKey, `werift-${i}`, { video: vp8(96), audio: opus(111) });
   closers.push(() => mp.destroy().catch(() => undefined));
   const client = await WcsClient.connect(origin, { rejectUnauthorized: true, connectTimeoutMs: 10_000, silenceTimeoutMs: 60_000, maxFrameBytes: 1 << 20 });
   closers.push(() => client.close());

@@ -17,7 +17,7 @@ import type { RelayContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import { NosipLeg } from '../janus/nosip.ts';
 import type { Stream, StreamCodecs } from '../streams/stream.ts';
-import { isCarriedVideoCodec, parseSdp, pickAudioCodec, plainSdp, SdpError, type Codec } from '../sdp/session.ts';
+import { h264Baseline, isCarriedVideoCodec, opus, parseSdp, pickAudioCodec, plainSdp, SdpError, vp8, type Codec } from '../sdp/session.ts';
 import type { Frame } from '../wcs/messages.ts';
 import { RemoteError, WcsClient } from './wcs-client.ts';
 import { retryDelayMs } from './backoff.ts';
@@ -26,11 +26,8 @@ export type PullState = 'NEW' | 'PENDING' | 'PLAYING' | 'FAILED' | 'TERMINATED';
 
 export interface PullSpec { uri: string; remoteStreamName: string; localStreamName: string }
 
-const OFFER_AUDIO: Codec = { pt: 111, name: 'OPUS', clock: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1', feedback: [] };
-const OFFER_VIDEO: Codec[] = [
-  { pt: 96, name: 'VP8', clock: 90000, fmtp: '', feedback: [] },
-  { pt: 102, name: 'H264', clock: 90000, fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', feedback: [] },
-];
+const OFFER_AUDIO = opus(111);
+const OFFER_VIDEO = [vp8(96), h264Baseline(102)];
 const SIGNALLING_TIMEOUT_MS = 10_000;
 const STALL_CHECK_MS = 1000;
 

@@ -90,6 +90,13 @@ function readAttribute(m: MediaSection, attr: string): void {
   }
 }
 
+/** The codecs Siphon itself offers or sends (pull offers, the demo stream, the werift baseline). */
+export const vp8 = (pt: number): Codec => ({ pt, name: 'VP8', clock: 90000, fmtp: '', feedback: [] });
+export const h264Baseline = (pt: number): Codec => ({
+  pt, name: 'H264', clock: 90000, fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', feedback: [],
+});
+export const opus = (pt: number): Codec => ({ pt, name: 'OPUS', clock: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1', feedback: [] });
+
 export function fmtpParams(fmtp: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of fmtp.split(';')) {
