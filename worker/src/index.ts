@@ -10,6 +10,8 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(reconcile(env).then(() => undefined));
+    ctx.waitUntil(reconcile(env).then(() => undefined, (err: Error) => {
+      console.error(JSON.stringify({ t: new Date().toISOString(), event: 'edge.reconcile_failed', message: err.message }));
+    }));
   },
 } satisfies ExportedHandler<Env>;

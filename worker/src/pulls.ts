@@ -42,7 +42,9 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
     try {
       await putRecord(env.PULLS, stored);
     } catch (err) {
-      await relay.terminate(req.localStreamName).catch(() => undefined); // best effort: the record is the source of truth
+      // Best effort: without a record the pull must not keep running; if this fails, say so in the log.
+      await relay.terminate(req.localStreamName).catch((cleanup: Error) =>
+        log('edge.cleanup_failed', { localStreamName: req.localStreamName, relay: relay.relay.id, reason: cleanup.message }));
       throw err;
     }
     log('edge.pull_created', { localStreamName: req.localStreamName, relay: relay.relay.id, uri: req.uri });
