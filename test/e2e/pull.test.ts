@@ -90,6 +90,10 @@ describe('pull: relay B captures streams published on relay A', () => {
     expect(ended.status).toBe(200);
     await expect.poll(playersOnA).toBe(0);
     expect((await call(b, 'find_all')).status).toBe(404);
+    // B let go of its side too: no mountpoint left in its Janus, no tee sockets held.
+    const metricsB = async () => (await fetch(`${b.url}/metrics`)).text();
+    await expect.poll(metricsB).toMatch(/^siphon_janus_mountpoints 0$/m);
+    expect(await metricsB()).toMatch(/^siphon_udp_pairs 0$/m);
     await a.waitFor((l) => l.event === 'media_session.status' && l.role === 'player' && l.to === 'STOPPED');
     await player.page.close();
     await viewer.close();

@@ -92,6 +92,15 @@ describe('SDK pages on one relay', () => {
     pages.push(index);
     await index.goto(`${relay.pageUrl}/`);
     await index.waitForSelector('tr[data-stream="sdk-viewer"] a[href^="/viewer.html"]');
+    // Picking the stream by hand on a bare viewer page: the picker offers it, Watch plays it.
+    const picker = await browser.newPage();
+    pages.push(picker);
+    await picker.goto(`${relay.pageUrl}/viewer.html`);
+    await picker.waitForSelector('#live option[value="sdk-viewer"]', { state: 'attached' });
+    await picker.fill('#stream', 'sdk-viewer');
+    await picker.click('#watch');
+    await textIs(picker, '#status', 'playing');
+    expect(picker.url()).toContain('?stream=sdk-viewer');
   });
 
   it('a second publish of a name in use fails with "Stream name is already in use"', async () => {

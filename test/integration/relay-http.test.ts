@@ -43,6 +43,7 @@ describe('relay HTTP surface with a real Janus', () => {
     tls = makeCertificate(dir, ns.address);
     relay = await RelayProcess.start(ns, {
       SIPHON_REST_TOKEN: TOKEN, SIPHON_DEMO_STREAM: 'demo', SIPHON_TLS_CERT: tls.cert, SIPHON_TLS_KEY: tls.key,
+      SIPHON_WCS_AGENT_SSL: 'true',
     });
   });
 
@@ -138,6 +139,18 @@ describe('relay HTTP surface with a real Janus', () => {
     }
     expect((await fetch(`${relay.url}/client2/../../package.json`)).status).toBe(404);
     expect((await fetch(`${relay.url}/client2/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
+  });
+
+  it('a wss pull keeps TLS verification on: a self-made certificate nobody configured is refused, and retried', async () => {
+    const res = await post('/rest-api/pull/pull', { uri: `wss://${ns.address}:8443`, remoteStreamName: 'demo', localStreamName: 'untrusted' });
+    expect(res.status).toBe(200);
+    const record = async () => ((await (await post('/rest-api/pull/find_all', {})).json()) as { localStreamName: string; status: string; attempts: number; lastError: string | null }[])
+      .find((p) => p.localStreamName === 'untrusted');
+    await expect.poll(async () => (await record())?.attempts ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const r = await record();
+    expect(r?.status).not.toBe('PLAYING');
+    expect(r?.lastError).toMatch(/certificate/i);
+    expect((await post('/rest-api/pull/terminate', { localStreamName: 'untrusted' })).status).toBe(200);
   });
 
   it('wss: the WCS API and HTTPS on 8443 with a configured certificate', async () => {
