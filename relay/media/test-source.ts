@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 
 export const TEST_VIDEO_PT = 96;
 export const TEST_AUDIO_PT = 111;
+const STOP_TIMEOUT_MS = 2000;
 
 export class TestSource {
   private child: ChildProcess | undefined;
@@ -44,9 +45,16 @@ export class TestSource {
     this.log.info('test_source.started', { pid: child.pid, ports: this.ports });
   }
 
-  close(): void {
+  /** Resolves once GStreamer has exited, so a relay shutting down leaves no gst-launch behind. */
+  async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    this.child?.kill('SIGTERM');
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(force);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * A live stream: its tee, its Streaming mountpoint (named after the stream) and its WCS players.
- * `close()` cascades: players end, the mountpoint is destroyed, the tee's sockets are released.
+ * `close()` cascades: players end, the mountpoint is destroyed, an owned source stops, the tee's sockets
+ * are released.
  */
 import { EventEmitter } from 'node:events';
 import type { RelayContext } from '../context.ts';
@@ -21,6 +22,11 @@ export interface StreamEvents {
   closed: [StreamEnd];
 }
 
+/** A process or connection feeding the stream that must be gone before the stream's close() resolves. */
+export interface StreamSource {
+  close(): Promise<void>;
+}
+
 /** Something fed by the stream that must end with it (a WCS player). */
 export interface StreamMember {
   readonly id: string;
@@ -38,6 +44,7 @@ export class Stream extends EventEmitter<StreamEvents> {
   private mountpointSink: UdpPair | undefined;
   private removeSinks: (() => void)[] = [];
   private closed = false;
+  private source: StreamSource | undefined;
   readonly log: Logger;
 
   constructor(readonly name: string, readonly mediaSessionId: string, readonly origin: StreamOrigin,
@@ -47,6 +54,11 @@ export class Stream extends EventEmitter<StreamEvents> {
   }
 
   get isClosed(): boolean { return this.closed; }
+
+  /** Hands the stream its feeder, so closing the stream waits for it to stop (no orphan process). */
+  ownSource(source: StreamSource): void {
+    this.source = source;
+  }
 
   get viewerMountpoint(): string | undefined { return this.mountpoint?.id; }
 
@@ -124,7 +136,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.setStatus(end.status);
     for (const member of [...this.members]) member.end(playersEnd);
     this.members.clear();
-    await this.closeMountpoint();
+    await Promise.all([this.closeMountpoint(), this.source?.close()]);
     this.tee.close();
     this.log.info('stream.closed', { status: end.status, info: end.info });
     this.emit('closed', end);

@@ -14,7 +14,7 @@ export async function startTestStream(ctx: RelayContext, name: string): Promise<
   const stream = new Stream(name, `test-${name}`, 'test', { video: vp8(TEST_VIDEO_PT), audio: opus(TEST_AUDIO_PT) }, tee, ctx);
   ctx.registry.add(stream);
   const source = new TestSource({ video: video.port, audio: audio.port }, stream.log, ctx.config.demoKbps, ctx.config.demoPattern, ctx.config.demoSize);
-  stream.once('closed', () => source.close());
+  stream.ownSource(source);
   source.start();
   stream.setStatus('PUBLISHING');
   if (ctx.janus.state === 'up') await stream.openMountpoint();

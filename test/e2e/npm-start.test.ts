@@ -73,6 +73,7 @@ describe('npm start', () => {
     const sockets = execFileSync('ip', ['netns', 'exec', ns.name, 'ss', '-Hltun'], { encoding: 'utf8' }).trim();
     expect(sockets).toBe('');
     const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).trim();
-    expect(pids).toBe('');
+    const left = pids && execFileSync('ps', ['-o', 'pid,ppid,stat,args', '-p', pids.split('\n').join(',')], { encoding: 'utf8' });
+    expect(left, 'processes left in the namespace').toBe('');
   });
 });
