@@ -62,9 +62,27 @@ export class NetNamespace {
     ip('link', 'set', this.hostVeth, up ? 'up' : 'down');
   }
 
+  /**
+   * Deleting a namespace does not end the processes in it: a grandchild that outlived its parent
+   * (wrangler's esbuild) would keep running. Tests have stopped what they started by now; this is the
+   * last line of defence, and it says so when it has to act.
+   */
+  private killLeftovers(): void {
+    let pids: string[] = [];
+    try {
+      pids = execFileSync('ip', ['netns', 'pids', this.name], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    } catch { return; } // never created
+    if (pids.length === 0) return;
+    process.stderr.write(`netns ${this.name}: killing ${pids.length} process(es) left behind: ${pids.join(' ')}\n`);
+    for (const pid of pids) {
+      try { process.kill(Number(pid), 'SIGKILL'); } catch { /* exited meanwhile */ }
+    }
+  }
+
   destroySync(): void {
     if (!live.has(this)) return;
     live.delete(this);
+    this.killLeftovers();
     try { ip('link', 'del', this.hostVeth); } catch { /* went with the namespace already */ }
     try { ip('netns', 'del', this.name); } catch { /* never created */ }
   }
