@@ -100,6 +100,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
       mountpointPorts: this.config.mountpointPorts,
       publicIp: this.config.publicIp,
       iceInterfaces: this.config.iceInterfaces,
+      eventLoops: this.config.janusEventLoops,
     });
     // setpriv makes the kernel kill Janus if the relay dies without running its shutdown.
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', this.config.janusBinary,

@@ -25,7 +25,7 @@ describe('relay on an external Janus', () => {
     const { configFile, logFile } = writeJanusConfig({
       dir: join(dir, 'janus'), apiPort: 18188, adminPort: 17188, adminSecret: ADMIN_SECRET, streamingAdminKey: STREAMING_KEY,
       icePorts: { from: 40000, to: 40099 }, nosipPorts: { from: 40100, to: 40199 }, mountpointPorts: { from: 40200, to: 40299 },
-      publicIp: '', iceInterfaces: [],
+      publicIp: '', iceInterfaces: [], eventLoops: 1,
     });
     janus = ns.spawn('janus', ['-C', configFile, '-F', join(dir, 'janus'), '-L', logFile, '-N', '-o'], { stdio: 'ignore' });
   }
