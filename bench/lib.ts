@@ -4,6 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { descendants } from '../scripts/process-tree.ts';
 
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -26,7 +27,7 @@ export const ms = (n: number) => Math.round(n);
 export function cpuSeconds(pid: number): number {
   const tick = 100;
   let total = 0;
-  for (const p of [pid, ...descendants(pid)]) {
+  for (const p of [pid, ...descendants(pid).map((d) => d.pid)]) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -36,13 +37,12 @@ export function cpuSeconds(pid: number): number {
   return total;
 }
 
-export function descendants(pid: number): number[] {
-  let out: number[] = [];
-  try {
-    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-    for (const k of kids) out = out.concat(k, descendants(k));
-  } catch { /* no children */ }
-  return out;
+/** The kernel's UDP counters inside a namespace: datagrams received and dropped for a full socket buffer. */
+export function udpCounters(ns: string): { received: number; bufferDrops: number } {
+  const lines = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('Udp: '));
+  const [names, values] = lines.map((l) => l.split(' ').slice(1));
+  const get = (name: string) => Number(values![names!.indexOf(name)]);
+  return { received: get('InDatagrams'), bufferDrops: get('RcvbufErrors') };
 }
 
 export function rssMb(pid: number): number {

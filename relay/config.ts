@@ -56,6 +56,9 @@ export const settings = {
     default: { from: 34000, to: 34999 }, doc: 'UDP range of Streaming mountpoint ingest ports (loopback).' }),
   teePorts: s({ kind: 'range', env: 'SIPHON_TEE_PORTS', property: 'siphon.tee_ports',
     default: { from: 35000, to: 36999 }, doc: "UDP range of the relay's own tee sockets (loopback)." }),
+  udpReceiveBufferBytes: s({ kind: 'int', env: 'SIPHON_UDP_RECEIVE_BUFFER', property: 'siphon.udp_receive_buffer',
+    default: 1024 * 1024, doc: "Receive buffer of each of the relay's own RTP sockets, so keyframe bursts are not dropped "
+      + 'while the event loop is busy. Capped by net.core.rmem_max (the relay logs a warning then).' }),
   publicIp: s({ kind: 'string', env: 'SIPHON_PUBLIC_IP', property: 'ip', default: '',
     doc: 'Public address put in ICE candidates (Janus nat_1_1_mapping) when behind 1:1 NAT.' }),
   iceInterfaces: s({ kind: 'list', env: 'SIPHON_ICE_INTERFACES', property: 'siphon.ice_interfaces', default: [],

@@ -3,12 +3,13 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { JanusSupervisor } from './janus/supervisor.ts';
 import type { StreamRegistry } from './streams/registry.ts';
+import type { UdpPortPool } from './media/udp-port-pool.ts';
 
 export interface RelayContext {
   config: Config;
   log: Logger;
   janus: JanusSupervisor;
   registry: StreamRegistry;
-  /** Even ports of the tee range currently bound by this relay. */
-  teePortsInUse: Set<number>;
+  /** The relay's own RTP/RTCP port pairs (tee range). */
+  teePorts: UdpPortPool;
 }

@@ -19,6 +19,7 @@ import { buildApp } from './rest/app.ts';
 import { Info } from './wcs/status.ts';
 import { startTestStream } from './streams/test-stream.ts';
 import { Pulls } from './pull/pulls.ts';
+import { UdpPortPool } from './media/udp-port-pool.ts';
 
 export class Relay {
   readonly ctx: RelayContext;
@@ -33,7 +34,8 @@ export class Relay {
     const log = rootLog;
     const registry = new StreamRegistry();
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
-    this.ctx = { config, log, janus, registry, teePortsInUse: new Set() };
+    const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
+    this.ctx = { config, log, janus, registry, teePorts };
     this.wcs = new WcsServer(this.ctx);
     this.pulls = new Pulls(this.ctx);
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }));

@@ -4,50 +4,38 @@
  * NoSIP closes its RTCP socket for good.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import type { Range } from '../janus/config.ts';
-
-export class PortsExhaustedError extends Error {
-  override name = 'PortsExhaustedError';
-}
+import type { UdpPortPool } from './udp-port-pool.ts';
 
 export class UdpPair {
-  private constructor(readonly port: number, readonly rtp: Socket, readonly rtcp: Socket) {}
+  private constructor(readonly port: number, readonly rtp: Socket, readonly rtcp: Socket, private readonly pool: UdpPortPool) {}
 
   get rtcpPort(): number { return this.port + 1; }
 
-  static async bind(range: Range, inUse: Set<number>): Promise<UdpPair> {
-    const first = range.from % 2 === 0 ? range.from : range.from + 1;
-    const span = Math.floor((range.to - first) / 2);
-    const start = Math.floor(Math.random() * Math.max(span, 1));
-    for (let i = 0; i < span; i++) {
-      const port = first + ((start + i) % span) * 2;
-      if (inUse.has(port)) continue;
-      const rtp = await bindSocket(port);
+  /** Binds the next free even port of the pool and the odd one after it. */
+  static async bind(pool: UdpPortPool): Promise<UdpPair> {
+    for (const port of pool.candidates()) {
+      const rtp = await bindSocket(port, pool.receiveBufferBytes);
       if (!rtp) continue;
-      const rtcp = await bindSocket(port + 1);
+      const rtcp = await bindSocket(port + 1, pool.receiveBufferBytes);
       if (!rtcp) { rtp.close(); continue; }
-      inUse.add(port);
-      const pair = new UdpPair(port, rtp, rtcp);
-      pair.release = () => inUse.delete(port);
-      return pair;
+      pool.taken(port, rtp.getRecvBufferSize());
+      return new UdpPair(port, rtp, rtcp, pool);
     }
-    throw new PortsExhaustedError(`no free UDP port pair in ${range.from}-${range.to}`);
+    return pool.exhausted();
   }
-
-  private release: () => void = () => undefined;
 
   close(): void {
     for (const s of [this.rtp, this.rtcp]) {
       s.removeAllListeners('message');
       try { s.close(); } catch { /* already closed: nothing left to release */ }
     }
-    this.release();
+    this.pool.released(this.port);
   }
 }
 
-function bindSocket(port: number): Promise<Socket | undefined> {
+function bindSocket(port: number, receiveBufferBytes: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const s = createSocket('udp4');
+    const s = createSocket({ type: 'udp4', recvBufferSize: receiveBufferBytes });
     s.once('error', () => { s.close(); resolve(undefined); });
     s.bind(port, '127.0.0.1', () => {
       s.removeAllListeners('error');

@@ -62,8 +62,8 @@ export class Pulls {
     }
     const pairs: UdpPair[] = [];
     try {
-      pairs.push(await UdpPair.bind(this.ctx.config.teePorts, this.ctx.teePortsInUse));
-      pairs.push(await UdpPair.bind(this.ctx.config.teePorts, this.ctx.teePortsInUse));
+      pairs.push(await UdpPair.bind(this.ctx.teePorts));
+      pairs.push(await UdpPair.bind(this.ctx.teePorts));
     } catch (err) {
       for (const p of pairs) p.close();
       registry.releaseName(spec.localStreamName);

@@ -27,7 +27,7 @@ export async function renderMetrics(relay: Relay): Promise<string> {
     ['siphon_janus_sessions', 'gauge', 'Sessions Janus holds (Admin API; -1 when unknown)', inventory.sessions ?? -1],
     ['siphon_janus_mountpoints', 'gauge', 'Mountpoints Janus holds (Admin API; -1 when unknown)', inventory.mountpoints ?? -1],
     ['siphon_event_loop_lag_p99_ms', 'gauge', 'p99 event-loop delay since the previous scrape', Math.round(lagP99 * 100) / 100],
-    ['siphon_udp_pairs', 'gauge', 'UDP port pairs the tee holds', relay.ctx.teePortsInUse.size],
+    ['siphon_udp_pairs', 'gauge', 'UDP port pairs the tee holds', relay.ctx.teePorts.size],
     ['siphon_process_rss_bytes', 'gauge', 'Resident memory of the relay process', process.memoryUsage().rss],
     ['siphon_process_heap_used_bytes', 'gauge', 'V8 heap in use (live objects and garbage not yet collected)', process.memoryUsage().heapUsed],
   ];

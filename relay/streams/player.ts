@@ -30,7 +30,7 @@ export class Player extends MediaSession implements StreamMember {
 
     const pairs = new Map<MediaKind, UdpPair>();
     for (const kind of kindsUsed) {
-      const pair = await UdpPair.bind(this.ctx.config.teePorts, this.ctx.teePortsInUse);
+      const pair = await UdpPair.bind(this.ctx.teePorts);
       pairs.set(kind, pair);
       this.pairs.push(pair);
     }

@@ -33,7 +33,7 @@ export class Publisher extends MediaSession {
     const ingress: Partial<Record<MediaKind, UdpPair>> = {};
     for (const kind of ['audio', 'video'] as const) {
       if (!codecs[kind]) continue;
-      ingress[kind] = await UdpPair.bind(this.ctx.config.teePorts, this.ctx.teePortsInUse);
+      ingress[kind] = await UdpPair.bind(this.ctx.teePorts);
       this.pairs.push(ingress[kind]!);
     }
     this.leg = await NosipLeg.open(this.ctx.janus.current, this.log);

@@ -68,7 +68,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.mountpointHandle = handle;
     const mp = await Mountpoint.create(handle, this.ctx.janus.streamingAdminKey, this.name, this.codecs);
     this.mountpoint = mp;
-    const sink = await UdpPair.bind(this.ctx.config.teePorts, this.ctx.teePortsInUse);
+    const sink = await UdpPair.bind(this.ctx.teePorts);
     this.mountpointSink = sink;
     for (const kind of ['audio', 'video'] as const) {
       const codec = this.codecs[kind];

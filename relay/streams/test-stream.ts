@@ -8,8 +8,8 @@ import { opus, vp8 } from '../sdp/session.ts';
 
 export async function startTestStream(ctx: RelayContext, name: string): Promise<Stream> {
   if (!ctx.registry.claimName(name)) throw new Error(`stream name ${name} is already in use`);
-  const video = await UdpPair.bind(ctx.config.teePorts, ctx.teePortsInUse);
-  const audio = await UdpPair.bind(ctx.config.teePorts, ctx.teePortsInUse);
+  const video = await UdpPair.bind(ctx.teePorts);
+  const audio = await UdpPair.bind(ctx.teePorts);
   const tee = new Tee({ video, audio });
   const stream = new Stream(name, `test-${name}`, 'test', { video: vp8(TEST_VIDEO_PT), audio: opus(TEST_AUDIO_PT) }, tee, ctx);
   ctx.registry.add(stream);

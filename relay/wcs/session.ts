@@ -14,7 +14,7 @@ import { Player } from '../streams/player.ts';
 import { MediaSessionError, type MediaClient, type MediaSession } from '../streams/media-session.ts';
 import { SdpError } from '../sdp/session.ts';
 import { JanusRequestError, JanusUnavailableError } from '../janus/client.ts';
-import { PortsExhaustedError } from '../media/udp-pair.ts';
+import { PortsExhaustedError } from '../media/udp-port-pool.ts';
 
 /** Messages the SDK may send that need no action from a media relay. */
 const IGNORED = new Set(['pushLogs', 'snapshot', 'sessionDebug', 'submitBugReport', 'getVersion', 'clientInfo']);

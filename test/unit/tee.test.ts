@@ -2,11 +2,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { Logger } from '../../relay/log.ts';
 import { Tee } from '../../relay/media/tee.ts';
 import { UdpPair } from '../../relay/media/udp-pair.ts';
+import { UdpPortPool } from '../../relay/media/udp-port-pool.ts';
 import { hasKeyframeRequest, pli, rtpPayloadType } from '../../relay/media/rtcp.ts';
 
 const range = { from: 45000, to: 45999 };
+const BUFFER = 256 * 1024;
 const open: { close(): void }[] = [];
 
 async function socket(): Promise<Socket> {
@@ -28,11 +32,11 @@ afterEach(() => { for (const o of open.splice(0)) o.close(); });
 
 describe('Tee', () => {
   it('copies source RTP to each sink from the sink socket, renumbering the payload type per sink', async () => {
-    const used = new Set<number>();
-    const ingress = await UdpPair.bind(range, used);
+    const used = new UdpPortPool(range, BUFFER);
+    const ingress = await UdpPair.bind(used);
     const tee = new Tee({ video: ingress });
     open.push(tee);
-    const sinkFrom = await UdpPair.bind(range, used);
+    const sinkFrom = await UdpPair.bind(used);
     open.push(sinkFrom);
     const receiver = await socket();
     tee.addSink({ kind: 'video', from: sinkFrom.rtp, port: receiver.address().port, pt: 96 });
@@ -47,13 +51,13 @@ describe('Tee', () => {
   });
 
   it("turns a sink's PLI into one PLI to the source's RTCP port, at most every 250 ms", async () => {
-    const used = new Set<number>();
-    const ingress = await UdpPair.bind(range, used);
+    const used = new UdpPortPool(range, BUFFER);
+    const ingress = await UdpPair.bind(used);
     const tee = new Tee({ video: ingress });
     open.push(tee);
     const sourceRtcp = await socket();
     tee.setSourceRtcp(sourceRtcp.address().port);
-    const player = await UdpPair.bind(range, used);
+    const player = await UdpPair.bind(used);
     open.push(player);
     tee.listenForKeyframeRequests(player.rtcp, 'test player');
     const playerNosip = await socket();
@@ -68,12 +72,33 @@ describe('Tee', () => {
   });
 
   it('UdpPair binds P and P+1 and never hands out a pair twice', async () => {
-    const used = new Set<number>();
-    const a = await UdpPair.bind({ from: 45100, to: 45104 }, used);
-    const b = await UdpPair.bind({ from: 45100, to: 45104 }, used);
+    const pool = new UdpPortPool({ from: 45100, to: 45104 }, BUFFER);
+    const a = await UdpPair.bind(pool);
+    const b = await UdpPair.bind(pool);
     open.push(a, b);
     expect(a.port % 2).toBe(0);
     expect(a.port).not.toBe(b.port);
-    await expect(UdpPair.bind({ from: 45100, to: 45104 }, used)).rejects.toThrow(/no free UDP port pair/);
+    expect(pool.size).toBe(2);
+    await expect(UdpPair.bind(pool)).rejects.toThrow(/no free UDP port pair/);
+    a.close();
+    expect(pool.size).toBe(1);
+    const again = await UdpPair.bind(pool);
+    open.push(again);
+    expect(again.port).toBe(a.port);
+  });
+
+  it('gives each socket the configured receive buffer, or warns once with the sysctl to raise', async () => {
+    const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+    const warnings: string[] = [];
+    const log = { warn: (event: string) => warnings.push(event) } as unknown as Logger;
+    const fits = new UdpPortPool({ from: 45200, to: 45210 }, Math.min(rmemMax, BUFFER), log);
+    const pair = await UdpPair.bind(fits);
+    open.push(pair);
+    expect(pair.rtp.getRecvBufferSize()).toBe(2 * Math.min(rmemMax, BUFFER)); // Linux doubles it for bookkeeping
+    expect(warnings).toEqual([]);
+
+    const tooBig = new UdpPortPool({ from: 45220, to: 45230 }, rmemMax + 4096, log);
+    open.push(await UdpPair.bind(tooBig), await UdpPair.bind(tooBig));
+    expect(warnings).toEqual(['udp.receive_buffer_capped']);
   });
 });
