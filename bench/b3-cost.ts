@@ -9,7 +9,8 @@ import { type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
-import { cpuSeconds, machine, metric, rssMb, table, udpCounters, waitFor } from './lib.ts';
+import { descendants } from '../scripts/process-tree.ts';
+import { cpuSeconds, machine, metric, rssMb, table, udpCounters, udpDropsByPid, waitFor } from './lib.ts';
 
 const NS_LIST = (process.argv[2] ?? '1,10,20,40').split(',').map(Number);
 const WINDOW_S = Number(process.argv[3] ?? 15);
@@ -40,25 +41,31 @@ try {
     const pid = relayB.child.pid!;
     const jpid = await janusPid();
     const aPid = relayA.child.pid!;
-    const [cpu0, janus0, origin0] = [cpuSeconds(pid), cpuSeconds(jpid), cpuSeconds(aPid)];
-    const udp0 = udpCounters(ns.name);
+    const aJanus = ((await (await fetch(`${relayA.url}/health`)).json()) as { janus: { pid: number } }).janus.pid;
+    const gst = descendants(aPid).find((p) => p.command.startsWith('gst-launch'))!.pid;
+    // ss is slow with ~1000 sockets: read the drop counters outside the CPU window, on their own clock.
+    const [udp0, drops0, d0] = [udpCounters(ns.name), udpDropsByPid(ns.name), performance.now()];
     const [bytes0, packets0, lost0] = [await metric(relayB.url, 'siphon_media_bytes_in_total'), await metric(relayB.url, 'siphon_media_packets_in_total'), await metric(relayB.url, 'siphon_media_packets_lost')];
     await metric(relayB.url, 'siphon_event_loop_lag_p99_ms'); // resets the lag window
+    const cpuOf = () => [cpuSeconds(pid), cpuSeconds(jpid), cpuSeconds(aPid), cpuSeconds(aJanus), cpuSeconds(gst)];
+    const cpu0 = cpuOf();
     const t0 = performance.now();
     await sleep(WINDOW_S);
+    const cpu1 = cpuOf();
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(pid) - cpu0;
-    const janusCpu = cpuSeconds(jpid) - janus0;
-    const originCpu = cpuSeconds(aPid) - origin0;
-    const udp1 = udpCounters(ns.name);
     const bytes = (await metric(relayB.url, 'siphon_media_bytes_in_total')) - bytes0;
     const packets = (await metric(relayB.url, 'siphon_media_packets_in_total')) - packets0;
     const lost = (await metric(relayB.url, 'siphon_media_packets_lost')) - lost0;
     const lag = await metric(relayB.url, 'siphon_event_loop_lag_p99_ms');
-    breakdown.push([n, ((cpu - janusCpu) / seconds * 100).toFixed(1), (janusCpu / seconds * 100).toFixed(1), (originCpu / seconds * 100).toFixed(1), Math.round(packets / seconds / n),
-      Math.round((udp1.received - udp0.received) / seconds), Math.round((udp1.bufferDrops - udp0.bufferDrops) / seconds)]);
+    const [udp1, drops1] = [udpCounters(ns.name), udpDropsByPid(ns.name)];
+    const dropSeconds = (performance.now() - d0) / 1000;
+    const dropsOf = (p: number) => Math.round(((drops1.get(p) ?? 0) - (drops0.get(p) ?? 0)) / dropSeconds);
+    const [bTotal, bJanus, aTotal, aJanusCpu, gstCpu] = cpu1.map((c, i) => ((c - cpu0[i]!) / seconds) * 100) as [number, number, number, number, number];
+    breakdown.push([n, (bTotal - bJanus).toFixed(1), bJanus.toFixed(1), (aTotal - aJanusCpu - gstCpu).toFixed(1), aJanusCpu.toFixed(1), gstCpu.toFixed(1),
+      Math.round(packets / seconds / n), Math.round((udp1.received - udp0.received) / dropSeconds), Math.round((udp1.bufferDrops - udp0.bufferDrops) / dropSeconds),
+      `${dropsOf(pid)} / ${dropsOf(jpid)} / ${dropsOf(aPid)} / ${dropsOf(aJanus)}`]);
     const sample = {
-      cpuPct: (cpu / seconds / n) * 100, lossPct: (lost / Math.max(1, packets + lost)) * 100, lagMs: lag,
+      cpuPct: bTotal / n, lossPct: (lost / Math.max(1, packets + lost)) * 100, lagMs: lag,
       rssMb: rssMb(pid) + rssMb(await janusPid()), mbps: (bytes * 8) / seconds / n / 1e6, playing: await metric(relayB.url, 'siphon_pulls_playing'),
     };
     for (let i = 0; i < n; i++) await post('terminate', { localStreamName: `c-${i}` });
@@ -105,8 +112,8 @@ try {
   table(`B3 cost per pulled stream on relay B (${WINDOW_S} s windows; CPU in % of one core per stream)`,
     ['N', 'Mbps/stream', 'Siphon CPU', 'werift CPU', 'ratio S/w', 'Siphon loss %', 'werift loss %', 'Siphon lag p99 ms', 'werift lag p99 ms', 'Siphon RSS MB', 'werift RSS MB'], rows);
   table('Where the CPU goes during the Siphon runs (% of one core, whole window)',
-    ['N', "relay B's Node (tee)", "relay B's Janus", 'origin relay A (Node + Janus + GStreamer)', 'RTP pkts/s per stream at B',
-      'UDP datagrams/s received (all sockets)', 'UDP drops/s (socket buffer full)'], breakdown);
+    ['N', "relay B's Node (tee)", "relay B's Janus", "origin's Node (tee)", "origin's Janus", "origin's GStreamer", 'RTP pkts/s per stream at B',
+      'UDP datagrams/s received (all sockets)', 'UDP drops/s (socket buffer full)', 'drops/s at B Node / B Janus / A Node / A Janus'], breakdown);
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();

@@ -45,6 +45,19 @@ export function udpCounters(ns: string): { received: number; bufferDrops: number
   return { received: get('InDatagrams'), bufferDrops: get('RcvbufErrors') };
 }
 
+/** Datagrams each process's UDP sockets have dropped for a full receive buffer, from `ss` inside a namespace. */
+export function udpDropsByPid(ns: string): Map<number, number> {
+  const text = execFileSync('ip', ['netns', 'exec', ns, 'ss', '-uamnpH'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const drops = new Map<number, number>();
+  let pid = 0;
+  for (const line of text.split('\n')) {
+    if (/^\S/.test(line)) pid = Number(/users:\(\("[^"]+",pid=(\d+)/.exec(line)?.[1] ?? 0); // a socket's first line
+    const counter = /skmem:\([^)]*\bd(\d+)\)/.exec(line);
+    if (counter && pid) drops.set(pid, (drops.get(pid) ?? 0) + Number(counter[1]));
+  }
+  return drops;
+}
+
 export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
