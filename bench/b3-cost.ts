@@ -10,7 +10,8 @@ import { createInterface } from 'node:readline';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { descendants } from '../scripts/process-tree.ts';
-import { cpuSeconds, machine, metric, rssMb, table, udpCounters, udpDropsByPid, waitFor } from './lib.ts';
+import { captureLoopback, transitMs } from './rtp-capture.ts';
+import { cpuSeconds, machine, metric, percentile, rssMb, table, udpCounters, udpDropsByPid, waitFor } from './lib.ts';
 
 const NS_LIST = (process.argv[2] ?? '1,10,20,40').split(',').map(Number);
 const WINDOW_S = Number(process.argv[3] ?? 15);
@@ -19,14 +20,28 @@ const root = new URL('..', import.meta.url).pathname;
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
-interface Sample { cpuPct: number; lossPct: number; lagMs: number; rssMb: number; mbps: number; playing: number }
+interface Sample { cpuPct: number; lossPct: number; lagMs: number; rssMb: number; mbps: number; playing: number; transit: number[] }
+
+const ORIGIN_ICE_PORTS = { from: 31001, to: 31999 };
+const B_MOUNTPOINT_PORTS = parseRange(RelayProcess.slot(1).SIPHON_MOUNTPOINT_PORTS!);
+const CAPTURE_S = 3;
+
+function parseRange(text: string) {
+  const [from, to] = text.split('-').map(Number);
+  return { from: from!, to: to! };
+}
+
+/** Added latency on B, from the wire, in its own window (tcpdump costs CPU): origin's SRTP in → plain RTP into B's mountpoints. */
+async function transit(ns: NetNamespace): Promise<number[]> {
+  return transitMs(await captureLoopback(ns.name, CAPTURE_S), { fromPorts: ORIGIN_ICE_PORTS }, { toPorts: B_MOUNTPOINT_PORTS });
+}
 
 const ns = NetNamespace.create();
 let a: RelayProcess | undefined;
 let b: RelayProcess | undefined;
 try {
   [a, b] = await Promise.all([
-    RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: '2400', SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info', SIPHON_MEDIA_PORTS: '31001-31999' }),
+    RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: '2400', SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info', SIPHON_MEDIA_PORTS: `${ORIGIN_ICE_PORTS.from}-${ORIGIN_ICE_PORTS.to}` }),
     RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_STREAMING_ADMIN_KEY: ADMIN_KEY }),
   ]);
   const relayA = a;
@@ -67,6 +82,7 @@ try {
     const sample = {
       cpuPct: bTotal / n, lossPct: (lost / Math.max(1, packets + lost)) * 100, lagMs: lag,
       rssMb: rssMb(pid) + rssMb(await janusPid()), mbps: (bytes * 8) / seconds / n / 1e6, playing: await metric(relayB.url, 'siphon_pulls_playing'),
+      transit: await transit(ns),
     };
     for (let i = 0; i < n; i++) await post('terminate', { localStreamName: `c-${i}` });
     return sample;
@@ -92,7 +108,7 @@ try {
     const sample = {
       cpuPct: (cpu / seconds / n) * 100, lossPct: ((after.lost - before.lost) / Math.max(1, forwarded + after.lost - before.lost)) * 100,
       lagMs: Math.max(...lines.slice(lines.indexOf(before) + 1).map((l) => l.lagP99Ms)), rssMb: rssMb(agent.pid!) + rssMb(jpid),
-      mbps: NaN, playing: after.playing,
+      mbps: NaN, playing: after.playing, transit: await transit(ns),
     };
     agent.kill('SIGTERM');
     await new Promise((r) => agent.once('exit', r));
@@ -101,16 +117,21 @@ try {
 
   const rows: (string | number)[][] = [];
   const breakdown: (string | number)[][] = [];
+  const latency: (string | number)[][] = [];
   for (const n of NS_LIST) {
     const s = await siphon(n);
     const w = await werift(n);
     rows.push([n, s.mbps.toFixed(2), s.cpuPct.toFixed(2), w.cpuPct.toFixed(2), (s.cpuPct / w.cpuPct).toFixed(2),
       s.lossPct.toFixed(2), w.lossPct.toFixed(2), s.lagMs.toFixed(1), w.lagMs.toFixed(1), s.rssMb.toFixed(0), w.rssMb.toFixed(0)]);
+    const lat = (t: number[]) => [percentile(t, 50).toFixed(2), percentile(t, 99).toFixed(2), t.length];
+    latency.push([n, ...lat(s.transit), ...lat(w.transit)]);
     console.log(`N=${n} done`);
   }
   console.log(`machine: ${machine()}`);
   table(`B3 cost per pulled stream on relay B (${WINDOW_S} s windows; CPU in % of one core per stream)`,
     ['N', 'Mbps/stream', 'Siphon CPU', 'werift CPU', 'ratio S/w', 'Siphon loss %', 'werift loss %', 'Siphon lag p99 ms', 'werift lag p99 ms', 'Siphon RSS MB', 'werift RSS MB'], rows);
+  table(`Added latency on relay B, from the wire (${CAPTURE_S} s capture): origin's SRTP in → plain RTP into a mountpoint, ms`,
+    ['N', 'Siphon p50', 'Siphon p99', 'Siphon packets', 'werift p50', 'werift p99', 'werift packets'], latency);
   table('Where the CPU goes during the Siphon runs (% of one core, whole window)',
     ['N', "relay B's Node (tee)", "relay B's Janus", "origin's Node (tee)", "origin's Janus", "origin's GStreamer", 'RTP pkts/s per stream at B',
       'UDP datagrams/s received (all sockets)', 'UDP drops/s (socket buffer full)', 'drops/s at B Node / B Janus / A Node / A Janus'], breakdown);

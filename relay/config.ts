@@ -89,9 +89,10 @@ export const settings = {
     default: '', doc: 'Admin secret of the Janus. Empty with a spawned Janus: a random one per start.' }),
   janusStreamingAdminKey: s({ kind: 'string', env: 'SIPHON_JANUS_STREAMING_ADMIN_KEY', property: 'siphon.janus_streaming_admin_key',
     default: '', doc: "Streaming plugin admin_key of an external Janus. Empty with a spawned Janus: a random one per start." }),
-  janusEventLoops: s({ kind: 'int', env: 'SIPHON_JANUS_EVENT_LOOPS', property: 'siphon.janus_event_loops', default: 2,
-    doc: 'Janus media threads shared by all legs (event_loops). 0: one thread per leg, as Janus does by default. '
-      + 'Shared loops cut context switches: at 40 pulls on 2 cores, loss 35% → 14% (bench/RESULTS.md, B3).' }),
+  janusEventLoops: s({ kind: 'int', env: 'SIPHON_JANUS_EVENT_LOOPS', property: 'siphon.janus_event_loops', default: 0,
+    doc: 'Janus media threads shared by all legs (event_loops). 0: half the CPU cores, at least 1, leaving the rest to '
+      + "the relay's Node tee. Janus's own default, a thread per leg, lost 7–35% of packets at 40 pulls on 2 cores; one "
+      + 'shared loop lost none (bench/RESULTS.md, B3).' }),
   janusHealthIntervalMs: s({ kind: 'int', env: 'SIPHON_JANUS_HEALTH_INTERVAL_MS', property: 'siphon.janus_health_interval_ms',
     default: 2000, doc: 'Admin API ping interval; three failed pings restart a spawned Janus.' }),
   workDir: s({ kind: 'string', env: 'SIPHON_WORK_DIR', property: 'siphon.work_dir', default: '',

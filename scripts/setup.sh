@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Siphon needs on Debian 12, as root, only when missing: Janus, Chromium, GStreamer
-# (test sources), iproute2 (test namespaces), and the npm dependencies from the lockfile.
+# (test sources), iproute2 (test namespaces), tcpdump (bench B3), and the npm dependencies from the lockfile.
 # Idempotent: with everything present it only checks, in well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ have setpriv || need_apt+=(util-linux)
 have openssl || need_apt+=(openssl)
 have curl || need_apt+=(curl)
 have pgrep || need_apt+=(procps)
+have tcpdump || need_apt+=(tcpdump) # bench B3 reads added latency off the wire
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

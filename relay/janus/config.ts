@@ -24,7 +24,7 @@ export interface JanusConfigOptions {
   mountpointPorts: Range;
   publicIp: string;
   iceInterfaces: string[];
-  /** Shared media loops (Janus `event_loops`); 0 keeps Janus's thread per handle. */
+  /** Media threads shared by all handles (Janus `event_loops`), at least 1. */
   eventLoops: number;
   libDir?: string;
 }
@@ -50,7 +50,8 @@ export function writeJanusConfig(o: JanusConfigOptions): { configFile: string; l
   transports_folder = "${join(o.dir, 'transports')}"
   events_folder = "${join(o.dir, 'events')}"
   loggers_folder = "${join(o.dir, 'loggers')}"
-  debug_level = 4${o.eventLoops > 0 ? `\n  event_loops = ${o.eventLoops}` : ''}
+  debug_level = 4
+  event_loops = ${o.eventLoops}
   admin_secret = "${o.adminSecret}"
   server_name = "siphon"
   session_timeout = 60

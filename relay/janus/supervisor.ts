@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config.ts';
@@ -89,6 +89,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private spawnJanus(): void {
+    const eventLoops = this.config.janusEventLoops || Math.max(1, Math.floor(availableParallelism() / 2));
     const { configFile, logFile } = writeJanusConfig({
       dir: join(this.workDir, 'janus'),
       apiPort: this.config.janusApiPort,
@@ -100,7 +101,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
       mountpointPorts: this.config.mountpointPorts,
       publicIp: this.config.publicIp,
       iceInterfaces: this.config.iceInterfaces,
-      eventLoops: this.config.janusEventLoops,
+      eventLoops,
     });
     // setpriv makes the kernel kill Janus if the relay dies without running its shutdown.
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', this.config.janusBinary,
@@ -109,7 +110,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     child.stderr?.on('data', (d: Buffer) => this.log.warn('janus.stderr', { text: d.toString().trim().slice(0, 500) }));
     this.child = child;
     this.pid = child.pid;
-    this.log.info('janus.spawned', { pid: child.pid, configFile, logFile });
+    this.log.info('janus.spawned', { pid: child.pid, configFile, logFile, eventLoops });
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
   }
 
