@@ -26,6 +26,10 @@ try {
     udpPairs: await metric(relayB.url, 'siphon_udp_pairs'), sessions: await metric(relayB.url, 'siphon_janus_sessions'),
     heap: (await metric(relayB.url, 'siphon_process_heap_used_bytes')) / 1048576,
     mountpoints: await metric(relayB.url, 'siphon_janus_mountpoints'),
+    heapTotal: (await metric(relayB.url, 'siphon_process_heap_total_bytes')) / 1048576,
+    external: (await metric(relayB.url, 'siphon_process_external_bytes')) / 1048576,
+    newSpace: (await metric(relayB.url, 'siphon_v8_new_space_bytes')) / 1048576,
+    codeSpace: (await metric(relayB.url, 'siphon_v8_code_space_bytes')) / 1048576,
   });
 
   // Warm up (JIT, first allocations), then take the baseline.
@@ -68,6 +72,11 @@ try {
       row('Janus RSS (MB), within 10%', 'janusRss', (x, y) => y <= x * 1.1),
       row('Janus open file descriptors', 'janusFds', (x, y) => y <= x),
     ]);
+  const part = (what: string, k: keyof typeof base) => [what, base[k].toFixed(1), end[k].toFixed(1), (end[k] - base[k]).toFixed(1)];
+  table("Where relay B's Node RSS is (MB)", ['part', 'baseline', 'after', 'change'], [
+    part('RSS', 'rss'), part('V8 heap reserved', 'heapTotal'), part('  of which young generation', 'newSpace'),
+    part('  of which compiled code', 'codeSpace'), part('V8 heap in use', 'heap'), part('Buffers outside the heap', 'external'),
+  ]);
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();
