@@ -14,6 +14,7 @@ import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { descendants, waitGone, type ProcessId } from './process-tree.ts';
+import { RELAY_NODE_ARGS } from '../relay/node-args.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const logs = join(root, '.run', 'logs');
@@ -90,8 +91,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 const node = process.execPath;
-start('relay-a', node, ['--import', 'tsx', 'relay/main.ts'], { SIPHON_DEMO_STREAM: process.env.SIPHON_DEMO_STREAM ?? 'demo' });
-start('relay-b', node, ['--import', 'tsx', 'relay/main.ts'], {
+start('relay-a', node, RELAY_NODE_ARGS, { SIPHON_DEMO_STREAM: process.env.SIPHON_DEMO_STREAM ?? 'demo' });
+start('relay-b', node, RELAY_NODE_ARGS, {
   SIPHON_DEMO_STREAM: '', SIPHON_WS_PORT: '9080', SIPHON_WSS_PORT: '9443',
   SIPHON_JANUS_API_PORT: '8198', SIPHON_JANUS_ADMIN_PORT: '7198',
   SIPHON_MEDIA_PORTS: '42001-43000', SIPHON_NOSIP_PORTS: '43001-43999',

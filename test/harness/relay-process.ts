@@ -1,4 +1,5 @@
-/** Runs a relay (`node --import tsx relay/main.ts`, the same entry as `npm run relay`) inside a namespace. */
+/** Runs a relay (RELAY_NODE_ARGS, the same entry as `npm run relay` and `npm start`) inside a namespace. */
+import { RELAY_NODE_ARGS } from '../../relay/node-args.ts';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -44,7 +45,7 @@ export class RelayProcess {
 
   static async start(ns: NetNamespace, env: Record<string, string> = {}): Promise<RelayProcess> {
     const port = Number(env.SIPHON_WS_PORT ?? 8080);
-    const child = ns.spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
+    const child = ns.spawn(process.execPath, RELAY_NODE_ARGS, {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SIPHON_KEEPALIVE_INTERVAL_MS: '5000', SIPHON_LOG_LEVEL: 'debug', ...env },
     });

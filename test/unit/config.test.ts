@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseProperties, settings } from '../../relay/config.ts';
+import { RELAY_NODE_ARGS } from '../../relay/node-args.ts';
 
 describe('relay config', () => {
   it('has a default for every setting', () => {
@@ -42,5 +43,10 @@ describe('relay config', () => {
   it('every setting has a README line naming its environment variable', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const spec of Object.values(settings)) expect(readme).toContain(`\`${spec.env}\``);
+  });
+
+  it('`npm run relay` starts the relay with the same Node arguments as `npm start` and the tests', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.relay).toBe(['node', ...RELAY_NODE_ARGS].join(' '));
   });
 });
