@@ -54,3 +54,19 @@ export async function waitGone(processes: ProcessId[], timeoutMs: number): Promi
   }
   return left;
 }
+
+/**
+ * Ends processes that outlived the service that started them (they are orphans once it has exited):
+ * a second to go by themselves, then SIGTERM, then SIGKILL. Returns what still runs after all that.
+ */
+export async function endOrphans(noted: ProcessId[], report: (message: string) => void): Promise<ProcessId[]> {
+  const signal = (p: ProcessId, name: NodeJS.Signals) => {
+    report(`${p.command} (pid ${p.pid}) outlived its service; sending ${name}`);
+    try { process.kill(p.pid, name); } catch (err) { report(`could not signal ${p.pid}: ${(err as Error).message}`); }
+  };
+  const orphans = await waitGone(noted, 1_000);
+  for (const p of orphans) signal(p, 'SIGTERM');
+  const stubborn = await waitGone(orphans, 3_000);
+  for (const p of stubborn) signal(p, 'SIGKILL');
+  return waitGone(stubborn, 3_000);
+}

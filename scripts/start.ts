@@ -13,7 +13,7 @@ import { connect as connectTls } from 'node:tls';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
-import { descendants, waitGone, type ProcessId } from './process-tree.ts';
+import { descendants, endOrphans } from './process-tree.ts';
 import { RELAY_NODE_ARGS } from '../relay/node-args.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -63,11 +63,6 @@ async function waitForHttp(url: string, what: string, timeoutMs = 60_000, tlsPor
   throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s`);
 }
 
-function signal(p: ProcessId, name: NodeJS.Signals): void {
-  console.error(`siphon: ${p.command} (pid ${p.pid}) outlived its service; sending ${name}`);
-  try { process.kill(p.pid, name); } catch (err) { console.error(`siphon: could not signal ${p.pid}: ${(err as Error).message}`); }
-}
-
 async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {}); // a second Ctrl-C: the first stop is under way
   stopping = true;
@@ -76,13 +71,8 @@ async function stop(code: number): Promise<never> {
   const timer = setTimeout(() => { for (const s of services) s.child.kill('SIGKILL'); }, 10_000);
   await Promise.all(services.map((s) => s.exited));
   clearTimeout(timer);
-  // A service may exit before its own children (esbuild under wrangler) are gone: they are orphans
-  // now, so end them too and do not return before they are.
-  const orphans = await waitGone(started, 1_000);
-  for (const p of orphans) signal(p, 'SIGTERM');
-  const stubborn = await waitGone(orphans, 3_000);
-  for (const p of stubborn) signal(p, 'SIGKILL');
-  const survivors = await waitGone(stubborn, 3_000);
+  // A service may exit before its own children (esbuild under wrangler) are gone; do not return before they are.
+  const survivors = await endOrphans(started, (message) => console.error(`siphon: ${message}`));
   if (survivors.length > 0) console.error(`siphon: still running after SIGKILL: ${survivors.map((p) => `${p.command} (${p.pid})`).join(', ')}`);
   process.exit(code);
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NetNamespace } from './netns.ts';
+import { descendants, endOrphans } from '../../scripts/process-tree.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -57,13 +58,17 @@ export class EdgeProcess {
     if (res.status !== 200) throw new Error(`scheduled run answered ${res.status}`);
   }
 
+  /** Stops wrangler and what it started (workerd, esbuild), which may outlive it by a moment. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
+      const started = descendants(this.child.pid!);
       const exited = once(this.child, 'exit');
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      const survivors = await endOrphans(started, (message) => { this.output += `[harness] ${message}\n`; });
+      if (survivors.length > 0) throw new Error(`wrangler left processes running: ${survivors.map((p) => p.pid).join(' ')}`);
     }
     rmSync(this.state, { recursive: true, force: true });
   }
