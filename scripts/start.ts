@@ -15,6 +15,7 @@ import { get as httpsGet } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { descendants, endOrphans } from './process-tree.ts';
 import { RELAY_NODE_ARGS } from '../relay/node-args.ts';
+import { stopChild } from '../relay/stop-child.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const logs = join(root, '.run', 'logs');
@@ -67,10 +68,7 @@ async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {}); // a second Ctrl-C: the first stop is under way
   stopping = true;
   const started = descendants(process.pid);
-  for (const s of services) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
-  const timer = setTimeout(() => { for (const s of services) s.child.kill('SIGKILL'); }, 10_000);
-  await Promise.all(services.map((s) => s.exited));
-  clearTimeout(timer);
+  await Promise.all(services.map((s) => stopChild(s.child, 10_000)));
   // A service may exit before its own children (esbuild under wrangler) are gone; do not return before they are.
   const survivors = await endOrphans(started, (message) => console.error(`siphon: ${message}`));
   if (survivors.length > 0) console.error(`siphon: still running after SIGKILL: ${survivors.map((p) => `${p.command} (${p.pid})`).join(', ')}`);

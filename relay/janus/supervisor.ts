@@ -16,6 +16,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { writeJanusConfig } from './config.ts';
 import { JanusAdmin, JanusClient, JanusUnavailableError } from './client.ts';
+import { stopChild } from '../stop-child.ts';
 
 export type JanusState = 'stopped' | 'starting' | 'up' | 'down' | 'stopping';
 
@@ -209,14 +210,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     await this.admin?.close();
     this.client = undefined;
     this.admin = undefined;
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (this.child) await stopChild(this.child, STOP_TIMEOUT_MS);
     if (this.ownWorkDir) rmSync(this.workDir, { recursive: true, force: true });
     this.setState('stopped');
   }

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../log.ts';
+import { stopChild } from '../stop-child.ts';
 
 export const TEST_VIDEO_PT = 96;
 export const TEST_AUDIO_PT = 111;
@@ -49,12 +50,6 @@ export class TestSource {
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(force);
+    if (this.child) await stopChild(this.child, STOP_TIMEOUT_MS);
   }
 }

@@ -1,12 +1,12 @@
 /** `wrangler dev` (the real workerd) running the edge inside a namespace, with its own state dir. */
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NetNamespace } from './netns.ts';
 import { descendants, endOrphans } from '../../scripts/process-tree.ts';
+import { stopChild } from '../../relay/stop-child.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -62,11 +62,7 @@ export class EdgeProcess {
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const started = descendants(this.child.pid!);
-      const exited = once(this.child, 'exit');
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await stopChild(this.child, 10_000);
       const survivors = await endOrphans(started, (message) => { this.output += `[harness] ${message}\n`; });
       if (survivors.length > 0) throw new Error(`wrangler left processes running: ${survivors.map((p) => p.pid).join(' ')}`);
     }

@@ -1,5 +1,6 @@
 /** Runs a relay (RELAY_NODE_ARGS, the same entry as `npm run relay` and `npm start`) inside a namespace. */
 import { RELAY_NODE_ARGS } from '../../relay/node-args.ts';
+import { stopChild } from '../../relay/stop-child.ts';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -75,13 +76,7 @@ export class RelayProcess {
   }
 
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      const code = await this.exited;
-      clearTimeout(timer);
-      return code;
-    }
+    await stopChild(this.child, 10_000);
     return this.child.exitCode;
   }
 }

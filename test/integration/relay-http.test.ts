@@ -114,6 +114,12 @@ describe('relay HTTP surface with a real Janus', () => {
     expect(text).toMatch(/^siphon_janus_mountpoints 1$/m); // the demo stream's, as Janus itself reports
     expect(Number(/^siphon_janus_sessions (\d+)$/m.exec(text)![1])).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^siphon_media_packets_lost 0$/m);
+    // Where the relay's memory is, so a growing RSS can be told apart from a leak (B6).
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(gauge('siphon_process_heap_total_bytes')).toBeGreaterThanOrEqual(gauge('siphon_process_heap_used_bytes'));
+    expect(gauge('siphon_v8_new_space_bytes')).toBeGreaterThan(0);
+    expect(gauge('siphon_v8_code_space_bytes')).toBeGreaterThan(0);
+    expect(gauge('siphon_process_external_bytes')).toBeGreaterThan(0);
     expect(text).toMatch(/^siphon_event_loop_lag_p99_ms [\d.]+$/m);
     await expect.poll(read).toBeGreaterThan(first);
   });
