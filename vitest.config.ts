@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { fakeRelays } from './test/worker/fake-relays.ts';
 
 // Node projects and the worker's workerd project keep separate include globs (the pool must not pick up Node tests).

@@ -4,6 +4,7 @@ import { rootLog, setLogLevel, type LogLevel } from './log.ts';
 import { Relay } from './relay.ts';
 
 async function main(): Promise<void> {
+  rootLog.info('relay.process', { node: process.version, pid: process.pid });
   let config;
   try {
     config = loadConfig();

@@ -17,7 +17,7 @@ import { StreamRegistry } from './streams/registry.ts';
 import { WcsServer } from './wcs/server.ts';
 import { buildApp } from './rest/app.ts';
 import { Info } from './wcs/status.ts';
-import { startTestStream } from './streams/test-stream.ts';
+import { startTestStream, type TestStream } from './streams/test-stream.ts';
 import { Pulls } from './pull/pulls.ts';
 import { UdpPortPool } from './media/udp-port-pool.ts';
 
@@ -29,6 +29,8 @@ export class Relay {
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
+  /** The built-in demo stream, when `SIPHON_DEMO_STREAM` is set. */
+  demo: TestStream | undefined;
 
   private constructor(config: Config) {
     const log = rootLog;
@@ -49,8 +51,8 @@ export class Relay {
     relay.ctx.log.info('relay.starting', { wsPort: config.wsPort, wssPort: config.tlsCert ? config.wssPort : null });
     await relay.ctx.janus.start();
     await relay.listen();
-    if (config.demoStream) await startTestStream(relay.ctx, config.demoStream);
-    relay.ctx.log.info('relay.ready', { ports: relay.ports() });
+    if (config.demoStream) relay.demo = await startTestStream(relay.ctx, config.demoStream);
+    relay.ctx.log.info('relay.ready', { ports: relay.ports(), node: process.version });
     return relay;
   }
 

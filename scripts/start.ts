@@ -16,6 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { descendants, endOrphans } from './process-tree.ts';
 import { RELAY_NODE_ARGS } from '../relay/node-args.ts';
 import { stopChild } from '../relay/stop-child.ts';
+import { waitForDemoMedia } from './demo-check.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const logs = join(root, '.run', 'logs');
@@ -99,6 +100,7 @@ try {
     waitForHttp('http://127.0.0.1:9080/health', 'relay B'),
     waitForHttp(`http://127.0.0.1:${EDGE_PORT}/rest-api/openapi.json`, 'the edge', 60_000, EDGE_HTTPS),
   ]);
+  if (process.env.SIPHON_DEMO_STREAM !== '') await waitForDemoMedia('http://127.0.0.1:8080/health');
 } catch (err) {
   console.error(`siphon: ${(err as Error).message}`);
   await stop(1);

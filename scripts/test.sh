@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Everything below runs on the Node 24 that setup installed (node_modules/.bin/node), not the machine's.
+export PATH="$PWD/node_modules/.bin:$PATH"
 mkdir -p .run
+echo "test: $(node --version) ($(command -v node))"
 node_modules/.bin/tsc -p . --noEmit
 node_modules/.bin/tsc -p worker --noEmit
 if [ "${1:-}" = faults ]; then

@@ -5,10 +5,19 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { binary, type Requirement } from '../host/requirement.ts';
 
 export const JANUS_LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
 const PLUGINS = ['libjanus_nosip.so', 'libjanus_streaming.so'];
 const TRANSPORTS = ['libjanus_websockets.so'];
+
+/** What the generated config loads, checked by name on the host (`npm run doctor`). */
+export const JANUS_REQUIREMENTS: Requirement[] = [
+  binary('janus', 'janus', 'Janus Gateway, spawned by the relay (relay/janus/supervisor.ts)'),
+  ...[...PLUGINS.map((so) => ['plugins', so]), ...TRANSPORTS.map((so) => ['transports', so])].map(([sub, so]): Requirement => ({
+    kind: 'file', name: so!, path: join(JANUS_LIB_DIR, sub!, so!), package: 'janus', usedBy: 'the generated Janus config (relay/janus/config.ts)',
+  })),
+];
 
 export interface Range { from: number; to: number }
 

@@ -1,55 +1,128 @@
 /**
  * A live test pattern (moving ball, running clock, 440 Hz tone) from GStreamer as plain RTP into a
  * stream's tee: VP8 (PT 96, keyframe every second, since udpsink cannot honour a PLI) and Opus
- * (PT 111). Restarted with backoff if GStreamer dies; stopped with the stream.
+ * (PT 111). A state machine, so /health and `npm start` can say whether the demo really has media:
+ *
+ *   starting → running     GStreamer is up and its RTP reaches the tee
+ *   starting | running → failed   GStreamer exited; `lastError` is what it said; restart after a backoff
+ *   failed → starting      the restart
+ *   any → stopped          close()
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
 import { stopChild } from '../stop-child.ts';
+import { binary, type Requirement } from '../host/requirement.ts';
+import { gstElements } from '../host/gstreamer-elements.ts';
 
 export const TEST_VIDEO_PT = 96;
 export const TEST_AUDIO_PT = 111;
 const STOP_TIMEOUT_MS = 2000;
+const MEDIA_CHECK_MS = 200;
 
-export class TestSource {
-  private child: ChildProcess | undefined;
-  private stopped = false;
-  private restartTimer: NodeJS.Timeout | undefined;
+export type TestSourceState = 'starting' | 'running' | 'failed' | 'stopped';
+
+export interface TestSourceOptions {
+  ports: { video: number; audio: number };
+  kbps: number;
+  pattern: string;
+  size: string;
+  /** When the tee last received RTP (ms since the epoch; 0 = never): how the source learns its media arrives. */
+  lastMediaAt: () => number;
+}
+
+/** Every element the pipeline below uses; a unit test parses the pipeline and fails on one missing here. */
+export const TEST_SOURCE_ELEMENTS = ['videotestsrc', 'capsfilter', 'timeoverlay', 'vp8enc', 'rtpvp8pay', 'udpsink',
+  'audiotestsrc', 'audioconvert', 'audioresample', 'opusenc', 'rtpopuspay'] as const;
+
+export const TEST_SOURCE_REQUIREMENTS: Requirement[] = [
+  binary('gst-launch-1.0', 'gstreamer1.0-tools', 'demo stream (relay/media/test-source.ts)'),
+  ...gstElements(TEST_SOURCE_ELEMENTS, 'demo stream (relay/media/test-source.ts)'),
+];
+
+export function testSourcePipeline(o: Pick<TestSourceOptions, 'ports' | 'kbps' | 'pattern' | 'size'>): string[] {
+  const [width, height] = /^\d+x\d+$/.test(o.size) ? o.size.split('x') : ['640', '360'];
+  return [
+    'videotestsrc', 'is-live=true', `pattern=${o.pattern}`, '!', `video/x-raw,width=${width},height=${height},framerate=30/1`, '!',
+    'timeoverlay', 'font-desc=Sans 24', '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'end-usage=cbr',
+    `target-bitrate=${o.kbps * 1000}`, 'keyframe-max-dist=30', 'threads=1', '!',
+    'rtpvp8pay', `pt=${TEST_VIDEO_PT}`, 'picture-id-mode=15-bit', 'mtu=1200', '!',
+    'udpsink', 'host=127.0.0.1', `port=${o.ports.video}`, 'sync=false',
+    'audiotestsrc', 'is-live=true', 'wave=sine', 'freq=440', 'volume=0.2', '!', 'audioconvert', '!', 'audioresample', '!',
+    'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', '!', 'rtpopuspay', `pt=${TEST_AUDIO_PT}`, '!',
+    'udpsink', 'host=127.0.0.1', `port=${o.ports.audio}`, 'sync=false',
+  ];
+}
+
+export function restartDelayMs(restarts: number): number {
+  return Math.min(500 * 2 ** Math.min(restarts, 5), 10_000);
+}
+
+export class TestSource extends EventEmitter<{ state: [TestSourceState] }> {
+  state: TestSourceState = 'stopped';
   restarts = 0;
+  lastError: string | null = null;
+  since = Date.now();
+  private child: ChildProcess | undefined;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private mediaTimer: NodeJS.Timeout | undefined;
+  /** GStreamer says the same thing on every restart: each distinct message is logged once. */
+  private readonly said = new Set<string>();
 
-  constructor(private readonly ports: { video: number; audio: number }, private readonly log: Logger,
-    private readonly kbps = 1500, private readonly pattern = 'ball', private readonly size = '640x360') {}
+  constructor(private readonly options: TestSourceOptions, private readonly log: Logger) {
+    super();
+  }
 
   start(): void {
-    const { video, audio } = this.ports;
-    const [width, height] = /^\d+x\d+$/.test(this.size) ? this.size.split('x') : ['640', '360'];
-    const pipeline = [
-      'videotestsrc', 'is-live=true', `pattern=${this.pattern}`, '!', `video/x-raw,width=${width},height=${height},framerate=30/1`, '!',
-      'timeoverlay', 'font-desc=Sans 24', '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'end-usage=cbr',
-      `target-bitrate=${this.kbps * 1000}`, 'keyframe-max-dist=30', 'threads=1', '!',
-      'rtpvp8pay', `pt=${TEST_VIDEO_PT}`, 'picture-id-mode=15-bit', 'mtu=1200', '!',
-      'udpsink', 'host=127.0.0.1', `port=${video}`, 'sync=false',
-      'audiotestsrc', 'is-live=true', 'wave=sine', 'freq=440', 'volume=0.2', '!', 'audioconvert', '!', 'audioresample', '!',
-      'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', '!', 'rtpopuspay', `pt=${TEST_AUDIO_PT}`, '!',
-      'udpsink', 'host=127.0.0.1', `port=${audio}`, 'sync=false',
-    ];
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'gst-launch-1.0', '-q', ...pipeline], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'gst-launch-1.0', '-q', ...testSourcePipeline(this.options)],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
-    child.stderr?.on('data', (d: Buffer) => this.log.warn('test_source.stderr', { text: d.toString().trim().slice(0, 300) }));
-    child.once('exit', (code, signal) => {
-      if (this.stopped) return;
-      this.restarts += 1;
-      const wait = Math.min(500 * 2 ** Math.min(this.restarts, 5), 10_000);
-      this.log.error('test_source.exited', { code, signal, restartInMs: wait });
-      this.restartTimer = setTimeout(() => this.start(), wait);
-    });
-    this.log.info('test_source.started', { pid: child.pid, ports: this.ports });
+    this.startedAt = Date.now();
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
+    child.once('error', (err) => this.onExit(child, `cannot run gst-launch-1.0: ${err.message}`));
+    child.once('exit', (code, signal) => this.onExit(child, `gst-launch-1.0 exited (${signal ?? `code ${code}`})`));
+    this.transition('starting');
+    this.log.info('test_source.started', { pid: child.pid, ports: this.options.ports });
+    this.mediaTimer = setInterval(() => {
+      if (this.options.lastMediaAt() >= this.startedAt) this.transition('running');
+    }, MEDIA_CHECK_MS);
+  }
+
+  private transition(to: TestSourceState): void {
+    if (this.state === to) return;
+    if (to !== 'starting') clearInterval(this.mediaTimer);
+    this.log.info('test_source.state', { from: this.state, to, restarts: this.restarts, lastError: this.lastError });
+    this.state = to;
+    this.since = Date.now();
+    this.emit('state', to);
+  }
+
+  private onStderr(text: string): void {
+    for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      this.lastError = line.slice(0, 300);
+      if (this.said.has(this.lastError)) continue;
+      this.said.add(this.lastError);
+      this.log.warn('test_source.stderr', { text: this.lastError });
+    }
+  }
+
+  private onExit(child: ChildProcess, why: string): void {
+    if (child !== this.child || this.state === 'stopped') return;
+    this.lastError ??= why;
+    this.child = undefined;
+    this.transition('failed');
+    this.restarts += 1;
+    const wait = restartDelayMs(this.restarts);
+    this.log.error('test_source.exited', { why, lastError: this.lastError, restartInMs: wait });
+    this.restartTimer = setTimeout(() => this.start(), wait);
   }
 
   /** Resolves once GStreamer has exited, so a relay shutting down leaves no gst-launch behind. */
   async close(): Promise<void> {
-    this.stopped = true;
     clearTimeout(this.restartTimer);
-    if (this.child) await stopChild(this.child, STOP_TIMEOUT_MS);
+    const child = this.child;
+    this.transition('stopped');
+    if (child) await stopChild(child, STOP_TIMEOUT_MS);
   }
 }

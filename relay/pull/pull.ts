@@ -30,6 +30,8 @@ const OFFER_AUDIO = opus(111);
 const OFFER_VIDEO = [vp8(96), h264Baseline(102)];
 const SIGNALLING_TIMEOUT_MS = 10_000;
 const STALL_CHECK_MS = 1000;
+/** Statuses after which the remote plays nothing more on that mediaSessionId (the SDK's terminal ones). */
+const REMOTE_TERMINAL = new Set(['UNPUBLISHED', 'STOPPED', 'FAILED']);
 
 /** The codecs the remote chose: for each kind, the first one we carry, in the answer's own order. */
 export function codecsFromAnswer(sdp: string): StreamCodecs {
@@ -157,13 +159,13 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   private isEndFor(remoteId: string, f: Frame): boolean {
     const o = f.data[0] as { mediaSessionId?: unknown; id?: unknown; status?: unknown; apiMethod?: unknown } | undefined;
-    if (f.message === 'notifyStreamStatusEvent') return o?.mediaSessionId === remoteId && (o.status === 'FAILED' || o.status === 'STOPPED');
+    if (f.message === 'notifyStreamStatusEvent') return o?.mediaSessionId === remoteId && REMOTE_TERMINAL.has(String(o.status));
     return f.message === 'fail' && o?.apiMethod === 'StreamStatusEvent' && o.id === remoteId;
   }
 
   private endInfo(f: Frame): string {
     const o = f.data[0] as { status?: unknown; info?: unknown } | undefined;
-    return typeof o?.info === 'string' && o.info ? o.info : `remote ${String(o?.status ?? f.message)}`;
+    return typeof o?.info === 'string' && o.info ? o.info : String(o?.status ?? f.message);
   }
 
   private onFrame(id: number, f: Frame): void {

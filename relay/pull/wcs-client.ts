@@ -38,21 +38,35 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
     this.armSilenceTimer();
   }
 
+  /**
+   * The handlers are attached before the handshake completes: a server may send its first `ping` in the
+   * same TCP segment as the 101 response, and ws parses that frame before an `await` after `open` resumes.
+   */
   static async connect(uri: string, options: WcsClientOptions): Promise<WcsClient> {
     const ws = new WebSocket(uri, {
       ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, handshakeTimeout: options.connectTimeoutMs,
       maxPayload: options.maxFrameBytes,
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', (err) => reject(new RemoteError(`cannot connect to ${uri}: ${err.message}`)));
-    });
     const client = new WcsClient(ws, options);
+    await new Promise<void>((resolve, reject) => {
+      const onOpen = () => { client.off('closed', onClosed); resolve(); };
+      const onClosed = (reason: string) => {
+        ws.off('open', onOpen);
+        reject(new RemoteError(`cannot connect to ${uri}: ${reason.replace(/^connection error: /, '')}`));
+      };
+      ws.once('open', onOpen);
+      client.once('closed', onClosed);
+    });
     client.send('connection', {
       appKey: 'defaultApp', mediaProviders: ['WebRTC'], clientVersion: '2.0', clientOSVersion: 'siphon',
       clientBrowserVersion: 'siphon-relay', msePacketizationVersion: 2, custom: {},
     });
-    await client.next((f) => f.message === 'getUserData', options.connectTimeoutMs, 'getUserData');
+    try {
+      await client.next((f) => f.message === 'getUserData', options.connectTimeoutMs, 'getUserData');
+    } catch (err) {
+      client.close();
+      throw err;
+    }
     return client;
   }
 

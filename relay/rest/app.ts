@@ -94,11 +94,17 @@ export function buildApp(relay: Relay): Hono {
 
   app.get('/health', (c) => {
     const j = relay.ctx.janus;
+    const demo = relay.demo;
     const body = {
       status: j.state === 'up' ? 'ok' : 'degraded',
       janus: { state: j.state, pid: j.pid ?? null, restarts: j.restarts, lastError: j.lastError || null },
       streams: relay.ctx.registry.all().length,
       sessions: relay.wcs.sessions.size,
+      testSource: demo ? {
+        stream: demo.stream.name, state: demo.source.state, restarts: demo.source.restarts, lastError: demo.source.lastError,
+        since: new Date(demo.source.since).toISOString(), mountpoint: demo.stream.viewerMountpoint ?? null,
+      } : null,
+      node: process.version,
       uptimeSeconds: Math.round(process.uptime()),
     };
     return c.json(body, j.state === 'up' ? 200 : 503);

@@ -14,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { launchBrowser, sampleFrames } from '../harness/browser.ts';
 import { openViewerAt, viewerFrames } from '../harness/viewer-page.ts';
+import { gstreamerWithout } from '../harness/gstreamer-without.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -57,6 +58,8 @@ describe('npm start', () => {
     const answer = execFileSync('ip', ['netns', 'exec', ns.name, 'sh', '-c', curl!], { encoding: 'utf8' });
     expect(answer.trim().split('\n').at(-1)).toBe('HTTP 200');
     expect(JSON.parse(answer.trim().split('\n')[0]!)).toMatchObject({ localStreamName: 'demo', relay: 'b' });
+    const health = await (await fetch(`http://${ns.address}:8080/health`)).json();
+    expect(health).toMatchObject({ node: expect.stringMatching(/^v24\./), testSource: { state: 'running', mountpoint: 'demo' } });
 
     const viewer = await openViewerAt(browser, watch!);
     const frames = await sampleFrames(viewer, 3, viewerFrames);
@@ -75,5 +78,40 @@ describe('npm start', () => {
     const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).trim();
     const left = pids && execFileSync('ps', ['-o', 'pid,ppid,stat,args', '-p', pids.split('\n').join(',')], { encoding: 'utf8' });
     expect(left, 'processes left in the namespace').toBe('');
+  });
+});
+
+describe('npm start with the demo source broken (GStreamer without timeoverlay, as without gstreamer1.0-x)', () => {
+  let ns: NetNamespace;
+  let gst: ReturnType<typeof gstreamerWithout>;
+  let state: string;
+
+  beforeAll(() => {
+    ns = NetNamespace.create();
+    gst = gstreamerWithout('libgstpango.so');
+    state = mkdtempSync(join(tmpdir(), 'siphon-start-'));
+  });
+
+  afterAll(() => {
+    ns?.destroySync();
+    gst?.remove();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('prints the cause and the fix, never "up", exits non-zero and leaves nothing running', async () => {
+    // scripts/start.ts is what `npm start` runs after setup; setup itself would install the missing package.
+    const start = ns.spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIPHON_EDGE_STATE: state, ...gst.env },
+    });
+    let output = '';
+    start.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    start.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    const [code] = await once(start, 'exit');
+    expect(code, output).toBe(1);
+    expect(output).not.toContain('Siphon is up');
+    expect(output).toMatch(/demo stream "demo" has no media \(GStreamer said: .*no element "timeoverlay"\)/);
+    expect(output).toContain('apt-get install gstreamer1.0-x');
+    const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).trim();
+    expect(pids, 'processes left in the namespace').toBe('');
   });
 });

@@ -185,6 +185,25 @@ describe('pull: relay B captures streams published on relay A', () => {
     await late.page.close();
   });
 
+  it('the remote publisher stops: FAILED with the remote\'s info at once (not the stall timeout), PLAYING again when it is back', async () => {
+    const gone = await openTwoWay(browser, a.pageUrl);
+    await publishOn(gone.page, 'bye');
+    expect((await pull(b, a.innerWsUrl, 'bye', 'bye')).status).toBe(200);
+    await expect.poll(() => statusOf(b, 'bye'), { timeout: 20_000 }).toBe('PLAYING');
+    const stoppedAt = Date.now();
+    await gone.page.click('#publishBtn'); // the page's Stop
+    const failed = await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'bye' && l.to === 'FAILED'
+      && Date.parse(l.t as string) >= stoppedAt, 10_000);
+    const afterMs = Date.parse(failed.t as string) - stoppedAt;
+    console.log(`pull FAILED ${afterMs} ms after the remote publisher stopped`); // bench/RESULTS.md quotes this figure
+    expect(failed.info).toBe('Stopped by publisher stop');
+    expect(afterMs).toBeLessThan(5000); // the stall timer (SIPHON_PULL_STALL_MS) was not what ended it
+    await publishOn(gone.page, 'bye');
+    await expect.poll(() => statusOf(b, 'bye'), { timeout: 20_000 }).toBe('PLAYING');
+    expect((await terminate(b, 'bye')).status).toBe(200);
+    await gone.page.close();
+  });
+
   it('a stall (no RTP for 5 s while PLAYING) makes the pull reconnect by itself', async () => {
     expect((await pull(b, a.innerWsUrl, '6602', 'stall')).status).toBe(200);
     await expect.poll(() => statusOf(b, 'stall'), { timeout: 20_000 }).toBe('PLAYING');

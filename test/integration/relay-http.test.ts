@@ -104,6 +104,9 @@ describe('relay HTTP surface with a real Janus', () => {
     const health = await (await fetch(`${relay.url}/health`)).json() as { status: string; janus: { state: string; pid: number } };
     expect(health).toMatchObject({ status: 'ok', janus: { state: 'up', restarts: 0 }, streams: 1 });
     expect(health.janus.pid).toBeGreaterThan(0);
+    expect(health).toMatchObject({ node: expect.stringMatching(/^v24\./) });
+    await expect.poll(async () => (await (await fetch(`${relay.url}/health`)).json() as { testSource: unknown }).testSource)
+      .toMatchObject({ stream: 'demo', state: 'running', restarts: 0, mountpoint: 'demo' });
     const read = async () => Number(/^siphon_media_bytes_in_total (\d+)$/m.exec(await (await fetch(`${relay.url}/metrics`, { headers: auth })).text())![1]);
     const first = await read();
     await relay.waitFor((l) => l.event === 'mountpoint.created'); // media is flowing by now

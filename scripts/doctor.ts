@@ -1,0 +1,41 @@
+/**
+ * `npm run doctor`: every external thing Siphon runs (binaries, GStreamer elements, Janus plugins), the
+ * Debian package that provides it, and whether this host has it. `--install` (what setup runs) installs
+ * exactly the missing packages with apt and checks again; it exits 1 when something is still missing.
+ * `--quiet` prints only when it has something to do.
+ */
+import { execFileSync } from 'node:child_process';
+import { checkAll, formatTable, missingPackages } from '../relay/host/check.ts';
+import { binary } from '../relay/host/requirement.ts';
+import { RELAY_REQUIREMENTS } from '../relay/host/requirements.ts';
+import { TEST_REQUIREMENTS } from '../test/harness/requirements.ts';
+
+const REQUIREMENTS = [
+  ...RELAY_REQUIREMENTS,
+  binary('gst-inspect-1.0', 'gstreamer1.0-tools', 'this check: GStreamer elements by name'),
+  ...TEST_REQUIREMENTS,
+];
+
+const install = process.argv.includes('--install');
+const quiet = process.argv.includes('--quiet');
+
+let checked = await checkAll(REQUIREMENTS);
+let missing = missingPackages(checked);
+if (missing.length > 0 && install) {
+  if (process.getuid?.() !== 0) {
+    console.error(`doctor: missing ${missing.join(' ')}; run as root, or: apt-get install ${missing.join(' ')}`);
+    process.exit(1);
+  }
+  console.log(`doctor: installing ${missing.join(' ')} (apt)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  checked = await checkAll(REQUIREMENTS);
+  missing = missingPackages(checked);
+}
+if (!quiet || missing.length > 0) console.log(`node ${process.version} (${process.execPath})\n${formatTable(checked)}`);
+if (missing.length > 0) {
+  console.error(install ? `doctor: still missing after apt-get install: ${missing.join(' ')}`
+    : `doctor: missing ${missing.join(' ')}; install them with: npm run doctor -- --install (as root)`);
+  process.exit(1);
+}

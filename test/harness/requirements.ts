@@ -1,0 +1,13 @@
+/** What the tests, `npm start` and the benchmarks run beside the relay's own requirements. */
+import { binary, type Requirement } from '../../relay/host/requirement.ts';
+
+export const TEST_REQUIREMENTS: Requirement[] = [
+  binary('chromium', 'chromium', 'end-to-end tests: the SDK pages and the viewer (test/harness/browser.ts)'),
+  binary('ip', 'iproute2', 'test network namespaces (test/harness/netns.ts)'),
+  binary('ss', 'iproute2', 'tests and benchmarks list sockets'),
+  binary('openssl', 'openssl', 'test and edge certificates (test/harness/certificate.ts, scripts/edge-cert.sh)'),
+  binary('curl', 'curl', 'the npm start test runs the printed curl'),
+  binary('pgrep', 'procps', 'tests look for leftover processes'),
+  binary('ps', 'procps', 'tests report leftover processes'),
+  binary('tcpdump', 'tcpdump', 'bench B3 reads added latency off the wire (bench/rtp-capture.ts)'),
+];
