@@ -13,6 +13,7 @@ import { launchBrowser, pliReceived, sampleFrames, setSending } from '../harness
 import { openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
 import { makeCertificate } from '../harness/certificate.ts';
 import { openViewer, viewerFrames, viewerState } from '../harness/viewer-page.ts';
+import { WcsProxy } from '../harness/wcs-proxy.ts';
 
 interface PullRecord { localStreamName: string; remoteStreamName: string; status: string; info: string; attempts: number; lastError: string | null; uri: string }
 
@@ -35,7 +36,7 @@ describe('pull: relay B captures streams published on relay A', () => {
     a = await RelayProcess.start(ns, aEnv());
     b = await RelayProcess.start(ns, {
       ...RelayProcess.slot(1), SIPHON_WCS_AGENT_SSL: 'true', SIPHON_PULL_CA_FILE: tls.cert,
-      SIPHON_PULL_ALLOWED_ORIGINS: `${ns.address}:8080,${ns.address}:8443`, SIPHON_PULL_RETRY_MAX_MS: '3000',
+      SIPHON_PULL_ALLOWED_ORIGINS: `${ns.address}:8080,${ns.address}:8443,${ns.hostAddress}`, SIPHON_PULL_RETRY_MAX_MS: '3000',
     });
     c = await RelayProcess.start(ns, RelayProcess.slot(2));
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
@@ -186,22 +187,33 @@ describe('pull: relay B captures streams published on relay A', () => {
   });
 
   it('the remote publisher stops: FAILED with the remote\'s info at once (not the stall timeout), PLAYING again when it is back', async () => {
+    // Through a proxy that makes A speak like a WCS that reports the end as UNPUBLISHED with no info; direct from A, STOPPED.
+    const proxy = await WcsProxy.start(ns.hostAddress, a.innerWsUrl, (f) => {
+      const o = f.data[0];
+      if (f.message !== 'notifyStreamStatusEvent' || o?.status !== 'STOPPED') return f;
+      return { ...f, data: [{ ...o, status: 'UNPUBLISHED', info: '' }] };
+    });
     const gone = await openTwoWay(browser, a.pageUrl);
     await publishOn(gone.page, 'bye');
     expect((await pull(b, a.innerWsUrl, 'bye', 'bye')).status).toBe(200);
-    await expect.poll(() => statusOf(b, 'bye'), { timeout: 20_000 }).toBe('PLAYING');
+    expect((await pull(b, proxy.url, 'bye', 'bye-wcs')).status).toBe(200);
+    await expect.poll(async () => [await statusOf(b, 'bye'), await statusOf(b, 'bye-wcs')], { timeout: 20_000 }).toEqual(['PLAYING', 'PLAYING']);
     const stoppedAt = Date.now();
     await gone.page.click('#publishBtn'); // the page's Stop
-    const failed = await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'bye' && l.to === 'FAILED'
-      && Date.parse(l.t as string) >= stoppedAt, 10_000);
-    const afterMs = Date.parse(failed.t as string) - stoppedAt;
-    console.log(`pull FAILED ${afterMs} ms after the remote publisher stopped`); // bench/RESULTS.md quotes this figure
-    expect(failed.info).toBe('Stopped by publisher stop');
-    expect(afterMs).toBeLessThan(5000); // the stall timer (SIPHON_PULL_STALL_MS) was not what ended it
+    for (const [stream, info] of [['bye', 'Stopped by publisher stop'], ['bye-wcs', 'UNPUBLISHED']]) {
+      const failed = await b.waitFor((l) => l.event === 'pull.state' && l.stream === stream && l.to === 'FAILED'
+        && Date.parse(l.t as string) >= stoppedAt, 10_000);
+      const afterMs = Date.parse(failed.t as string) - stoppedAt;
+      console.log(`pull ${stream} FAILED (${info}) ${afterMs} ms after the remote publisher stopped`); // quoted in bench/RESULTS.md
+      expect(failed.info).toBe(info);
+      expect(afterMs).toBeLessThan(5000); // the stall timer (SIPHON_PULL_STALL_MS) was not what ended it
+    }
     await publishOn(gone.page, 'bye');
-    await expect.poll(() => statusOf(b, 'bye'), { timeout: 20_000 }).toBe('PLAYING');
+    await expect.poll(async () => [await statusOf(b, 'bye'), await statusOf(b, 'bye-wcs')], { timeout: 20_000 }).toEqual(['PLAYING', 'PLAYING']);
     expect((await terminate(b, 'bye')).status).toBe(200);
+    expect((await terminate(b, 'bye-wcs')).status).toBe(200);
     await gone.page.close();
+    await proxy.close();
   });
 
   it('a stall (no RTP for 5 s while PLAYING) makes the pull reconnect by itself', async () => {
