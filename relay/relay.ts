@@ -49,7 +49,12 @@ export class Relay {
   static async start(config: Config): Promise<Relay> {
     const relay = new Relay(config);
     relay.ctx.log.info('relay.starting', { wsPort: config.wsPort, wssPort: config.tlsCert ? config.wssPort : null });
-    await relay.ctx.janus.start();
+    try {
+      await relay.ctx.janus.start();
+    } catch (err) {
+      await relay.ctx.janus.stop();
+      throw err;
+    }
     await relay.listen();
     if (config.demoStream) relay.demo = await startTestStream(relay.ctx, config.demoStream);
     relay.ctx.log.info('relay.ready', { ports: relay.ports(), node: process.version });

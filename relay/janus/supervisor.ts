@@ -1,22 +1,24 @@
 /**
- * Owns the Janus process: spawns it with a generated config, waits until its API answers, pings the
- * Admin API, restarts it when it dies or stops answering, and stops it on shutdown. With `janusUrl`
- * set it only connects to an existing Janus (and reconnects), never spawning or killing anything.
+ * Keeps one Janus up: one loop, one generation at a time. Each turn spawns Janus (unless it is
+ * external), connects within START_TIMEOUT_MS, reports `up`, watches it (process exit, API connection
+ * lost, Admin API silent HEALTH_FAILURES_BEFORE_RESTART times), tears it down, reports `down`, waits a
+ * backoff and goes round again. `stop()` ends the loop; events of an older generation are never acted on.
  *
- * Consumers listen for `up` (a fresh client: re-create what you had) and `down` (every handle is gone).
+ *   stopped → starting → up → down → starting → …      any → stopping → stopped
+ *
+ * `start()` resolves when Janus is first up and rejects with why if that first turn fails; consumers
+ * listen for `up` (a fresh client: re-create what you had) and `down` (every handle is gone).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { writeJanusConfig } from './config.ts';
-import { JanusAdmin, JanusClient, JanusUnavailableError } from './client.ts';
-import { stopChild } from '../stop-child.ts';
+import { retryDelayMs } from '../backoff.ts';
+import { JanusUnavailableError, type JanusClient } from './client.ts';
+import { externalJanus, spawnedJanus, type JanusConnection, type JanusProcess, type JanusRuntime } from './runtime.ts';
 
 export type JanusState = 'stopped' | 'starting' | 'up' | 'down' | 'stopping';
 
@@ -25,10 +27,19 @@ export interface SupervisorEvents {
   down: [reason: string];
 }
 
+export interface SupervisorTimings { startTimeoutMs: number; healthIntervalMs: number; maxBackoffMs: number }
+
 const START_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5_000;
 const MAX_BACKOFF_MS = 5_000;
+const CONNECT_RETRY_MS = 50;
 const HEALTH_FAILURES_BEFORE_RESTART = 3;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const timer = setTimeout(done, ms);
+  function done() { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); }
+  signal.addEventListener('abort', done);
+});
 
 export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   state: JanusState = 'stopped';
@@ -37,197 +48,162 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   pid: number | undefined;
   /** Key the Streaming plugin requires for create/destroy; the viewer proxy never sends it. */
   readonly streamingAdminKey: string;
-  private child: ChildProcess | undefined;
-  private client: JanusClient | undefined;
-  private admin: JanusAdmin | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
-  private healthFailures = 0;
-  private backoffMs = 250;
-  private workDir = '';
-  private ownWorkDir = false;
   private readonly adminSecret: string;
-  private readonly external: boolean;
+  private connection: JanusConnection | undefined;
+  private generation = 0;
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private workDir: string | undefined;
 
-  constructor(private readonly config: Config, private readonly log: Logger) {
+  constructor(private readonly config: Config, private readonly log: Logger, private runtime?: JanusRuntime,
+    private readonly timings: SupervisorTimings = {
+      startTimeoutMs: START_TIMEOUT_MS, healthIntervalMs: config.janusHealthIntervalMs, maxBackoffMs: MAX_BACKOFF_MS,
+    }) {
     super();
-    this.external = config.janusUrl !== '';
     this.adminSecret = config.janusAdminSecret || randomBytes(12).toString('hex');
     this.streamingAdminKey = config.janusStreamingAdminKey || randomBytes(12).toString('hex');
   }
 
-  get apiUrl(): string {
-    return this.config.janusUrl || `ws://127.0.0.1:${this.config.janusApiPort}`;
-  }
+  get apiUrl(): string { return this.config.janusUrl || `ws://127.0.0.1:${this.config.janusApiPort}`; }
 
   get current(): JanusClient {
-    if (this.state !== 'up' || !this.client) throw new JanusUnavailableError(`Janus is ${this.state}`);
-    return this.client;
+    if (this.state !== 'up' || !this.connection) throw new JanusUnavailableError(`Janus is ${this.state}`);
+    return this.connection.client;
   }
 
   async start(): Promise<void> {
-    if (!this.external) {
-      this.ownWorkDir = this.config.workDir === '';
-      this.workDir = this.config.workDir || mkdtempSync(join(tmpdir(), 'siphon-janus-'));
-    }
-    await this.launch();
-  }
-
-  private async launch(): Promise<void> {
-    this.setState('starting');
-    try {
-      if (!this.external) this.spawnJanus();
-      await this.connect();
-      this.backoffMs = 250;
-      this.setState('up');
-      this.startHealth();
-      this.emit('up', this.client!);
-    } catch (err) {
-      this.lastError = (err as Error).message;
-      this.log.error('janus.start_failed', { err, pid: this.pid });
-      if (this.state === 'stopping' || this.state === 'stopped') return;
-      await this.teardownAfterFailure('start failed');
-    }
-  }
-
-  private spawnJanus(): void {
-    const eventLoops = this.config.janusEventLoops || Math.max(1, Math.floor(availableParallelism() / 2));
-    const { configFile, logFile } = writeJanusConfig({
-      dir: join(this.workDir, 'janus'),
-      apiPort: this.config.janusApiPort,
-      adminPort: this.config.janusAdminPort,
-      adminSecret: this.adminSecret,
-      streamingAdminKey: this.streamingAdminKey,
-      icePorts: this.config.mediaPorts,
-      nosipPorts: this.config.nosipPorts,
-      mountpointPorts: this.config.mountpointPorts,
-      publicIp: this.config.publicIp,
-      iceInterfaces: this.config.iceInterfaces,
-      eventLoops,
+    if (this.loop) throw new Error('the Janus supervisor is already running');
+    this.runtime ??= this.defaultRuntime();
+    const gen = ++this.generation;
+    this.abort = new AbortController();
+    await new Promise<void>((resolve, reject) => {
+      this.loop = this.run(gen, this.abort.signal, { resolve, reject });
     });
-    // setpriv makes the kernel kill Janus if the relay dies without running its shutdown.
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', this.config.janusBinary,
-      '-C', configFile, '-F', join(this.workDir, 'janus'), '-L', logFile, '-N', '-o', '-D'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => this.log.warn('janus.stderr', { text: d.toString().trim().slice(0, 500) }));
-    this.child = child;
-    this.pid = child.pid;
-    this.log.info('janus.spawned', { pid: child.pid, configFile, logFile, eventLoops });
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
   }
 
-  private async connect(): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS;
+  private defaultRuntime(): JanusRuntime {
+    const secrets = { adminSecret: this.adminSecret, streamingAdminKey: this.streamingAdminKey };
+    if (this.config.janusUrl) return externalJanus(this.config, secrets);
+    this.workDir = this.config.workDir || mkdtempSync(join(tmpdir(), 'siphon-janus-'));
+    return spawnedJanus(this.config, this.workDir, secrets, this.log);
+  }
+
+  private async run(gen: number, signal: AbortSignal, first: { resolve: () => void; reject: (e: Error) => void } | undefined)
+    : Promise<void> {
+    let failuresInARow = 0;
+    while (!signal.aborted && gen === this.generation) {
+      this.setState('starting');
+      const proc = this.runtime!.spawn();
+      this.pid = proc?.pid;
+      let reason: string;
+      let wasUp = false;
+      try {
+        const conn = await this.connectWithin(proc, signal);
+        this.connection = conn;
+        this.setState('up');
+        wasUp = true;
+        failuresInARow = 0;
+        this.emit('up', conn.client);
+        first?.resolve();
+        first = undefined;
+        reason = await this.watch(conn, proc, signal);
+      } catch (err) {
+        reason = (err as Error).message;
+        this.log.error('janus.start_failed', { err, pid: this.pid });
+        first?.reject(new JanusUnavailableError(`Janus did not start: ${reason}`));
+        first = undefined;
+      }
+      await this.teardown(proc, signal.aborted ? 'stopping' : 'down');
+      if (signal.aborted) return;
+      this.lastError = reason;
+      if (wasUp) this.emit('down', reason);
+      this.restarts += 1;
+      failuresInARow += 1;
+      const wait = retryDelayMs(failuresInARow, this.timings.maxBackoffMs);
+      this.log.warn('janus.restarting', { inMs: wait, restarts: this.restarts, reason });
+      await pause(wait, signal);
+    }
+  }
+
+  /** Connects within the start timeout; fails at once if the process exits or the loop is stopped first. */
+  private async connectWithin(proc: JanusProcess | undefined, signal: AbortSignal): Promise<JanusConnection> {
+    const deadline = Date.now() + this.timings.startTimeoutMs;
+    let exited: string | undefined;
+    void proc?.exited.then((why) => { exited = why; });
     let lastErr: unknown;
     while (Date.now() < deadline) {
-      if (this.state !== 'starting') throw new JanusUnavailableError('start aborted');
-      if (this.child && this.child.exitCode !== null) throw new JanusUnavailableError(`janus exited with ${this.child.exitCode}`);
+      if (signal.aborted) throw new JanusUnavailableError('start aborted');
+      if (exited) throw new JanusUnavailableError(exited);
       try {
-        this.client = await JanusClient.connect(this.apiUrl);
-        const adminUrl = this.external ? this.config.janusAdminUrl : `ws://127.0.0.1:${this.config.janusAdminPort}`;
-        if (adminUrl) this.admin = await JanusAdmin.connect(adminUrl, this.adminSecret);
-        this.client.once('closed', () => this.onConnectionLost());
-        return;
+        const conn = await this.runtime!.connect();
+        if (!signal.aborted && !exited) return conn;
+        await conn.close(); // Janus died (or we stopped) while this connect was in flight
       } catch (err) {
         lastErr = err;
-        await this.client?.close();
-        this.client = undefined;
-        await delay(50);
+        await pause(CONNECT_RETRY_MS, signal);
       }
     }
-    throw new JanusUnavailableError(`Janus did not answer within ${START_TIMEOUT_MS} ms: ${(lastErr as Error)?.message}`);
+    throw new JanusUnavailableError(`Janus did not answer within ${this.timings.startTimeoutMs} ms: ${(lastErr as Error)?.message}`);
   }
 
-  private startHealth(): void {
-    this.healthFailures = 0;
-    this.healthTimer = setInterval(() => void this.checkHealth(), this.config.janusHealthIntervalMs);
-    this.healthTimer.unref();
+  /** Resolves with why this Janus is no longer usable. */
+  private watch(conn: JanusConnection, proc: JanusProcess | undefined, signal: AbortSignal): Promise<string> {
+    return new Promise((resolve) => {
+      let failures = 0;
+      let done = false;
+      const timer = setInterval(() => {
+        conn.ping(Math.max(500, this.timings.healthIntervalMs / 2)).then(() => { failures = 0; }, (err: Error) => {
+          failures += 1;
+          this.log.warn('janus.health_failed', { failures, err });
+          if (failures >= HEALTH_FAILURES_BEFORE_RESTART) finish(`Admin API did not answer ${failures} times`);
+        });
+      }, this.timings.healthIntervalMs);
+      const finish = (why: string) => {
+        if (done) return;
+        done = true;
+        clearInterval(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(why);
+      };
+      const onAbort = () => finish('stopping');
+      signal.addEventListener('abort', onAbort);
+      void conn.closed.then(() => finish('Janus API connection closed'));
+      void proc?.exited.then((why) => {
+        if (!done) this.log.error('janus.exited', { why });
+        finish(why);
+      });
+    });
   }
 
-  private async checkHealth(): Promise<void> {
-    if (this.state !== 'up' || !this.admin) return;
-    try {
-      await this.admin.info(Math.max(500, this.config.janusHealthIntervalMs / 2));
-      this.healthFailures = 0;
-    } catch (err) {
-      this.healthFailures += 1;
-      this.log.warn('janus.health_failed', { failures: this.healthFailures, err });
-      if (this.healthFailures >= HEALTH_FAILURES_BEFORE_RESTART) {
-        this.lastError = `Admin API did not answer ${this.healthFailures} times`;
-        if (this.child) this.child.kill('SIGKILL'); else this.onConnectionLost();
-      }
+  private async teardown(proc: JanusProcess | undefined, state: JanusState): Promise<void> {
+    this.setState(state);
+    const conn = this.connection;
+    this.connection = undefined;
+    await conn?.close();
+    if (proc) {
+      if (state === 'stopping') await proc.stop();
+      else { proc.kill(); await proc.exited; }
     }
-  }
-
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (child !== this.child) return;
-    this.child = undefined;
     this.pid = undefined;
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    this.lastError = `janus exited (code ${code}, signal ${signal})`;
-    this.log.error('janus.exited', { code, signal });
-    void this.teardownAfterFailure(this.lastError);
-  }
-
-  private onConnectionLost(): void {
-    if (this.state !== 'up') return;
-    this.lastError = this.lastError || 'Janus API connection closed';
-    this.log.error('janus.connection_lost', { pid: this.pid });
-    if (this.child && this.child.exitCode === null) {
-      this.child.kill('SIGKILL'); // exit handler takes over
-    } else if (!this.child) {
-      void this.teardownAfterFailure('connection lost');
-    }
-  }
-
-  private async teardownAfterFailure(reason: string): Promise<void> {
-    if (this.state === 'down') return;
-    const wasUp = this.state === 'up';
-    this.setState('down');
-    clearInterval(this.healthTimer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.close();
-    await this.admin?.close();
-    this.admin = undefined;
-    if (this.child && this.child.exitCode === null) {
-      this.child.kill('SIGKILL');
-      await new Promise((r) => this.child?.once('exit', r) ?? r(undefined));
-    }
-    if (wasUp) this.emit('down', reason);
-    this.restarts += 1;
-    const wait = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
-    this.log.warn('janus.restarting', { inMs: wait, restarts: this.restarts, reason });
-    await delay(wait);
-    if ((this.state as JanusState) === 'down') await this.launch();
   }
 
   async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.setState('stopping');
-    clearInterval(this.healthTimer);
-    await this.client?.close();
-    await this.admin?.close();
-    this.client = undefined;
-    this.admin = undefined;
-    if (this.child) await stopChild(this.child, STOP_TIMEOUT_MS);
-    if (this.ownWorkDir) rmSync(this.workDir, { recursive: true, force: true });
+    if (!this.loop) return;
+    this.abort.abort();
+    await this.loop;
+    this.loop = undefined;
+    if (this.workDir && !this.config.workDir) rmSync(this.workDir, { recursive: true, force: true });
     this.setState('stopped');
   }
 
-  /** Janus's own view of what it holds (sessions, mountpoints), for /metrics; undefined while it is down. */
+  /** Janus's own view of what it holds (sessions, mountpoints), for /metrics; empty while it is down. */
   async inventory(): Promise<{ sessions?: number; mountpoints?: number }> {
-    const admin = this.admin;
-    if (!admin || this.state !== 'up') return {};
-    const [sessions, mountpoints] = await Promise.all([
-      admin.sessionCount().catch(() => undefined), admin.mountpointCount().catch(() => undefined),
-    ]);
-    return { sessions, mountpoints };
+    return this.state === 'up' && this.connection ? this.connection.inventory() : {};
   }
 
   private setState(state: JanusState): void {
     if (this.state === state) return;
-    this.log.info('janus.state', { from: this.state, to: state, pid: this.pid });
+    this.log.info('janus.state', { from: this.state, to: state, pid: this.pid, generation: this.generation });
     this.state = state;
   }
 }

@@ -14,11 +14,13 @@ import type { Logger } from '../log.ts';
 import { stopChild } from '../stop-child.ts';
 import { binary, type Requirement } from '../host/requirement.ts';
 import { gstElements } from '../host/gstreamer-elements.ts';
+import { retryDelayMs } from '../backoff.ts';
 
 export const TEST_VIDEO_PT = 96;
 export const TEST_AUDIO_PT = 111;
 const STOP_TIMEOUT_MS = 2000;
 const MEDIA_CHECK_MS = 200;
+const RESTART_MAX_MS = 10_000;
 
 export type TestSourceState = 'starting' | 'running' | 'failed' | 'stopped';
 
@@ -52,10 +54,6 @@ export function testSourcePipeline(o: Pick<TestSourceOptions, 'ports' | 'kbps' |
     'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', '!', 'rtpopuspay', `pt=${TEST_AUDIO_PT}`, '!',
     'udpsink', 'host=127.0.0.1', `port=${o.ports.audio}`, 'sync=false',
   ];
-}
-
-export function restartDelayMs(restarts: number): number {
-  return Math.min(500 * 2 ** Math.min(restarts, 5), 10_000);
 }
 
 export class TestSource extends EventEmitter<{ state: [TestSourceState] }> {
@@ -113,7 +111,7 @@ export class TestSource extends EventEmitter<{ state: [TestSourceState] }> {
     this.child = undefined;
     this.transition('failed');
     this.restarts += 1;
-    const wait = restartDelayMs(this.restarts);
+    const wait = retryDelayMs(this.restarts, RESTART_MAX_MS);
     this.log.error('test_source.exited', { why, lastError: this.lastError, restartInMs: wait });
     this.restartTimer = setTimeout(() => this.start(), wait);
   }

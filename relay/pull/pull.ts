@@ -20,7 +20,7 @@ import type { Stream, StreamCodecs } from '../streams/stream.ts';
 import { h264Baseline, isCarriedVideoCodec, opus, parseSdp, pickAudioCodec, plainSdp, SdpError, vp8, type Codec } from '../sdp/session.ts';
 import type { Frame } from '../wcs/messages.ts';
 import { RemoteError, WcsClient } from './wcs-client.ts';
-import { retryDelayMs } from './backoff.ts';
+import { retryDelayMs } from '../backoff.ts';
 
 export type PullState = 'NEW' | 'PENDING' | 'PLAYING' | 'FAILED' | 'TERMINATED';
 

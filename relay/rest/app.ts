@@ -8,10 +8,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Relay } from '../relay.ts';
-import { apiError, renderError } from './errors.ts';
+import { apiError, errorRenderer } from '../../contract/error-body.ts';
+import { bearerGuard } from '../../contract/bearer.ts';
 import { readBody } from './body.ts';
 import { renderMetrics } from './metrics.ts';
 import { staticDir } from './static.ts';
@@ -41,25 +41,14 @@ const viewerEventSchema = z.object({
   detail: z.string().max(200).optional(),
 }).strict();
 
-export function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 export function buildApp(relay: Relay): Hono {
   const { config, log } = relay.ctx;
   const app = new Hono();
-  app.onError(renderError(log));
+  app.onError(errorRenderer((path, err) => log.error('http.unhandled_error', { path, err })));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   const guard = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
-  const auth = async (c: { req: { header(n: string): string | undefined } }, next: () => Promise<void>) => {
-    if (config.restToken && !tokenMatches(c.req.header('authorization'), config.restToken)) {
-      throw apiError(401, 'unauthorized', 'missing or wrong bearer token');
-    }
-    await next();
-  };
+  const auth = bearerGuard(() => config.restToken);
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   app.use('/rest-api/*', auth, guard);
   app.use('/metrics', auth);

@@ -1,7 +1,7 @@
 /** Reads a JSON request body against a zod schema; anything else is a 400 with the reason. */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { apiError } from './errors.ts';
+import { apiError } from '../../contract/error-body.ts';
 
 export async function readBody<T extends z.ZodType>(c: Context, schema: T, allowEmpty = false): Promise<z.infer<T>> {
   const text = await c.req.text();

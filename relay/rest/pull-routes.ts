@@ -1,32 +1,13 @@
 /** WCS's pull API on the relay: /rest-api/pull/pull, /find_all, /terminate (same bodies and codes). */
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import { PullRequest, TerminateRequest, type RelayPullRecord } from '../../contract/pull.ts';
 import type { Relay } from '../relay.ts';
 import type { Pull } from '../pull/pull.ts';
 import { PullRefusedError } from '../pull/pulls.ts';
-import { apiError } from './errors.ts';
+import { apiError } from '../../contract/error-body.ts';
 import { readBody } from './body.ts';
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const name = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters')
-  .refine((v) => v.trim().length > 0, 'must not be blank')
-  .refine((v) => !CONTROL.test(v), 'must not contain control characters');
-
-const pullSchema = z.object({
-  uri: z.string().min(1, 'must not be empty').max(2048),
-  remoteStreamName: name,
-  localStreamName: name,
-});
-
-const filterSchema = z.object({
-  uri: z.string().max(2048).optional(),
-  localStreamName: name.optional(),
-  remoteStreamName: name.optional(),
-}).refine((f) => f.uri !== undefined || f.localStreamName !== undefined || f.remoteStreamName !== undefined,
-  { message: 'give uri, localStreamName or remoteStreamName' });
-
-export function pullRecord(p: Pull) {
+export function pullRecord(p: Pull): RelayPullRecord {
   const tee = p.stream.tee;
   const seconds = Math.max(1, (Date.now() - p.createdAt) / 1000);
   return {
@@ -51,7 +32,7 @@ export function addPullRoutes(app: Hono, relay: Relay): void {
   const { log } = relay.ctx;
 
   app.post('/rest-api/pull/pull', async (c) => {
-    const spec = await readBody(c, pullSchema);
+    const spec = await readBody(c, PullRequest);
     try {
       const pull = await relay.pulls.create(spec);
       return c.json(pullRecord(pull));
@@ -71,7 +52,7 @@ export function addPullRoutes(app: Hono, relay: Relay): void {
   });
 
   app.post('/rest-api/pull/terminate', async (c) => {
-    const filter = await readBody(c, filterSchema);
+    const filter = await readBody(c, TerminateRequest);
     const ended = await relay.pulls.terminate(filter, 'Stopped by rest /terminate');
     if (ended.length === 0) throw apiError(404, 'not_found', 'no pull matches');
     log.info('rest.pull_terminated', { pulls: ended.map((p) => p.localMediaSessionId) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { retryDelayMs } from '../../relay/pull/backoff.ts';
+import { retryDelayMs } from '../../relay/backoff.ts';
 import { originAllowed } from '../../relay/pull/origins.ts';
 import { codecsFromAnswer } from '../../relay/pull/pull.ts';
 import { SdpError } from '../../relay/sdp/session.ts';

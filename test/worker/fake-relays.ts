@@ -10,7 +10,10 @@
  * connects) are made in the test with a fetch spy, because miniflare turns a failing outboundService
  * into a 500 while real workerd throws "Network connection lost.".
  * `POST http://<host>/__forget` drops what a relay remembers (a relay restart).
+ * Records are built through the contract's schema, so the fake serves what a real relay serves.
  */
+import { RelayPullRecord } from '../../contract/pull.ts';
+
 const remembered = new Map<string, Map<string, Record<string, unknown>>>();
 
 export async function fakeRelays(request: Request): Promise<Response> {
@@ -26,7 +29,11 @@ export async function fakeRelays(request: Request): Promise<Response> {
     if (host === 'broken.relay') return Response.json({ error: 'internal_error', message: 'boom' }, { status: 500 });
     const body = await request.json() as Record<string, string>;
     if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
-    pulls.set(body.localStreamName!, { ...body, status: 'PLAYING', info: '', attempts: 1, lastError: null, localMediaSessionId: `l-${body.localStreamName}`, remoteMediaSessionId: 'r' });
+    pulls.set(body.localStreamName!, RelayPullRecord.parse({
+      uri: body.uri, remoteStreamName: body.remoteStreamName, localStreamName: body.localStreamName, status: 'PLAYING', info: '',
+      attempts: 1, lastError: null, localMediaSessionId: `l-${body.localStreamName}`, remoteMediaSessionId: 'r',
+      since: new Date().toISOString(), videoCodec: 'VP8', audioCodec: 'opus', bitrates: { averageInKbps: 0, bytesIn: 0 }, players: 0,
+    }));
     return Response.json(pulls.get(body.localStreamName!));
   }
   if (url.pathname === '/rest-api/pull/find_all') {

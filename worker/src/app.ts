@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import type { Env } from './env.ts';
-import { apiError, renderError } from './errors.ts';
+import { apiError, errorRenderer } from '../../contract/error-body.ts';
 import { requireToken } from './auth.ts';
 import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts';
 import { createPull, findAll, terminate } from './pulls.ts';
@@ -30,7 +30,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
       }
     },
   });
-  app.onError(renderError);
+  app.onError(errorRenderer((path, err) => console.error(JSON.stringify({ event: 'edge.unhandled_error', path, message: err.message }))));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   app.use('/rest-api/pull/*', requireToken, bodyLimit({

@@ -3,10 +3,10 @@
  * relay call releases the name claim and writes no record.
  */
 import type { Env } from './env.ts';
-import { apiError } from './errors.ts';
+import { apiError } from '../../contract/error-body.ts';
 import { deleteRecord, getRecord, listRecords, putRecord, type StoredPull } from './records.ts';
 import { placeFor, readRelays, RelayCallError, RelayClient } from './relays.ts';
-import type { PullRecord, PullRequest, TerminateRequest } from './schemas.ts';
+import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
 const claims = (env: Env) => env.NAME_CLAIMS.get(env.NAME_CLAIMS.idFromName('global'));
 
@@ -20,12 +20,12 @@ function relayFailure(err: unknown): never {
 }
 
 /** Starts `req` on `relay`; maps the relay's refusal to the same code with the relay named. */
-export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<Record<string, unknown>> {
+export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<RelayPullRecord> {
   const res = await relay.pull(req).catch(relayFailure);
-  if (res.status === 200) return res.body;
-  const message = typeof res.body.message === 'string' ? res.body.message : `status ${res.status}`;
+  if ('record' in res) return res.record;
+  const message = res.error.message ?? `status ${res.status}`;
   if (res.status === 400 || res.status === 403 || res.status === 409) {
-    throw apiError(res.status, String(res.body.error ?? 'refused'), `relay ${relay.relay.id}: ${message}`);
+    throw apiError(res.status, res.error.error ?? 'refused', `relay ${relay.relay.id}: ${message}`);
   }
   throw apiError(502, 'relay_error', `relay ${relay.relay.id} answered ${res.status}: ${message}`);
 }
@@ -48,7 +48,7 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
       throw err;
     }
     log('edge.pull_created', { localStreamName: req.localStreamName, relay: relay.relay.id, uri: req.uri });
-    return toRecord(stored, { status: 'NEW', info: '', ...live });
+    return toRecord(stored, live);
   } catch (err) {
     await claims(env).release(req.localStreamName, owner);
     log('edge.pull_refused', { localStreamName: req.localStreamName, reason: (err as Error).message });
@@ -56,28 +56,27 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
   }
 }
 
-function toRecord(s: StoredPull, live: Record<string, unknown>): PullRecord {
+/** The edge's record: what it stored, with the relay's live view (or just a status and why) over it. */
+function toRecord(s: StoredPull, live: Partial<RelayPullRecord> & Pick<RelayPullRecord, 'status' | 'info'>): PullRecord {
   return {
-    localMediaSessionId: (live.localMediaSessionId as string | undefined) ?? null,
-    remoteMediaSessionId: (live.remoteMediaSessionId as string | undefined) ?? null,
+    ...live,
+    localMediaSessionId: live.localMediaSessionId ?? null,
+    remoteMediaSessionId: live.remoteMediaSessionId ?? null,
     localStreamName: s.localStreamName, remoteStreamName: s.remoteStreamName, uri: s.uri,
-    status: String(live.status ?? 'UNKNOWN'), info: String(live.info ?? ''),
     relay: s.relay, created: s.created,
-    attempts: typeof live.attempts === 'number' ? live.attempts : undefined,
-    lastError: (live.lastError as string | null | undefined) ?? undefined,
   };
 }
 
 /** Live view per relay: its pulls by local name, or why it could not be asked. */
-async function liveByRelay(env: Env, records: StoredPull[]): Promise<Map<string, Map<string, Record<string, unknown>> | string>> {
+async function liveByRelay(env: Env, records: StoredPull[]): Promise<Map<string, Map<string, RelayPullRecord> | string>> {
   const relays = new Map(readRelays(env).map((r) => [r.id, r]));
-  const out = new Map<string, Map<string, Record<string, unknown>> | string>();
+  const out = new Map<string, Map<string, RelayPullRecord> | string>();
   await Promise.all([...new Set(records.map((r) => r.relay))].map(async (id) => {
     const cfg = relays.get(id);
     if (!cfg) { out.set(id, `relay ${id} is no longer configured`); return; }
     try {
       const live = await new RelayClient(cfg).findAll();
-      out.set(id, new Map(live.map((p) => [String(p.localStreamName), p])));
+      out.set(id, new Map(live.map((p) => [p.localStreamName, p])));
     } catch (err) {
       out.set(id, (err as Error).message);
     }

@@ -4,7 +4,9 @@
  * the local stream name over the relays that pass a health check, so a name lands on the same relay
  * every time while that relay is healthy.
  */
-import { apiError } from './errors.ts';
+import { z } from '@hono/zod-openapi';
+import { apiError, ErrorBody } from '../../contract/error-body.ts';
+import { RelayPullRecord } from '../../contract/pull.ts';
 
 export interface RelayConfig { id: string; url: string; token?: string }
 
@@ -78,17 +80,28 @@ export class RelayClient {
     }
   }
 
-  /** POST a pull; returns the relay's status and JSON body (its error body when refused). */
-  async pull(body: object): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await this.call('/rest-api/pull/pull', { method: 'POST', body: JSON.stringify(body) });
-    return { status: res.status, body: await res.json().catch(() => ({})) as Record<string, unknown> };
+  /** What the relay answered, read with the contract's schema: anything else is the relay's fault (502). */
+  private async read<T extends z.ZodType>(res: Response, schema: T, what: string): Promise<z.infer<T>> {
+    const parsed = schema.safeParse(await res.json().catch(() => undefined));
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    throw new RelayCallError(this.relay.id, false,
+      `relay ${this.relay.id} answered ${what} with a body the edge does not understand (${issue?.path.join('.') || 'body'}: ${issue?.message})`);
   }
 
-  async findAll(): Promise<Record<string, unknown>[]> {
+  /** POST a pull: the relay's record, or its refusal (status and error body). */
+  async pull(body: object): Promise<{ status: 200; record: RelayPullRecord } | { status: number; error: Partial<ErrorBody> }> {
+    const res = await this.call('/rest-api/pull/pull', { method: 'POST', body: JSON.stringify(body) });
+    if (res.status === 200) return { status: 200, record: await this.read(res, RelayPullRecord, 'a pull') };
+    const error = ErrorBody.safeParse(await res.json().catch(() => undefined));
+    return { status: res.status, error: error.success ? error.data : {} };
+  }
+
+  async findAll(): Promise<RelayPullRecord[]> {
     const res = await this.call('/rest-api/pull/find_all', { method: 'POST' });
     if (res.status === 404) return [];
     if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered find_all with ${res.status}`);
-    return await res.json() as Record<string, unknown>[];
+    return this.read(res, z.array(RelayPullRecord), 'find_all');
   }
 
   /** Terminates by local name; a 404 (the relay no longer has it) counts as done. */

@@ -1,7 +1,8 @@
 /** Route definitions: the OpenAPI document and the request validation both come from these. */
 import { createRoute } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { ErrorBody, PullRecord, PullRequest, TerminateRequest } from './schemas.ts';
+import { PullRecord, PullRequest, TerminateRequest } from '../../contract/pull.ts';
+import { ErrorBody } from '../../contract/error-body.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const error = (description: string) => json(ErrorBody, description);

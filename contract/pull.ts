@@ -1,0 +1,69 @@
+/**
+ * The pull API's bodies and records, one definition for the edge (worker/) and the relay (relay/): the
+ * edge validates requests and parses the relay's answers with these, the relay validates the same
+ * requests and serves records of exactly this shape, and the OpenAPI document is generated from them.
+ */
+import { z } from '@hono/zod-openapi';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export const streamName = z.string()
+  .min(1, 'must not be empty').max(256, 'must be at most 256 characters')
+  .refine((v) => v.trim().length > 0, 'must not be blank')
+  .refine((v) => !CONTROL.test(v), 'must not contain control characters');
+
+const wsUri = z.string().min(1, 'must not be empty').max(2048)
+  .refine((v) => { try { return ['ws:', 'wss:'].includes(new URL(v).protocol); } catch { return false; } },
+    'must be a ws:// or wss:// URL');
+
+export const PullRequest = z.object({
+  uri: wsUri.openapi({ example: 'wss://wcs.example.com:8443' }),
+  remoteStreamName: streamName.openapi({ example: 'stream1' }),
+  localStreamName: streamName.openapi({ example: 'stream1' }),
+}).openapi('PullRequest');
+
+export const TerminateRequest = z.object({
+  uri: z.string().max(2048).optional(),
+  localStreamName: streamName.optional(),
+  remoteStreamName: streamName.optional(),
+}).refine((b) => b.uri !== undefined || b.localStreamName !== undefined || b.remoteStreamName !== undefined,
+  { message: 'give uri, localStreamName or remoteStreamName' }).openapi('TerminateRequest');
+
+const PULL_STATUS = 'NEW, PENDING, PLAYING, FAILED (TERMINATED in a terminate answer)';
+
+/** What a relay answers for a pull (`/pull/pull`, `/pull/find_all`, `/pull/terminate`). */
+export const RelayPullRecord = z.object({
+  localMediaSessionId: z.string(),
+  remoteMediaSessionId: z.string().nullable(),
+  localStreamName: z.string(),
+  remoteStreamName: z.string(),
+  uri: z.string(),
+  status: z.string().openapi({ description: PULL_STATUS }),
+  info: z.string(),
+  attempts: z.number().int(),
+  since: z.string(),
+  lastError: z.string().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  bitrates: z.object({ averageInKbps: z.number(), bytesIn: z.number() }),
+  players: z.number().int(),
+}).strict().openapi('RelayPullRecord');
+
+/** What the edge answers: its record (which relay, since when) merged with the relay's live view when it has one. */
+export const PullRecord = RelayPullRecord.partial().extend({
+  localMediaSessionId: z.string().nullable(),
+  remoteMediaSessionId: z.string().nullable(),
+  localStreamName: z.string(),
+  remoteStreamName: z.string(),
+  uri: z.string(),
+  status: z.string().openapi({ description: `${PULL_STATUS} from the relay; LOST when the relay no longer has the pull; UNKNOWN when the relay cannot be reached` }),
+  info: z.string(),
+  relay: z.string(),
+  created: z.string(),
+}).strict().openapi('PullRecord');
+
+export type PullRequest = z.infer<typeof PullRequest>;
+export type TerminateRequest = z.infer<typeof TerminateRequest>;
+export type RelayPullRecord = z.infer<typeof RelayPullRecord>;
+export type PullRecord = z.infer<typeof PullRecord>;

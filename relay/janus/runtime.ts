@@ -1,0 +1,119 @@
+/**
+ * The one boundary the Janus supervisor drives, so its loop can be tested with a fake: a process to
+ * spawn (none for an external Janus) and a connection to it (API client + Admin API). The real ones
+ * spawn /usr/bin/janus with a generated config and talk to it over janode.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { stopChild } from '../stop-child.ts';
+import { writeJanusConfig } from './config.ts';
+import { JanusAdmin, JanusClient } from './client.ts';
+
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface JanusProcess {
+  readonly pid: number | undefined;
+  /** Resolves with why, once the process has exited. */
+  readonly exited: Promise<string>;
+  /** SIGTERM, SIGKILL after a grace period; resolves once it has exited. */
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+export interface JanusConnection {
+  readonly client: JanusClient;
+  /** Rejects when the Admin API does not answer within `timeoutMs` (resolves at once without an Admin API). */
+  ping(timeoutMs: number): Promise<void>;
+  inventory(): Promise<{ sessions?: number; mountpoints?: number }>;
+  /** Resolves when the API connection closes. */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface JanusRuntime {
+  readonly apiUrl: string;
+  /** Starts a Janus process; undefined when the relay uses an external Janus. */
+  spawn(): JanusProcess | undefined;
+  /** One attempt to connect; rejects if Janus does not answer. */
+  connect(): Promise<JanusConnection>;
+}
+
+export interface JanusSecrets { adminSecret: string; streamingAdminKey: string }
+
+class SpawnedJanus implements JanusProcess {
+  readonly exited: Promise<string>;
+  constructor(private readonly child: ChildProcess) {
+    this.exited = once(child, 'exit').then(([code, signal]) => `janus exited (code ${code}, signal ${signal})`);
+  }
+
+  get pid(): number | undefined { return this.child.pid; }
+  stop(): Promise<void> { return stopChild(this.child, STOP_TIMEOUT_MS); }
+  kill(): void { this.child.kill('SIGKILL'); }
+}
+
+class JanodeConnection implements JanusConnection {
+  readonly closed: Promise<void>;
+  constructor(readonly client: JanusClient, private readonly admin: JanusAdmin | undefined) {
+    this.closed = once(client, 'closed').then(() => undefined);
+  }
+
+  async ping(timeoutMs: number): Promise<void> { await this.admin?.info(timeoutMs); }
+
+  async inventory(): Promise<{ sessions?: number; mountpoints?: number }> {
+    if (!this.admin) return {};
+    const [sessions, mountpoints] = await Promise.all([
+      this.admin.sessionCount().catch(() => undefined), this.admin.mountpointCount().catch(() => undefined),
+    ]);
+    return { sessions, mountpoints };
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+    await this.admin?.close();
+  }
+}
+
+async function connectJanode(apiUrl: string, adminUrl: string, secret: string): Promise<JanusConnection> {
+  const client = await JanusClient.connect(apiUrl);
+  try {
+    return new JanodeConnection(client, adminUrl ? await JanusAdmin.connect(adminUrl, secret) : undefined);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
+
+/** Janus 1.1.2 spawned by the relay, its config generated into `workDir`; it dies with the relay (pdeathsig). */
+export function spawnedJanus(config: Config, workDir: string, secrets: JanusSecrets, log: Logger): JanusRuntime {
+  const apiUrl = `ws://127.0.0.1:${config.janusApiPort}`;
+  return {
+    apiUrl,
+    spawn() {
+      const eventLoops = config.janusEventLoops || Math.max(1, Math.floor(availableParallelism() / 2));
+      const { configFile, logFile } = writeJanusConfig({
+        dir: join(workDir, 'janus'), apiPort: config.janusApiPort, adminPort: config.janusAdminPort, ...secrets,
+        icePorts: config.mediaPorts, nosipPorts: config.nosipPorts, mountpointPorts: config.mountpointPorts,
+        publicIp: config.publicIp, iceInterfaces: config.iceInterfaces, eventLoops,
+      });
+      const child = spawn('setpriv', ['--pdeathsig', 'KILL', config.janusBinary,
+        '-C', configFile, '-F', join(workDir, 'janus'), '-L', logFile, '-N', '-o', '-D'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr?.on('data', (d: Buffer) => log.warn('janus.stderr', { text: d.toString().trim().slice(0, 500) }));
+      log.info('janus.spawned', { pid: child.pid, configFile, logFile, eventLoops });
+      return new SpawnedJanus(child);
+    },
+    connect: () => connectJanode(apiUrl, `ws://127.0.0.1:${config.janusAdminPort}`, secrets.adminSecret),
+  };
+}
+
+/** A Janus someone else runs (`SIPHON_JANUS_URL`): connected to, never spawned or killed. */
+export function externalJanus(config: Config, secrets: JanusSecrets): JanusRuntime {
+  return {
+    apiUrl: config.janusUrl,
+    spawn: () => undefined,
+    connect: () => connectJanode(config.janusUrl, config.janusAdminUrl, secrets.adminSecret),
+  };
+}
