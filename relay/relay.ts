@@ -17,8 +17,8 @@ import { StreamRegistry } from './streams/registry.ts';
 import { WcsServer } from './wcs/server.ts';
 import { buildApp } from './rest/app.ts';
 import { Info } from './wcs/status.ts';
-import { startTestStream, type TestStream } from './streams/test-stream.ts';
-import { Pulls } from './pull/pulls.ts';
+import { startTestStream, type TestStream } from './sources/test-stream.ts';
+import { Pulls } from './sources/pull/pulls.ts';
 import { UdpPortPool } from './media/udp-port-pool.ts';
 
 export class Relay {

@@ -1,6 +1,6 @@
 /** Everything a relay runs on its host, gathered from the modules that run it. */
 import { JANUS_REQUIREMENTS } from '../janus/config.ts';
-import { TEST_SOURCE_REQUIREMENTS } from '../media/test-source.ts';
+import { TEST_SOURCE_REQUIREMENTS } from '../sources/test-source.ts';
 import { binary, type Requirement } from './requirement.ts';
 
 export const RELAY_REQUIREMENTS: Requirement[] = [

@@ -2,8 +2,8 @@
 import type { Hono } from 'hono';
 import { PullRequest, TerminateRequest, type RelayPullRecord } from '../../contract/pull.ts';
 import type { Relay } from '../relay.ts';
-import type { Pull } from '../pull/pull.ts';
-import { PullRefusedError } from '../pull/pulls.ts';
+import type { Pull } from '../sources/pull/pull.ts';
+import { PullRefusedError } from '../sources/pull/pulls.ts';
 import { apiError } from '../../contract/error-body.ts';
 import { readBody } from './body.ts';
 

@@ -1,6 +1,6 @@
 /** Stream objects in the shape of WCS REST /stream/find_all (the fields a WCS tool reads). */
 import type { Relay } from '../relay.ts';
-import { Publisher } from '../streams/publisher.ts';
+import { Publisher } from '../sources/publisher.ts';
 
 export interface StreamRecord {
   appKey: string;

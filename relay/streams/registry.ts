@@ -3,7 +3,7 @@
  * asynchronous work starts, so two racing publishers cannot both win.
  */
 import type { Stream } from './stream.ts';
-import type { MediaSession } from './media-session.ts';
+import type { MediaSession } from '../wcs/media-session.ts';
 
 export class StreamRegistry {
   private readonly streams = new Map<string, Stream>();

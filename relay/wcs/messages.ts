@@ -1,32 +1,4 @@
-/**
- * WCS Websocket API frames: `{"message": name, "data": [...]}` both ways. The SDK reads `data[0]` of
- * every server frame, so we always send a `data` array. Client frames are checked here before any
- * handler sees them; a frame that fails is a ProtocolError for that session only.
- */
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
-}
-
-export interface Frame { message: string; data: unknown[] }
-
-export function parseFrame(text: string): Frame {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ProtocolError('frame is not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('frame is not a JSON object');
-  const { message, data } = value as Record<string, unknown>;
-  if (typeof message !== 'string' || message.length === 0 || message.length > 64) throw new ProtocolError('frame has no message name');
-  if (!Array.isArray(data)) throw new ProtocolError(`${message}: frame has no data array`);
-  return { message, data };
-}
-
-export function frame(message: string, ...data: unknown[]): string {
-  return JSON.stringify({ message, data });
-}
-
+/** The server side's reading of stream requests (publishStream, playStream, …) and the status objects it echoes. */
 /** The stream object a client sends with publishStream/playStream/stop…; echoed back in statuses. */
 export interface StreamRequest {
   mediaSessionId: string;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_SOURCE_ELEMENTS, TEST_SOURCE_REQUIREMENTS, testSourcePipeline } from '../../relay/media/test-source.ts';
+import { TEST_SOURCE_ELEMENTS, TEST_SOURCE_REQUIREMENTS, testSourcePipeline } from '../../relay/sources/test-source.ts';
 import { elementsOfLaunchLine, gstElements } from '../../relay/host/gstreamer-elements.ts';
 import { JANUS_REQUIREMENTS, writeJanusConfig } from '../../relay/janus/config.ts';
 import { RELAY_REQUIREMENTS } from '../../relay/host/requirements.ts';

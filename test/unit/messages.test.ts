@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { frame, parseFrame, ProtocolError, readStreamRequest, statusObject } from '../../relay/wcs/messages.ts';
+import { frame, parseFrame, ProtocolError } from '../../relay/wcs/frame.ts';
+import { readStreamRequest, statusObject } from '../../relay/wcs/messages.ts';
 
 describe('WCS frames', () => {
   it('parses {message, data[]} and always writes a data array', () => {

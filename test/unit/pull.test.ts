@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { retryDelayMs } from '../../relay/backoff.ts';
-import { originAllowed } from '../../relay/pull/origins.ts';
-import { codecsFromAnswer } from '../../relay/pull/pull.ts';
+import { originAllowed } from '../../relay/sources/pull/origins.ts';
+import { codecsFromAnswer } from '../../relay/sources/pull/pull.ts';
 import { SdpError } from '../../relay/sdp/session.ts';
 
 describe('pull retry backoff', () => {

@@ -2,8 +2,8 @@
 import type { RelayContext } from '../context.ts';
 import { Tee } from '../media/tee.ts';
 import { UdpPair } from '../media/udp-pair.ts';
-import { TestSource, TEST_AUDIO_PT, TEST_VIDEO_PT } from '../media/test-source.ts';
-import { Stream } from './stream.ts';
+import { TestSource, TEST_AUDIO_PT, TEST_VIDEO_PT } from './test-source.ts';
+import { Stream } from '../streams/stream.ts';
 import { opus, vp8 } from '../sdp/session.ts';
 
 export interface TestStream { stream: Stream; source: TestSource }

@@ -4,10 +4,10 @@
  * if setting up fails, everything made so far is released again.
  */
 import { randomUUID } from 'node:crypto';
-import type { RelayContext } from '../context.ts';
-import { Tee } from '../media/tee.ts';
-import { UdpPair } from '../media/udp-pair.ts';
-import { Stream } from '../streams/stream.ts';
+import type { RelayContext } from '../../context.ts';
+import { Tee } from '../../media/tee.ts';
+import { UdpPair } from '../../media/udp-pair.ts';
+import { Stream } from '../../streams/stream.ts';
 import { originAllowed } from './origins.ts';
 import { Pull, type PullSpec } from './pull.ts';
 

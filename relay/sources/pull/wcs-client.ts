@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { frame, parseFrame, type Frame } from '../wcs/messages.ts';
+import { frame, parseFrame, type Frame } from '../../wcs/frame.ts';
 
 export class RemoteError extends Error {
   override name = 'RemoteError';

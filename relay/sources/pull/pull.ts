@@ -13,14 +13,14 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { RelayContext } from '../context.ts';
-import type { Logger } from '../log.ts';
-import { NosipLeg } from '../janus/nosip.ts';
-import type { Stream, StreamCodecs } from '../streams/stream.ts';
-import { h264Baseline, isCarriedVideoCodec, opus, parseSdp, pickAudioCodec, plainSdp, SdpError, vp8, type Codec } from '../sdp/session.ts';
-import type { Frame } from '../wcs/messages.ts';
+import type { RelayContext } from '../../context.ts';
+import type { Logger } from '../../log.ts';
+import { NosipLeg } from '../../janus/nosip.ts';
+import type { Stream, StreamCodecs } from '../../streams/stream.ts';
+import { h264Baseline, isCarriedVideoCodec, opus, parseSdp, pickAudioCodec, plainSdp, SdpError, vp8, type Codec } from '../../sdp/session.ts';
+import type { Frame } from '../../wcs/frame.ts';
 import { RemoteError, WcsClient } from './wcs-client.ts';
-import { retryDelayMs } from '../backoff.ts';
+import { retryDelayMs } from '../../backoff.ts';
 
 export type PullState = 'NEW' | 'PENDING' | 'PLAYING' | 'FAILED' | 'TERMINATED';
 

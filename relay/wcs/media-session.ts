@@ -7,8 +7,8 @@ import type { RelayContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import type { NosipLeg } from '../janus/nosip.ts';
 import type { UdpPair } from '../media/udp-pair.ts';
-import { TERMINAL, type StreamStatus, Info } from '../wcs/status.ts';
-import type { StreamEnd } from './stream.ts';
+import { TERMINAL, type StreamStatus, Info } from './status.ts';
+import type { StreamEnd } from '../streams/stream.ts';
 
 /** The WCS client behind a media session, as the media layer sees it. */
 export interface MediaClient {

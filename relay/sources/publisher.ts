@@ -2,8 +2,8 @@
  * A WCS client publishing a stream: its offer goes through a NoSIP session whose plain RTP lands on
  * the stream's tee, which feeds the mountpoint and the players.
  */
-import { MediaSession, MediaSessionError } from './media-session.ts';
-import { Stream, type StreamCodecs, type StreamEnd } from './stream.ts';
+import { MediaSession, MediaSessionError } from '../wcs/media-session.ts';
+import { Stream, type StreamCodecs, type StreamEnd } from '../streams/stream.ts';
 import { NosipLeg } from '../janus/nosip.ts';
 import { Tee } from '../media/tee.ts';
 import { UdpPair } from '../media/udp-pair.ts';

@@ -3,12 +3,12 @@
  * the tee sends the stream's RTP from this player's own sockets, renumbered to the payload types the
  * player offered. Its PLIs arrive on our RTCP socket and go up to the stream's source.
  */
-import { MediaSession, MediaSessionError } from './media-session.ts';
-import type { Stream, StreamEnd, StreamMember } from './stream.ts';
-import { NosipLeg } from '../janus/nosip.ts';
-import { UdpPair } from '../media/udp-pair.ts';
-import { matchCodec, parseSdp, plainSdp, unifyMsid, type Codec, type MediaKind, type MediaSection } from '../sdp/session.ts';
-import { Info } from '../wcs/status.ts';
+import { MediaSession, MediaSessionError } from '../../wcs/media-session.ts';
+import type { Stream, StreamEnd, StreamMember } from '../../streams/stream.ts';
+import { NosipLeg } from '../../janus/nosip.ts';
+import { UdpPair } from '../../media/udp-pair.ts';
+import { matchCodec, parseSdp, plainSdp, unifyMsid, type Codec, type MediaKind, type MediaSection } from '../../sdp/session.ts';
+import { Info } from '../../wcs/status.ts';
 
 export class Player extends MediaSession implements StreamMember {
   private stream: Stream | undefined;
