@@ -1,4 +1,5 @@
 /** The server side's reading of stream requests (publishStream, playStream, …) and the status objects it echoes. */
+
 /** The stream object a client sends with publishStream/playStream/stop…; echoed back in statuses. */
 export interface StreamRequest {
   mediaSessionId: string;
