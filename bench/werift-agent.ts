@@ -50,9 +50,8 @@ async function pull(i: number): Promise<void> {
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && r())));
   const id = randomUUID();
-  client.send('playStream', { mediaSessionId: id, name: stream, published: false, hasVideo: true, hasAudio: true, status: 'PENDING', record: false, mediaProvider: 'WebRTC', sdp: pc.localDescription!.sdp });
-  const answer = await client.next((f) => f.message === 'setRemoteSDP' && f.data[0] === id, 15_000, 'setRemoteSDP');
-  await pc.setRemoteDescription({ type: 'answer', sdp: String(answer.data[1]) });
+  const answer = await client.play({ mediaSessionId: id, name: stream, sdp: pc.localDescription!.sdp }, 15_000);
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
 }
 
 for (let i = 0; i < count; i++) await pull(i);

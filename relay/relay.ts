@@ -87,21 +87,18 @@ export class Relay {
     }
   }
 
-  /** Every WebRTC leg died with Janus: tell each client its stream failed; keep streams whose source lives on. */
+  /**
+   * Every WebRTC leg died with Janus: each stream's sinks forget their handles (players fail), and
+   * published streams end with their publisher; pulled and test streams live on and get their sinks back.
+   */
   private onJanusDown(reason: string): void {
     this.ctx.log.error('relay.janus_down', { reason });
+    for (const stream of this.ctx.registry.all()) stream.janusLost();
     for (const ms of this.ctx.registry.allMediaSessions()) ms.end({ status: 'FAILED', info: Info.mediaServerDown });
-    for (const stream of this.ctx.registry.all()) {
-      if (stream.origin === 'publish') void stream.close({ status: 'FAILED', info: Info.mediaServerDown });
-      else stream.dropMountpoint();
-    }
   }
 
   private onJanusUp(): void {
-    for (const stream of this.ctx.registry.all()) {
-      if (stream.viewerMountpoint || stream.isClosed || (!stream.codecs.audio && !stream.codecs.video)) continue;
-      stream.openMountpoint().catch((err) => stream.log.error('mountpoint.restore_failed', { err }));
-    }
+    for (const stream of this.ctx.registry.all()) void stream.startSinks();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Our typed face of janode. The relay keeps one Janus session; every NoSIP leg and Streaming request
  * is a handle on it. janode's generic handle cannot settle asynchronous plugin replies (ack, then an
- * `event` on the same transaction), so PluginHandle settles them itself and re-emits unsolicited ones.
+ * `event` on the same transaction), so SettlingHandle settles them itself and re-emits unsolicited ones.
  */
 import { EventEmitter } from 'node:events';
 import Janode, { type JanodeConnection, type JanodeSession, type JanusMessage } from 'janode';
@@ -24,7 +24,7 @@ export class JanusUnavailableError extends Error {
   override name = 'JanusUnavailableError';
 }
 
-class PluginHandle extends JanodeHandle {
+class SettlingHandle extends JanodeHandle {
   override handleMessage(msg: JanusMessage): unknown {
     const data = msg.plugindata?.data;
     if (!data) return null;
@@ -51,11 +51,26 @@ export interface HandleEvents {
   detached: [];
 }
 
+export type PluginName = 'janus.plugin.nosip' | 'janus.plugin.streaming';
+
+/** One attached plugin handle, as legs and mountpoints use it (JanusHandle is the real one). */
+export interface PluginHandle extends EventEmitter<HandleEvents> {
+  readonly id: number;
+  readonly plugin: string;
+  request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply>;
+  close(log: Logger): Promise<void>;
+}
+
+/** The Janus API as streams and their outputs use it: attach a plugin handle (JanusClient is the real one). */
+export interface JanusApi {
+  attach(plugin: PluginName): Promise<PluginHandle>;
+}
+
 /** One attached plugin handle. `close()` detaches; afterwards it only reports `detached`. */
-export class JanusHandle extends EventEmitter<HandleEvents> {
+export class JanusHandle extends EventEmitter<HandleEvents> implements PluginHandle {
   private closed = false;
 
-  constructor(private readonly inner: PluginHandle, readonly plugin: string) {
+  constructor(private readonly inner: SettlingHandle, readonly plugin: string) {
     super();
     inner.on('plugin_event', (reply: PluginReply) => this.emit('event', reply));
     inner.on(Janode.EVENT.HANDLE_WEBRTCUP!, () => this.emit('webrtcup'));
@@ -87,7 +102,7 @@ export class JanusHandle extends EventEmitter<HandleEvents> {
 
 export interface ClientEvents { closed: [] }
 
-export class JanusClient extends EventEmitter<ClientEvents> {
+export class JanusClient extends EventEmitter<ClientEvents> implements JanusApi {
   private constructor(private readonly connection: JanodeConnection, private readonly session: JanodeSession) {
     super();
     connection.once(Janode.EVENT.CONNECTION_CLOSED!, () => this.emit('closed'));
@@ -101,9 +116,9 @@ export class JanusClient extends EventEmitter<ClientEvents> {
     return new JanusClient(connection, session);
   }
 
-  async attach(plugin: 'janus.plugin.nosip' | 'janus.plugin.streaming'): Promise<JanusHandle> {
+  async attach(plugin: PluginName): Promise<JanusHandle> {
     try {
-      const inner = await this.session.attach({ id: plugin, Handle: PluginHandle });
+      const inner = await this.session.attach({ id: plugin, Handle: SettlingHandle });
       return new JanusHandle(inner, plugin);
     } catch (err) {
       throw new JanusUnavailableError(`attach ${plugin}: ${(err as Error).message}`);

@@ -4,7 +4,7 @@
  * The video stream gets an `rtcpport` so viewers' PLIs can reach the source.
  */
 import type { Codec } from '../sdp/session.ts';
-import type { JanusHandle } from './client.ts';
+import type { PluginHandle } from './client.ts';
 import { JanusRequestError } from './client.ts';
 
 export interface MountpointPorts { audio?: number; video?: number; videoRtcp?: number }
@@ -22,10 +22,10 @@ function mediaEntry(kind: 'audio' | 'video', codec: Codec): Record<string, unkno
 }
 
 export class Mountpoint {
-  private constructor(readonly id: string, readonly ports: MountpointPorts, private readonly handle: JanusHandle,
+  private constructor(readonly id: string, readonly ports: MountpointPorts, private readonly handle: PluginHandle,
     private readonly adminKey: string) {}
 
-  static async create(handle: JanusHandle, adminKey: string, id: string,
+  static async create(handle: PluginHandle, adminKey: string, id: string,
     codecs: { audio?: Codec; video?: Codec }): Promise<Mountpoint> {
     const media = [];
     if (codecs.video) media.push(mediaEntry('video', codecs.video));

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
-import type { JanusClient, JanusHandle, Jsep, PluginReply } from './client.ts';
+import type { JanusApi, PluginHandle, Jsep, PluginReply } from './client.ts';
 import { JanusRequestError } from './client.ts';
 
 export interface NosipEvents {
@@ -26,7 +26,7 @@ function resultOf(reply: PluginReply): NosipResult {
 export class NosipLeg extends EventEmitter<NosipEvents> {
   private closed = false;
 
-  private constructor(private readonly handle: JanusHandle, private readonly log: Logger) {
+  private constructor(private readonly handle: PluginHandle, private readonly log: Logger) {
     super();
     handle.on('webrtcup', () => this.emit('webrtcup'));
     handle.on('hangup', (reason) => this.down(`hangup: ${reason}`));
@@ -38,7 +38,7 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
     });
   }
 
-  static async open(janus: JanusClient, log: Logger): Promise<NosipLeg> {
+  static async open(janus: JanusApi, log: Logger): Promise<NosipLeg> {
     return new NosipLeg(await janus.attach('janus.plugin.nosip'), log);
   }
 

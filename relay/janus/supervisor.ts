@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { retryDelayMs } from '../backoff.ts';
-import { JanusUnavailableError, type JanusClient } from './client.ts';
+import { JanusUnavailableError, type JanusApi, type JanusClient } from './client.ts';
 import { externalJanus, spawnedJanus, type JanusConnection, type JanusProcess, type JanusRuntime } from './runtime.ts';
 
 export type JanusState = 'stopped' | 'starting' | 'up' | 'down' | 'stopping';
@@ -26,6 +26,9 @@ export interface SupervisorEvents {
   up: [JanusClient];
   down: [reason: string];
 }
+
+/** What streams and their outputs need of the supervisor: whether Janus is up, its client, the Streaming admin key. */
+export type JanusAccess = Pick<JanusSupervisor, 'state' | 'current' | 'streamingAdminKey'>;
 
 export interface SupervisorTimings { startTimeoutMs: number; healthIntervalMs: number; maxBackoffMs: number }
 
@@ -66,7 +69,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
 
   get apiUrl(): string { return this.config.janusUrl || `ws://127.0.0.1:${this.config.janusApiPort}`; }
 
-  get current(): JanusClient {
+  get current(): JanusApi {
     if (this.state !== 'up' || !this.connection) throw new JanusUnavailableError(`Janus is ${this.state}`);
     return this.connection.client;
   }

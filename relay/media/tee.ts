@@ -21,11 +21,14 @@ export interface TeeSink {
 export interface TeeEvents {
   keyframeRequest: [reason: string];
   firstRtp: [];
+  /** No RTP for the watched interval (see watchForStall). */
+  stalled: [silentMs: number];
 }
 
 const KEYFRAME_REQUEST_MIN_INTERVAL_MS = 250;
 const LOOPBACK = '127.0.0.1';
 const RELAY_SSRC = 0x51fa0001;
+const STALL_CHECK_MS = 1000;
 
 export class Tee extends EventEmitter<TeeEvents> {
   private readonly sinks = new Set<TeeSink>();
@@ -41,6 +44,7 @@ export class Tee extends EventEmitter<TeeEvents> {
   /** RTP packets missing from the source's sequence (gaps seen by the tee, per kind). */
   packetsLost = 0;
   private readonly lastSeq: Partial<Record<MediaKind, number>> = {};
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly ingress: Partial<Record<MediaKind, UdpPair>>) {
     super();
@@ -77,6 +81,23 @@ export class Tee extends EventEmitter<TeeEvents> {
 
   get sinkCount(): number { return this.sinks.size; }
 
+  /** Emits `stalled` once when no RTP has come for `silenceMs` from now on; a per-stream check, not per packet. */
+  watchForStall(silenceMs: number): void {
+    this.stopStallWatch();
+    const since = Date.now();
+    this.stallTimer = setInterval(() => {
+      const silent = Date.now() - Math.max(this.lastRtpAt, since);
+      if (silent <= silenceMs) return;
+      this.stopStallWatch();
+      this.emit('stalled', silent);
+    }, Math.min(STALL_CHECK_MS, silenceMs));
+  }
+
+  stopStallWatch(): void {
+    clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
   private forward(kind: MediaKind, packet: Buffer): void {
     const pt = rtpPayloadType(packet);
     if (pt === undefined) return;
@@ -104,6 +125,7 @@ export class Tee extends EventEmitter<TeeEvents> {
   }
 
   close(): void {
+    this.stopStallWatch();
     this.sinks.clear();
     for (const pair of Object.values(this.ingress)) pair?.close();
     this.removeAllListeners();

@@ -9,12 +9,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { Relay } from '../relay.ts';
+import type { RelayView } from './relay-view.ts';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
 import { bearerGuard } from '../../contract/bearer.ts';
 import { readBody } from './body.ts';
-import { renderMetrics } from './metrics.ts';
-import { staticDir } from './static.ts';
+import { metricsRegistry } from './metrics.ts';
+import { addStaticRoutes } from './static-routes.ts';
 import { streamRecords } from './stream-records.ts';
 import { addPullRoutes } from './pull-routes.ts';
 import { Info } from '../wcs/status.ts';
@@ -41,7 +41,7 @@ const viewerEventSchema = z.object({
   detail: z.string().max(200).optional(),
 }).strict();
 
-export function buildApp(relay: Relay): Hono {
+export function buildApp(relay: RelayView): Hono {
   const { config, log } = relay.ctx;
   const app = new Hono();
   app.onError(errorRenderer((path, err) => log.error('http.unhandled_error', { path, err })));
@@ -99,11 +99,12 @@ export function buildApp(relay: Relay): Hono {
     return c.json(body, j.state === 'up' ? 200 : 503);
   });
 
-  app.get('/metrics', async (c) => c.text(await renderMetrics(relay), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  const metrics = metricsRegistry(relay);
+  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
   app.get('/api/streams', (c) => c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => ({
     name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,
-    videoCodec: s.codecs.video?.name ?? null, players: s.members.size, createdAt: new Date(s.createdAt).toISOString(),
+    videoCodec: s.codecs.video?.name ?? null, players: s.players.length, createdAt: new Date(s.createdAt).toISOString(),
   }))));
 
   app.post('/api/viewer-events', guard, async (c) => {
@@ -112,9 +113,6 @@ export function buildApp(relay: Relay): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/client2/*', staticDir('/client2/', sdkDir));
-  app.get('/vendor/janus.es.js', staticDir('/vendor/', janusJsDir));
-  app.get('/vendor/adapter.js', staticDir('/vendor/', adapterDir));
-  app.get('/*', staticDir('/', join(here, '..', 'web')));
+  addStaticRoutes(app, { sdk: sdkDir, janusJs: janusJsDir, adapter: adapterDir, web: join(here, '..', 'web') });
   return app;
 }

@@ -1,43 +1,90 @@
-/** Prometheus text exposition of the relay's counters and gauges. */
+/**
+ * /metrics: the relay's gauges and counters, read from relay state when scraped (the state is the source of
+ * truth, so nothing has to remember to update a metric), plus prom-client's process and GC metrics.
+ */
 import { getHeapSpaceStatistics } from 'node:v8';
-import type { Relay } from '../relay.ts';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RelayView } from './relay-view.ts';
 
-export async function renderMetrics(relay: Relay): Promise<string> {
-  const inventory = await relay.ctx.janus.inventory();
-  const lag = relay.eventLoopLag;
-  const lagP99 = lag.count ? lag.percentile(99) / 1e6 : 0;
-  lag.reset();
-  const streams = relay.ctx.registry.all();
-  const media = relay.ctx.registry.allMediaSessions();
-  const bytesIn = streams.reduce((n, s) => n + s.tee.bytesIn, 0) + relay.ctx.registry.closedTotals.bytesIn;
-  const bytesOut = streams.reduce((n, s) => n + s.tee.bytesOut, 0) + relay.ctx.registry.closedTotals.bytesOut;
-  const memory = process.memoryUsage();
-  const spaces = getHeapSpaceStatistics();
-  const space = (name: string) => spaces.find((sp) => sp.space_name === name)?.space_size ?? 0;
-  const rows: [string, string, string, number][] = [
-    ['siphon_streams', 'gauge', 'Live streams on this relay', streams.length],
-    ['siphon_publishers', 'gauge', 'WCS publishers', media.filter((m) => m.role === 'publisher' && !m.isEnded).length],
-    ['siphon_players', 'gauge', 'WCS-protocol players', media.filter((m) => m.role === 'player' && !m.isEnded).length],
-    ['siphon_viewers', 'gauge', 'Viewer-page connections to mountpoints', relay.viewerProxy.connections],
-    ['siphon_wcs_sessions', 'gauge', 'Open WCS Websocket sessions', relay.wcs.sessions.size],
-    ['siphon_janus_up', 'gauge', '1 when Janus answers', relay.ctx.janus.state === 'up' ? 1 : 0],
-    ['siphon_janus_restarts_total', 'counter', 'Janus restarts since start', relay.ctx.janus.restarts],
-    ['siphon_media_bytes_in_total', 'counter', 'RTP bytes received from sources', bytesIn],
-    ['siphon_media_bytes_out_total', 'counter', 'RTP bytes sent to mountpoints and players', bytesOut],
-    ['siphon_media_packets_in_total', 'counter', 'RTP packets received from sources', streams.reduce((n, s) => n + s.tee.packetsIn, 0) + relay.ctx.registry.closedTotals.packetsIn],
-    ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (sequence gaps at the tee)', streams.reduce((n, s) => n + s.tee.packetsLost, 0)],
-    ['siphon_pulls', 'gauge', 'Pulls on this relay', relay.pulls.all().length],
-    ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', relay.pulls.all().filter((p) => p.state === 'PLAYING').length],
-    ['siphon_janus_sessions', 'gauge', 'Sessions Janus holds (Admin API; -1 when unknown)', inventory.sessions ?? -1],
-    ['siphon_janus_mountpoints', 'gauge', 'Mountpoints Janus holds (Admin API; -1 when unknown)', inventory.mountpoints ?? -1],
-    ['siphon_event_loop_lag_p99_ms', 'gauge', 'p99 event-loop delay since the previous scrape', Math.round(lagP99 * 100) / 100],
-    ['siphon_udp_pairs', 'gauge', 'UDP port pairs the tee holds', relay.ctx.teePorts.size],
-    ['siphon_process_rss_bytes', 'gauge', 'Resident memory of the relay process', memory.rss],
-    ['siphon_process_heap_used_bytes', 'gauge', 'V8 heap in use (live objects and garbage not yet collected)', memory.heapUsed],
-    ['siphon_process_heap_total_bytes', 'gauge', 'V8 heap reserved (what the heap holds from the OS)', memory.heapTotal],
-    ['siphon_process_external_bytes', 'gauge', 'Memory of Buffers and other objects outside the V8 heap', memory.external],
+type Read = () => number | Promise<number>;
+type Row = [name: string, type: 'gauge' | 'counter', help: string, read: Read];
+
+/** A registry per relay, not prom-client's global one, so two relays or tests in one process do not collide. */
+export function metricsRegistry(relay: RelayView): Registry {
+  const register = new Registry();
+  for (const [name, type, help, read] of rows(relay)) (type === 'gauge' ? gauge : counter)(register, name, help, read);
+  collectDefaultMetrics({ register });
+  return register;
+}
+
+function rows(relay: RelayView): Row[] {
+  const { registry, janus, teePorts } = relay.ctx;
+  const live = () => registry.all();
+  const sessions = (role: string) => () => registry.allMediaSessions().filter((m) => m.role === role && !m.isEnded).length;
+  // Closed streams' counts live on in closedTotals, so the running totals survive streams ending.
+  const total = (field: 'bytesIn' | 'bytesOut' | 'packetsIn') => () => live().reduce((n, s) => n + s.tee[field], registry.closedTotals[field]);
+  const inventory = oncePerScrape(() => janus.inventory());
+  const space = (name: string) => () => getHeapSpaceStatistics().find((sp) => sp.space_name === name)?.space_size ?? 0;
+  return [
+    ['siphon_streams', 'gauge', 'Live streams on this relay', () => live().length],
+    ['siphon_publishers', 'gauge', 'WCS publishers', sessions('publisher')],
+    ['siphon_players', 'gauge', 'WCS-protocol players', sessions('player')],
+    ['siphon_viewers', 'gauge', 'Viewer-page connections to mountpoints', () => relay.viewerProxy.connections],
+    ['siphon_wcs_sessions', 'gauge', 'Open WCS Websocket sessions', () => relay.wcs.sessions.size],
+    ['siphon_janus_up', 'gauge', '1 when Janus answers', () => (janus.state === 'up' ? 1 : 0)],
+    ['siphon_janus_restarts_total', 'counter', 'Janus restarts since start', () => janus.restarts],
+    ['siphon_media_bytes_in_total', 'counter', 'RTP bytes received from sources', total('bytesIn')],
+    ['siphon_media_bytes_out_total', 'counter', 'RTP bytes sent to mountpoints and players', total('bytesOut')],
+    ['siphon_media_packets_in_total', 'counter', 'RTP packets received from sources', total('packetsIn')],
+    ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (sequence gaps at the tee)', () => live().reduce((n, s) => n + s.tee.packetsLost, 0)],
+    ['siphon_pulls', 'gauge', 'Pulls on this relay', () => relay.pulls.all().length],
+    ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', () => relay.pulls.all().filter((p) => p.state === 'PLAYING').length],
+    ['siphon_janus_sessions', 'gauge', 'Sessions Janus holds (Admin API; -1 when unknown)', async () => (await inventory()).sessions ?? -1],
+    ['siphon_janus_mountpoints', 'gauge', 'Mountpoints Janus holds (Admin API; -1 when unknown)', async () => (await inventory()).mountpoints ?? -1],
+    ['siphon_event_loop_lag_p99_ms', 'gauge', 'p99 event-loop delay since the previous scrape', () => lagP99SinceLastScrape(relay.eventLoopLag)],
+    ['siphon_udp_pairs', 'gauge', 'UDP port pairs the tee holds', () => teePorts.size],
+    ['siphon_process_rss_bytes', 'gauge', 'Resident memory of the relay process', () => process.memoryUsage.rss()],
+    ['siphon_process_heap_used_bytes', 'gauge', 'V8 heap in use (live objects and garbage not yet collected)', () => process.memoryUsage().heapUsed],
+    ['siphon_process_heap_total_bytes', 'gauge', 'V8 heap reserved (what the heap holds from the OS)', () => process.memoryUsage().heapTotal],
+    ['siphon_process_external_bytes', 'gauge', 'Memory of Buffers and other objects outside the V8 heap', () => process.memoryUsage().external],
     ['siphon_v8_new_space_bytes', 'gauge', 'V8 young generation size (grows with allocation rate)', space('new_space')],
     ['siphon_v8_code_space_bytes', 'gauge', 'V8 compiled code size', space('code_space')],
   ];
-  return rows.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+}
+
+function gauge(register: Registry, name: string, help: string, read: Read): void {
+  new Gauge({ name, help, registers: [register], async collect() { this.set(await read()); } });
+}
+
+/** The relay keeps running totals; the counter follows their highest value, so a scrape never sees it go down. */
+function counter(register: Registry, name: string, help: string, read: Read): void {
+  let seen = 0;
+  new Counter({
+    name, help, registers: [register],
+    async collect() {
+      const now = await read();
+      if (now > seen) this.inc(now - seen);
+      seen = Math.max(seen, now);
+    },
+  });
+}
+
+/** The window restarts at every scrape, so the value is the lag between two scrapes, not since start. */
+function lagP99SinceLastScrape(lag: RelayView['eventLoopLag']): number {
+  const ms = lag.count ? lag.percentile(99) / 1e6 : 0;
+  lag.reset();
+  return Math.round(ms * 100) / 100;
+}
+
+/** prom-client collects all metrics of a scrape at once: the two Janus gauges share one Admin API round trip. */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  const clear = () => { pending = undefined; };
+  return () => {
+    if (!pending) {
+      pending = read();
+      pending.then(clear, clear);
+    }
+    return pending;
+  };
 }

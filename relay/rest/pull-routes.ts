@@ -1,7 +1,7 @@
 /** WCS's pull API on the relay: /rest-api/pull/pull, /find_all, /terminate (same bodies and codes). */
 import type { Hono } from 'hono';
 import { PullRequest, TerminateRequest, type RelayPullRecord } from '../../contract/pull.ts';
-import type { Relay } from '../relay.ts';
+import type { RelayView } from './relay-view.ts';
 import type { Pull } from '../sources/pull/pull.ts';
 import { PullRefusedError } from '../sources/pull/pulls.ts';
 import { apiError } from '../../contract/error-body.ts';
@@ -24,11 +24,11 @@ export function pullRecord(p: Pull): RelayPullRecord {
     videoCodec: p.stream.codecs.video?.name ?? null,
     audioCodec: p.stream.codecs.audio?.name.toLowerCase() ?? null,
     bitrates: { averageInKbps: Math.round((tee.bytesIn * 8) / seconds / 1000), bytesIn: tee.bytesIn },
-    players: p.stream.members.size,
+    players: p.stream.players.length,
   };
 }
 
-export function addPullRoutes(app: Hono, relay: Relay): void {
+export function addPullRoutes(app: Hono, relay: RelayView): void {
   const { log } = relay.ctx;
 
   app.post('/rest-api/pull/pull', async (c) => {

@@ -1,5 +1,5 @@
 /** Stream objects in the shape of WCS REST /stream/find_all (the fields a WCS tool reads). */
-import type { Relay } from '../relay.ts';
+import type { RelayView } from './relay-view.ts';
 import { Publisher } from '../sources/publisher.ts';
 
 export interface StreamRecord {
@@ -18,7 +18,7 @@ export interface StreamRecord {
   createDate: number;
 }
 
-export function streamRecords(relay: Relay): StreamRecord[] {
+export function streamRecords(relay: RelayView): StreamRecord[] {
   const pulled: StreamRecord[] = relay.pulls.all().map((p) => ({
     appKey: 'defaultApp', mediaSessionId: p.localMediaSessionId, name: p.spec.localStreamName, published: true,
     mediaType: 'publish', status: p.stream.status, info: p.info,

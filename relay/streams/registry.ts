@@ -2,15 +2,26 @@
  * The relay's authority on names: a stream name or mediaSessionId is claimed synchronously before any
  * asynchronous work starts, so two racing publishers cannot both win.
  */
-import type { Stream } from './stream.ts';
-import type { MediaSession } from '../wcs/media-session.ts';
+import type { Stream, StreamEnd } from './stream.ts';
+
+/** A WCS publisher or player as the registry sees it (wcs/media-session.ts implements it). */
+export interface RegisteredMediaSession {
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'publisher' | 'player';
+  readonly status: string;
+  readonly info: string;
+  readonly startedAt: number;
+  readonly isEnded: boolean;
+  end(end: StreamEnd): void;
+}
 
 export class StreamRegistry {
   private readonly streams = new Map<string, Stream>();
   private readonly claimed = new Set<string>();
   /** Media bytes of streams that have ended, so /metrics counters never go down. */
   readonly closedTotals = { bytesIn: 0, bytesOut: 0, packetsIn: 0 };
-  private readonly mediaSessions = new Map<string, MediaSession | undefined>();
+  private readonly mediaSessions = new Map<string, RegisteredMediaSession | undefined>();
 
   claimName(name: string): boolean {
     if (this.claimed.has(name)) return false;
@@ -44,12 +55,12 @@ export class StreamRegistry {
     return true;
   }
 
-  bindMediaSession(session: MediaSession): void {
+  bindMediaSession(session: RegisteredMediaSession): void {
     if (this.mediaSessions.has(session.id)) this.mediaSessions.set(session.id, session);
   }
 
-  allMediaSessions(): MediaSession[] {
-    return [...this.mediaSessions.values()].filter((s): s is MediaSession => s !== undefined);
+  allMediaSessions(): RegisteredMediaSession[] {
+    return [...this.mediaSessions.values()].filter((s): s is RegisteredMediaSession => s !== undefined);
   }
 
   releaseMediaSession(id: string): void { this.mediaSessions.delete(id); }

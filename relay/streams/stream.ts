@@ -1,18 +1,18 @@
 /**
- * A live stream: its tee, its Streaming mountpoint (named after the stream) and its WCS players.
- * `close()` cascades: players end, the mountpoint is destroyed, an owned source stops, the tee's sockets
- * are released.
+ * A live stream: one ingress (its tee, fed by a publisher, a pull or the test source) and its sinks
+ * (outputs): the Janus mountpoint, which the stream starts itself, and the WCS players that attach
+ * once negotiated. The stream starts and restarts its sinks (codecs known, Janus back, codecs changed)
+ * and `close()` cascades: every sink ends, an owned source stops, the tee's sockets are released.
  */
 import { EventEmitter } from 'node:events';
-import type { RelayContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import type { Codec } from '../sdp/session.ts';
 import type { Tee } from '../media/tee.ts';
-import { UdpPair } from '../media/udp-pair.ts';
-import { emptyReceiverReport } from '../media/rtcp.ts';
-import { Mountpoint } from '../janus/mountpoint.ts';
-import type { JanusHandle } from '../janus/client.ts';
+import type { UdpPortPool } from '../media/udp-port-pool.ts';
+import type { JanusAccess } from '../janus/supervisor.ts';
 import type { StreamStatus } from '../wcs/status.ts';
+import { MountpointSink } from '../outputs/mountpoint/mountpoint-sink.ts';
+import { isRestartable, type Sink } from './sink.ts';
 
 export interface StreamCodecs { audio?: Codec; video?: Codec }
 export interface StreamEnd { status: StreamStatus; info: string }
@@ -27,65 +27,66 @@ export interface StreamSource {
   close(): Promise<void>;
 }
 
-/** Something fed by the stream that must end with it (a WCS player). */
-export interface StreamMember {
-  readonly id: string;
-  end(end: StreamEnd): void;
-  /** A `sendStreamEvent` of the publisher (data, mute), relayed to players. */
-  streamEvent(type: string, payload: unknown): void;
-}
+/** What a stream needs from the relay. */
+export interface StreamDeps { log: Logger; janus: JanusAccess; teePorts: UdpPortPool }
 
 export class Stream extends EventEmitter<StreamEvents> {
-  readonly members = new Set<StreamMember>();
+  readonly sinks = new Set<Sink>();
+  readonly mountpoint: MountpointSink;
   readonly createdAt = Date.now();
   status: StreamStatus = 'PENDING';
-  private mountpoint: Mountpoint | undefined;
-  private mountpointHandle: JanusHandle | undefined;
-  private mountpointSink: UdpPair | undefined;
-  private removeSinks: (() => void)[] = [];
   private closed = false;
   private source: StreamSource | undefined;
   readonly log: Logger;
 
   constructor(readonly name: string, readonly mediaSessionId: string, readonly origin: StreamOrigin,
-    public codecs: StreamCodecs, readonly tee: Tee, private readonly ctx: RelayContext) {
+    public codecs: StreamCodecs, readonly tee: Tee, private readonly deps: StreamDeps) {
     super();
-    this.log = ctx.log.child({ stream: name, mediaSessionId });
+    this.log = deps.log.child({ stream: name, mediaSessionId });
+    this.mountpoint = new MountpointSink(name, tee, () => this.codecs, { ...deps, log: this.log });
+    this.sinks.add(this.mountpoint);
   }
 
   get isClosed(): boolean { return this.closed; }
+
+  get viewerMountpoint(): string | undefined { return this.mountpoint.state === 'running' ? this.name : undefined; }
+
+  /** Sinks that WCS clients negotiated (the SDK Player). */
+  get players(): Sink[] { return [...this.sinks].filter((s) => s.kind === 'wcs-player'); }
+
+  /** The loopback ports the source must send its RTP to. */
+  get ingressPorts(): { audio?: number; video?: number } {
+    return { audio: this.tee.ingress.audio?.port, video: this.tee.ingress.video?.port };
+  }
+
+  /** Where keyframe requests (PLIs) for the source go: its RTCP port on loopback. */
+  setSourceRtcp(port: number | undefined): void { this.tee.setSourceRtcp(port); }
+
+  requestKeyframe(reason: string): void { this.tee.requestKeyframe(reason); }
 
   /** Hands the stream its feeder, so closing the stream waits for it to stop (no orphan process). */
   ownSource(source: StreamSource): void {
     this.source = source;
   }
 
-  get viewerMountpoint(): string | undefined { return this.mountpoint?.id; }
+  attach(sink: Sink): void {
+    this.sinks.add(sink);
+    if (sink.needs.keyframeOnStart) this.tee.requestKeyframe(`${sink.kind} ${sink.id} attached`);
+  }
 
-  /** Creates the mountpoint, feeds it from the tee and latches its rtcpport so viewer PLIs reach us. */
-  async openMountpoint(): Promise<void> {
-    const handle = await this.ctx.janus.current.attach('janus.plugin.streaming');
-    this.mountpointHandle = handle;
-    const mp = await Mountpoint.create(handle, this.ctx.janus.streamingAdminKey, this.name, this.codecs);
-    this.mountpoint = mp;
-    const sink = await UdpPair.bind(this.ctx.teePorts);
-    this.mountpointSink = sink;
-    for (const kind of ['audio', 'video'] as const) {
-      const codec = this.codecs[kind];
-      const port = mp.ports[kind];
-      if (codec && port) this.removeSinks.push(this.tee.addSink({ kind, from: sink.rtp, port, pt: codec.pt }));
-    }
-    if (mp.ports.videoRtcp) {
-      this.tee.listenForKeyframeRequests(sink.rtcp, 'viewer');
-      sink.rtcp.send(emptyReceiverReport(0x51fa0002), mp.ports.videoRtcp, '127.0.0.1');
-    }
-    this.log.info('mountpoint.created', { ports: mp.ports });
+  detach(sink: Sink): void { this.sinks.delete(sink); }
+
+  /** Starts every sink the stream runs by itself, once the codecs are known and Janus is up; each failure ends that sink only. */
+  async startSinks(): Promise<void> {
+    if (this.closed || (!this.codecs.audio && !this.codecs.video) || this.deps.janus.state !== 'up') return;
+    await Promise.all([...this.sinks].filter(isRestartable).map((s) => s.start().catch((err) =>
+      this.log.error('sink.start_failed', { sink: s.kind, err }))));
   }
 
   /**
    * A pulled stream learns its codecs from each remote answer. Same codecs: keep everything (players
-   * and viewers ride through a reconnect). Different ones: players cannot follow, so they fail, and
-   * the mountpoint is made again.
+   * and viewers ride through a reconnect). Different ones: each sink hears it (players cannot follow
+   * and fail; the mountpoint is made again).
    */
   async useCodecs(codecs: StreamCodecs): Promise<void> {
     const same = (a?: Codec, b?: Codec) => a?.name === b?.name && a?.pt === b?.pt;
@@ -95,32 +96,15 @@ export class Stream extends EventEmitter<StreamEvents> {
       this.codecs = codecs;
       if (hadCodecs) {
         this.log.warn('stream.codecs_changed', { video: codecs.video?.name, audio: codecs.audio?.name });
-        for (const member of [...this.members]) member.end({ status: 'FAILED', info: 'Failed by error: source codec changed' });
-        await this.closeMountpoint();
+        await Promise.all([...this.sinks].map((s) => s.codecsChanged(codecs)));
       }
     }
-    if (!this.mountpoint && this.ctx.janus.state === 'up') await this.openMountpoint();
+    await this.startSinks();
   }
 
-  /** After a Janus restart the old mountpoint is gone with it: forget it without talking to Janus. */
-  dropMountpoint(): void {
-    for (const remove of this.removeSinks) remove();
-    this.removeSinks = [];
-    this.mountpointSink?.close();
-    this.mountpointSink = undefined;
-    this.mountpoint = undefined;
-    this.mountpointHandle = undefined;
-  }
-
-  async closeMountpoint(): Promise<void> {
-    const mp = this.mountpoint;
-    const handle = this.mountpointHandle;
-    this.dropMountpoint();
-    if (mp && handle) {
-      await mp.destroy().catch((err) => this.log.warn('mountpoint.destroy_failed', { err }));
-      await handle.close(this.log);
-      this.log.info('mountpoint.destroyed');
-    }
+  /** Janus died with every handle: each sink forgets what it held there. */
+  janusLost(): void {
+    for (const sink of [...this.sinks]) sink.janusLost();
   }
 
   setStatus(status: StreamStatus): void {
@@ -129,14 +113,16 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.status = status;
   }
 
-  /** Ends the stream and everything it feeds. Players hear `playersEnd` (STOPPED by publisher stop by default). */
-  async close(end: StreamEnd, playersEnd: StreamEnd = end): Promise<void> {
+  /** Ends the stream and everything it feeds. Sinks hear `sinksEnd` (players: STOPPED by publisher stop, by default). */
+  async close(end: StreamEnd, sinksEnd: StreamEnd = end): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.setStatus(end.status);
-    for (const member of [...this.members]) member.end(playersEnd);
-    this.members.clear();
-    await Promise.all([this.closeMountpoint(), this.source?.close()]);
+    const sinks = [...this.sinks];
+    this.sinks.clear();
+    const sinkEnd = { status: sinksEnd.status === 'PENDING' || sinksEnd.status === 'PUBLISHING' || sinksEnd.status === 'PLAYING'
+      ? 'STOPPED' as const : sinksEnd.status, info: sinksEnd.info };
+    await Promise.all([...sinks.map((s) => s.streamClosed(sinkEnd)), this.source?.close()]);
     this.tee.close();
     this.log.info('stream.closed', { status: end.status, info: end.info });
     this.emit('closed', end);

@@ -213,7 +213,7 @@ export class WcsSession {
       this.send('fail', { apiMethod: 'sendStreamEvent', info: Info.notFound });
       return;
     }
-    for (const member of pub.stream.members) member.streamEvent(obj.type, obj.payload);
+    for (const sink of pub.stream.sinks) sink.streamEvent?.(obj.type, obj.payload);
   }
 
   private sendData(data: unknown[]): void {

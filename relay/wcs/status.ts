@@ -15,4 +15,5 @@ export const Info = {
   mediaSessionInUse: 'MediaSessionId is already in use',
   keepAlive: 'Terminated by keep-alive',
   mediaServerDown: 'Failed by error: media server (Janus) went down',
+  codecChanged: 'Failed by error: source codec changed',
 } as const;

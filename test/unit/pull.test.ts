@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { retryDelayMs } from '../../relay/backoff.ts';
 import { originAllowed } from '../../relay/sources/pull/origins.ts';
-import { codecsFromAnswer } from '../../relay/sources/pull/pull.ts';
+import { codecsFromAnswer } from '../../relay/sdp/remote-answer.ts';
 import { SdpError } from '../../relay/sdp/session.ts';
 
 describe('pull retry backoff', () => {

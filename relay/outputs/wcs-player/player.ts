@@ -4,15 +4,31 @@
  * player offered. Its PLIs arrive on our RTCP socket and go up to the stream's source.
  */
 import { MediaSession, MediaSessionError } from '../../wcs/media-session.ts';
-import type { Stream, StreamEnd, StreamMember } from '../../streams/stream.ts';
+import type { Stream, StreamEnd } from '../../streams/stream.ts';
+import type { Sink, SinkEnd, SinkNeeds, SinkState } from '../../streams/sink.ts';
 import { NosipLeg } from '../../janus/nosip.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
 import { matchCodec, parseSdp, plainSdp, unifyMsid, type Codec, type MediaKind, type MediaSection } from '../../sdp/session.ts';
 import { Info } from '../../wcs/status.ts';
 
-export class Player extends MediaSession implements StreamMember {
+export class Player extends MediaSession implements Sink {
+  readonly kind = 'wcs-player';
+  needs: SinkNeeds = { kinds: [], keyframeOnStart: false }; // it asks for a keyframe once its leg is up
   private stream: Stream | undefined;
   private removeSinks: (() => void)[] = [];
+
+  get state(): SinkState {
+    if (this.isEnded) return 'stopped';
+    return this.status === 'PLAYING' ? 'running' : 'starting';
+  }
+
+  stats() { return {}; }
+
+  async streamClosed(end: SinkEnd): Promise<void> { this.end(end); }
+
+  janusLost(): void { this.end({ status: 'FAILED', info: Info.mediaServerDown }); }
+
+  async codecsChanged(): Promise<void> { this.end({ status: 'FAILED', info: Info.codecChanged }); }
 
   async start(stream: Stream, offer: string): Promise<string> {
     if (!stream.codecs.audio && !stream.codecs.video) throw new MediaSessionError(Info.notReady);
@@ -48,7 +64,8 @@ export class Player extends MediaSession implements StreamMember {
 
     if (stream.isClosed) throw new MediaSessionError(Info.notFound);
     this.stream = stream;
-    stream.members.add(this);
+    this.needs = { kinds: [...kindsUsed], keyframeOnStart: false };
+    stream.attach(this);
     for (const [m, codec] of chosen) {
       const kind = m.kind as MediaKind;
       const pair = pairs.get(kind)!;
@@ -68,7 +85,7 @@ export class Player extends MediaSession implements StreamMember {
   protected override async release(end: StreamEnd): Promise<void> {
     for (const remove of this.removeSinks) remove();
     this.removeSinks = [];
-    this.stream?.members.delete(this);
+    this.stream?.detach(this);
     this.stream = undefined;
     await super.release(end);
   }

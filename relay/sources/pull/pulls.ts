@@ -5,9 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../../context.ts';
-import { Tee } from '../../media/tee.ts';
-import { UdpPair } from '../../media/udp-pair.ts';
-import { Stream } from '../../streams/stream.ts';
+import { StreamClaim } from '../../streams/stream-factory.ts';
 import { originAllowed } from './origins.ts';
 import { Pull, type PullSpec } from './pull.ts';
 
@@ -56,22 +54,12 @@ export class Pulls {
 
   async create(spec: PullSpec): Promise<Pull> {
     this.check(spec);
-    const { registry } = this.ctx;
-    if (this.pulls.has(spec.localStreamName) || !registry.claimName(spec.localStreamName)) {
+    const claim = this.pulls.has(spec.localStreamName) ? undefined : StreamClaim.take(this.ctx, spec.localStreamName);
+    if (!claim) {
       throw new PullRefusedError(409, 'conflict', `localStreamName "${spec.localStreamName}" is already a stream or a pull on this relay`);
     }
-    const pairs: UdpPair[] = [];
-    try {
-      pairs.push(await UdpPair.bind(this.ctx.teePorts));
-      pairs.push(await UdpPair.bind(this.ctx.teePorts));
-    } catch (err) {
-      for (const p of pairs) p.close();
-      registry.releaseName(spec.localStreamName);
-      throw err;
-    }
-    const tee = new Tee({ audio: pairs[0], video: pairs[1] });
-    const pull = new Pull(spec, new Stream(spec.localStreamName, randomUUID(), 'pull', {}, tee, this.ctx), this.ctx);
-    registry.add(pull.stream);
+    const stream = await claim.open({ mediaSessionId: randomUUID(), origin: 'pull', kinds: ['audio', 'video'] });
+    const pull = new Pull(spec, stream, this.ctx);
     this.pulls.set(spec.localStreamName, pull);
     pull.stream.once('closed', () => this.pulls.delete(spec.localStreamName));
     pull.start();

@@ -11,9 +11,33 @@ export class RemoteError extends Error {
   override name = 'RemoteError';
 }
 
+/** A `notifyStreamStatusEvent` of the remote (or its `fail` for one of our streams, as FAILED). */
+export interface RemoteStatus { mediaSessionId: string; status: string; info: string }
+
 export interface WcsClientEvents {
   frame: [Frame];
+  status: [RemoteStatus];
   closed: [reason: string];
+}
+
+export interface PlayRequest { mediaSessionId: string; name: string; sdp: string }
+
+/** Statuses after which the remote plays nothing more on that mediaSessionId (the SDK's terminal ones). */
+export const REMOTE_TERMINAL: ReadonlySet<string> = new Set(['UNPUBLISHED', 'STOPPED', 'FAILED']);
+
+/** The remote's reason: its info, or the status name when it gives none. */
+export const remoteReason = (s: RemoteStatus) => s.info || s.status;
+
+function statusOf(f: Frame): RemoteStatus | undefined {
+  const o = f.data[0] as { mediaSessionId?: unknown; id?: unknown; status?: unknown; info?: unknown; apiMethod?: unknown } | undefined;
+  const info = typeof o?.info === 'string' ? o.info : '';
+  if (f.message === 'notifyStreamStatusEvent' && typeof o?.mediaSessionId === 'string') {
+    return { mediaSessionId: o.mediaSessionId, status: String(o.status), info };
+  }
+  if (f.message === 'fail' && o?.apiMethod === 'StreamStatusEvent' && typeof o.id === 'string') {
+    return { mediaSessionId: o.id, status: 'FAILED', info };
+  }
+  return undefined;
 }
 
 export interface WcsClientOptions {
@@ -70,12 +94,34 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
     return client;
   }
 
+  /** Plays `name`: resolves with the remote's answer, rejects with its reason if it ends the stream first. */
+  async play(r: PlayRequest, timeoutMs: number): Promise<string> {
+    this.send('playStream', {
+      mediaSessionId: r.mediaSessionId, name: r.name, published: false, hasVideo: true, hasAudio: true,
+      status: 'PENDING', record: false, width: 0, height: 0, mediaProvider: 'WebRTC', sdp: r.sdp,
+      bitrate: 0, minBitrate: 0, maxBitrate: 0, quality: 0, custom: {},
+    });
+    const ended = (f: Frame) => { const st = statusOf(f); return st?.mediaSessionId === r.mediaSessionId && REMOTE_TERMINAL.has(st.status); };
+    const reply = await this.next((f) => (f.message === 'setRemoteSDP' && f.data[0] === r.mediaSessionId) || ended(f), timeoutMs, 'setRemoteSDP');
+    if (reply.message !== 'setRemoteSDP') throw new RemoteError(remoteReason(statusOf(reply)!));
+    const answer = reply.data[1];
+    if (typeof answer !== 'string') throw new RemoteError('setRemoteSDP without an SDP');
+    return answer;
+  }
+
+  /** Tells the remote we stop playing (no answer expected). */
+  stop(r: { mediaSessionId: string; name: string; status: string }): void {
+    this.send('stopStream', {
+      mediaSessionId: r.mediaSessionId, name: r.name, published: false, hasVideo: true, hasAudio: true, status: r.status, record: false,
+    });
+  }
+
   send(message: string, ...data: unknown[]): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame(message, ...data));
   }
 
   /** The next frame matching `match`; rejects if the connection ends or `timeoutMs` passes first. */
-  next(match: (f: Frame) => boolean, timeoutMs: number, what: string): Promise<Frame> {
+  private next(match: (f: Frame) => boolean, timeoutMs: number, what: string): Promise<Frame> {
     return new Promise((resolve, reject) => {
       const cleanup = () => { clearTimeout(timer); this.off('frame', onFrame); this.off('closed', onClosed); };
       const onFrame = (f: Frame) => { if (match(f)) { cleanup(); resolve(f); } };
@@ -99,6 +145,8 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
     }
     if (f.message === 'ping') this.send('pong', null);
     this.emit('frame', f);
+    const status = statusOf(f);
+    if (status) this.emit('status', status);
   }
 
   private armSilenceTimer(): void {

@@ -1,0 +1,127 @@
+/**
+ * The stream's Janus Streaming mountpoint, named after the stream: what Siphon's viewer page (and,
+ * next, WHEP) watches. Its one owner: start() is idempotent (concurrent calls share one start), a
+ * failed create releases the handle it attached, and an epoch makes a start that raced a Janus loss
+ * or a close let go of what it got. The video stream's rtcpport is latched so viewers' PLIs reach
+ * the source through the tee.
+ */
+import type { Logger } from '../../log.ts';
+import type { Tee } from '../../media/tee.ts';
+import { UdpPair } from '../../media/udp-pair.ts';
+import type { UdpPortPool } from '../../media/udp-port-pool.ts';
+import { emptyReceiverReport } from '../../media/rtcp.ts';
+import { Mountpoint } from '../../janus/mountpoint.ts';
+import type { PluginHandle } from '../../janus/client.ts';
+import type { JanusAccess } from '../../janus/supervisor.ts';
+import type { Codec } from '../../sdp/session.ts';
+import type { RestartableSink, SinkState } from '../../streams/sink.ts';
+
+const MOUNTPOINT_RTCP_SSRC = 0x51fa0002;
+
+export interface MountpointDeps { janus: JanusAccess; teePorts: UdpPortPool; log: Logger }
+
+interface Held { handle: PluginHandle; mountpoint?: Mountpoint; pair?: UdpPair; unlink: (() => void)[] }
+
+export class MountpointSink implements RestartableSink {
+  readonly kind = 'mountpoint';
+  readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
+  state: SinkState = 'idle';
+  private held: Held | undefined;
+  private starting: Promise<void> | undefined;
+  private epoch = 0;
+
+  constructor(readonly id: string, private readonly tee: Tee, private readonly codecs: () => { audio?: Codec; video?: Codec },
+    private readonly deps: MountpointDeps) {}
+
+  get ports() { return this.state === 'running' ? this.held?.mountpoint?.ports : undefined; }
+
+  stats() { return { packetsOut: undefined }; }
+
+  start(): Promise<void> {
+    if (this.state === 'running') return Promise.resolve();
+    this.starting ??= this.open().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    const epoch = this.epoch;
+    this.setState('starting');
+    let held: Held;
+    try {
+      held = { handle: await this.deps.janus.current.attach('janus.plugin.streaming'), unlink: [] };
+    } catch (err) {
+      if (epoch === this.epoch) this.setState('idle');
+      throw err;
+    }
+    try {
+      held.mountpoint = await Mountpoint.create(held.handle, this.deps.janus.streamingAdminKey, this.id, this.codecs());
+      held.pair = await UdpPair.bind(this.deps.teePorts);
+    } catch (err) {
+      await this.release(held, epoch === this.epoch);
+      if (epoch === this.epoch) this.setState('idle');
+      throw err;
+    }
+    if (epoch !== this.epoch) { await this.release(held, false); return; } // lost or closed meanwhile
+    this.link(held);
+    this.held = held;
+    this.setState('running');
+    this.deps.log.info('mountpoint.created', { ports: held.mountpoint.ports });
+  }
+
+  private link(held: Held): void {
+    const mp = held.mountpoint!;
+    const pair = held.pair!;
+    const codecs = this.codecs();
+    for (const kind of ['audio', 'video'] as const) {
+      const codec = codecs[kind];
+      const port = mp.ports[kind];
+      if (codec && port) held.unlink.push(this.tee.addSink({ kind, from: pair.rtp, port, pt: codec.pt }));
+    }
+    if (mp.ports.videoRtcp) {
+      this.tee.listenForKeyframeRequests(pair.rtcp, 'viewer');
+      pair.rtcp.send(emptyReceiverReport(MOUNTPOINT_RTCP_SSRC), mp.ports.videoRtcp, '127.0.0.1');
+    }
+  }
+
+  /** Lets go of what a start got; talks to Janus (destroy, detach) only while that Janus is still ours. */
+  private async release(held: Held, janusAlive: boolean): Promise<void> {
+    for (const unlink of held.unlink) unlink();
+    held.pair?.close();
+    if (!janusAlive) return;
+    if (held.mountpoint) await held.mountpoint.destroy().catch((err) => this.deps.log.warn('mountpoint.destroy_failed', { err }));
+    await held.handle.close(this.deps.log);
+  }
+
+  janusLost(): void {
+    this.epoch += 1;
+    const held = this.held;
+    this.held = undefined;
+    if (held) void this.release(held, false);
+    this.setState('idle');
+  }
+
+  async codecsChanged(): Promise<void> {
+    await this.close('idle');
+  }
+
+  async streamClosed(): Promise<void> {
+    await this.close('stopped');
+  }
+
+  private async close(to: SinkState): Promise<void> {
+    this.epoch += 1;
+    const held = this.held;
+    this.held = undefined;
+    this.setState(to);
+    if (held) {
+      await this.release(held, true);
+      this.deps.log.info('mountpoint.destroyed');
+    }
+  }
+
+  private setState(to: SinkState): void {
+    if (this.state === to) return;
+    this.deps.log.debug('sink.state', { sink: this.kind, from: this.state, to });
+    this.state = to;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * What the HTTP layer reads from the relay. The relay passes itself (structural typing), so rest/ never
+ * imports relay.ts, which imports rest/app.ts: no cycle, and the REST surface's reach into the relay is listed here.
+ */
+import type { Histogram } from 'node:perf_hooks';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { JanusSupervisor } from '../janus/supervisor.ts';
+import type { ViewerProxy } from '../janus/viewer-proxy.ts';
+import type { StreamRegistry } from '../streams/registry.ts';
+import type { UdpPortPool } from '../media/udp-port-pool.ts';
+import type { WcsServer } from '../wcs/server.ts';
+import type { Pulls } from '../sources/pull/pulls.ts';
+import type { TestStream } from '../sources/test-stream.ts';
+
+export interface RelayView {
+  readonly ctx: {
+    readonly config: Pick<Config, 'restToken'>;
+    readonly log: Logger;
+    readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
+    readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
+    readonly teePorts: Pick<UdpPortPool, 'size'>;
+  };
+  readonly wcs: { readonly sessions: { readonly size: number }; terminate: WcsServer['terminate'] };
+  readonly pulls: Pick<Pulls, 'all' | 'create' | 'terminate'>;
+  readonly viewerProxy: Pick<ViewerProxy, 'connections'>;
+  /** Event-loop delay since the last /metrics scrape (the scrape resets it). */
+  readonly eventLoopLag: Pick<Histogram, 'count' | 'percentile' | 'reset'>;
+  readonly demo: TestStream | undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * Where a stream's media goes: every output (the Janus mountpoint for viewers and WHEP, a WCS player's
+ * NoSIP leg, and next HLS, RTMP push, recording) has this one shape, so the Stream can start, restart
+ * and close them all in one place. A sink the stream starts by itself (the mountpoint) is `restartable`;
+ * a sink a client negotiated (a WCS player) attaches once negotiated and ends when its media path goes.
+ */
+import type { Codec, MediaKind } from '../sdp/session.ts';
+
+export type SinkKind = 'mountpoint' | 'wcs-player';
+export type SinkState = 'idle' | 'starting' | 'running' | 'stopped';
+
+export interface SinkEnd { status: 'STOPPED' | 'FAILED' | 'UNPUBLISHED'; info: string }
+
+/** What a sink needs from the stream's ingress. */
+export interface SinkNeeds {
+  /** Media kinds it forwards. */
+  kinds: readonly MediaKind[];
+  /** Wants a keyframe when it starts (a new viewer, a new segment). */
+  keyframeOnStart: boolean;
+}
+
+export interface SinkStats { packetsOut?: number; viewers?: number }
+
+export interface Sink {
+  readonly kind: SinkKind;
+  readonly id: string;
+  readonly state: SinkState;
+  readonly needs: SinkNeeds;
+  stats(): SinkStats;
+  /** The stream closes (parent-initiated): end with `end`, release everything. */
+  streamClosed(end: SinkEnd): Promise<void>;
+  /** Janus went away with every handle: forget them without talking to Janus. */
+  janusLost(): void;
+  /** The ingress now carries other codecs (a pull reconnected to a changed source). */
+  codecsChanged(codecs: { audio?: Codec; video?: Codec }): Promise<void>;
+  /** A `sendStreamEvent` of the publisher (data, mute), for sinks that relay them. */
+  streamEvent?(type: string, payload: unknown): void;
+}
+
+export interface RestartableSink extends Sink {
+  /** (Re)starts feeding from the tee; idempotent: concurrent calls share one start. */
+  start(): Promise<void>;
+}
+
+export const isRestartable = (s: Sink): s is RestartableSink => 'start' in s;

@@ -1,0 +1,71 @@
+/** /metrics' registry against a fake relay: values read at scrape time, counters that never go down, one registry per relay. */
+import { describe, expect, it } from 'vitest';
+import { metricsRegistry } from '../../relay/rest/metrics.ts';
+import type { RelayView } from '../../relay/rest/relay-view.ts';
+
+function fakeRelay() {
+  const tee = { bytesIn: 1000, bytesOut: 500, packetsIn: 10, packetsLost: 2 };
+  const state = { streams: [{ tee }], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0 };
+  const relay = {
+    ctx: {
+      config: { restToken: '' },
+      janus: {
+        state: 'up', pid: 1, lastError: '',
+        get restarts() { return state.restarts; },
+        inventory: async () => { state.inventoryCalls += 1; return { sessions: 3 }; },
+      },
+      registry: { all: () => state.streams, allMediaSessions: () => [], get: () => undefined, closedTotals: state.closedTotals },
+      teePorts: { size: 2 },
+    },
+    wcs: { sessions: new Set([1]) },
+    pulls: { all: () => [{ state: 'PLAYING' }, { state: 'FAILED' }] },
+    viewerProxy: { connections: 4 },
+    eventLoopLag: { count: 1, percentile: () => 12_345_678, reset: () => { state.lagResets += 1; } },
+    demo: undefined,
+  } as unknown as RelayView;
+  return { relay, tee, state };
+}
+
+const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe('metrics registry', () => {
+  it('reads gauges from relay state, one Janus inventory per scrape, and resets the lag window', async () => {
+    const { relay, state } = fakeRelay();
+    const text = await metricsRegistry(relay).metrics();
+    expect(text).toMatch(/^# TYPE siphon_streams gauge$/m);
+    expect(text).toMatch(/^# TYPE siphon_media_bytes_in_total counter$/m);
+    expect([value(text, 'siphon_streams'), value(text, 'siphon_udp_pairs'), value(text, 'siphon_viewers'), value(text, 'siphon_wcs_sessions')]).toEqual([1, 2, 4, 1]);
+    expect([value(text, 'siphon_pulls'), value(text, 'siphon_pulls_playing'), value(text, 'siphon_janus_up')]).toEqual([2, 1, 1]);
+    expect([value(text, 'siphon_janus_sessions'), value(text, 'siphon_janus_mountpoints')]).toEqual([3, -1]);
+    expect(state.inventoryCalls).toBe(1);
+    expect(value(text, 'siphon_event_loop_lag_p99_ms')).toBe(12.35);
+    expect(state.lagResets).toBe(1);
+    expect(value(text, 'siphon_process_rss_bytes')).toBeGreaterThan(0);
+  });
+
+  it('counters follow the running totals and never go down, also when a closed stream moves to closedTotals late', async () => {
+    const { relay, tee, state } = fakeRelay();
+    const metrics = metricsRegistry(relay);
+    expect(value(await metrics.metrics(), 'siphon_media_bytes_in_total')).toBe(1000);
+    tee.bytesIn = 1500;
+    state.restarts = 1;
+    let text = await metrics.metrics();
+    expect([value(text, 'siphon_media_bytes_in_total'), value(text, 'siphon_janus_restarts_total')]).toEqual([1500, 1]);
+    state.streams = []; // the stream left the registry before its bytes reached closedTotals
+    expect(value(await metrics.metrics(), 'siphon_media_bytes_in_total')).toBe(1500);
+    state.closedTotals.bytesIn = 1600;
+    text = await metrics.metrics();
+    expect(value(text, 'siphon_media_bytes_in_total')).toBe(1600);
+    expect(value(text, 'siphon_media_packets_lost')).toBe(0);
+  });
+
+  it('gives each relay its own registry with prom-client default metrics and the Prometheus content type', async () => {
+    const a = metricsRegistry(fakeRelay().relay);
+    const b = metricsRegistry(fakeRelay().relay);
+    expect(a).not.toBe(b);
+    const text = await b.metrics();
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
+    expect(a.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+  });
+});
