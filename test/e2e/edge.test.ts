@@ -1,10 +1,10 @@
 /**
  * The edge as users run it (`wrangler dev`, real workerd) in front of real relays: the seed scenario
- * through the edge, and reconciliation restoring a pull after relay B restarts.
+ * through the edge, reconciliation restoring a pull after relay B restarts, and the API docs page in Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,5 +110,25 @@ describe('edge (wrangler dev) in front of real relays', () => {
     expect(frames[2]!).toBeGreaterThan(frames[0]!);
     await player.page.close();
     expect((await call('terminate', { localStreamName: 'kept' })).status).toBe(200);
+  });
+
+  it('API docs: Swagger UI, served by the edge alone, shows the pull routes with their body schemas', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const elsewhere: string[] = [];
+      page.on('request', (r) => { if (!r.url().startsWith(`${edge.url}/`) && !r.url().startsWith('data:')) elsewhere.push(r.url()); });
+      await page.goto(`${edge.url}/rest-api/docs`);
+      // The page's onComplete mark, then the pull route's request-body schema: the $refs are resolved.
+      await page.waitForSelector('body[data-docs="ready"]');
+      await page.waitForSelector('#operations-default-post_rest_api_pull_pull .opblock-section-request-body .model-box');
+      mkdirSync(join(root, '.run'), { recursive: true });
+      await page.screenshot({ path: join(root, '.run/edge-docs.png'), fullPage: true });
+      const text = await page.innerText('body');
+      for (const shown of ['/rest-api/pull/pull', 'localStreamName', 'remoteStreamName']) expect(text).toContain(shown);
+      expect(text).not.toContain('$ref');
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 });

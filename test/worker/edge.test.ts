@@ -2,8 +2,8 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '../../worker/src/index.ts';
-import type { Env } from '../../worker/src/env.ts';
 import { rendezvous } from '../../worker/src/relays.ts';
+import { SWAGGER_UI_FILES } from '../../worker/src/docs.ts';
 
 const realFetch = globalThis.fetch;
 beforeAll(() => {
@@ -19,7 +19,7 @@ const relay = (id: string) => ({ id, url: `http://${id}.relay` });
 const tokens = (...ids: string[]) => JSON.stringify(Object.fromEntries(ids.map((id) => [id, `token-${id}.relay`])));
 
 function envWith(ids: string[], extra: Partial<Env> = {}): Env {
-  return { ...(env as unknown as Env), RELAYS: JSON.stringify(ids.map(relay)), RELAY_TOKENS: tokens(...ids), API_TOKEN: '', ...extra };
+  return { ...env, RELAYS: JSON.stringify(ids.map(relay)), RELAY_TOKENS: tokens(...ids), API_TOKEN: '', ...extra };
 }
 
 async function call(e: Env, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -178,7 +178,7 @@ describe('placement and API docs', () => {
     expect(homes.size).toBe(3);
   });
 
-  it('the OpenAPI document lists the three routes with their bodies and codes; the docs page renders offline', async () => {
+  it('the OpenAPI document lists the three routes with their bodies and codes', async () => {
     const doc = await (await call(envWith([]), 'GET', '/rest-api/openapi.json')).json() as {
       paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
     };
@@ -187,8 +187,24 @@ describe('placement and API docs', () => {
     expect(doc.paths['/rest-api/pull/pull']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PullRequest' } } } });
     expect(Object.keys(doc.paths['/rest-api/pull/find_all']!).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/rest-api/pull/terminate']!.post!.responses)).toContain('404');
-    const page = await (await call(envWith([]), 'GET', '/rest-api/docs')).text();
-    expect(page).toContain('POST /rest-api/pull/pull');
-    expect(page).not.toMatch(/https?:\/\/(cdn|unpkg)/);
+  });
+
+  it('the docs page is Swagger UI over the document, its files served by the edge itself (no CDN)', async () => {
+    const res = await call(envWith([]), 'GET', '/rest-api/docs');
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await res.text();
+    expect(page).toContain("url: '/rest-api/openapi.json'");
+    expect(page).toContain("docExpansion: 'full'");
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+    for (const file of SWAGGER_UI_FILES) {
+      expect(page).toContain(`"${file}"`);
+      const asset = await env.ASSETS.fetch(`http://edge${file}`);
+      expect(asset.status, file).toBe(200);
+      expect(asset.headers.get('content-type'), file).toMatch(file.endsWith('.js') ? /javascript/ : /text\/css/);
+      expect((await asset.text()).length, file).toBeGreaterThan(100_000);
+    }
+    const home = await call(envWith([]), 'GET', '/');
+    expect(home.status).toBe(302);
+    expect(home.headers.get('location')).toBe('/rest-api/docs');
   });
 });

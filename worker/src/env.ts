@@ -1,10 +1,18 @@
-import type { NameClaims } from './claims.ts';
-import type { RelayEnv } from './relays.ts';
-
-/** Bindings and settings from wrangler.toml (vars) and secrets. */
-export interface Env extends RelayEnv {
-  PULLS: KVNamespace;
-  NAME_CLAIMS: DurableObjectNamespace<NameClaims>;
-  /** Bearer token clients must send; unset means no auth (local development). */
-  API_TOKEN?: string;
+/**
+ * What `wrangler types` cannot know about the worker's Env: the secrets (set with `wrangler secret put`,
+ * never in wrangler.toml). Both are optional, so they are typed here rather than with wrangler's
+ * `secrets.required`, which would make deploys fail without them. A script, not a module, so these merge
+ * into the generated global declarations (worker/worker-configuration.d.ts); .ts, not .d.ts, so tsc checks
+ * it despite skipLibCheck.
+ */
+declare namespace Cloudflare {
+  interface Env {
+    /** Bearer token clients must send; unset means no auth (local development). */
+    API_TOKEN?: string;
+    /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS. */
+    RELAY_TOKENS?: string;
+  }
 }
+
+/** The generated `Env` and `Cloudflare.Env` (what `cloudflare:test` and `cloudflare:workers` hand out) are one type. */
+interface Env extends Cloudflare.Env {}

@@ -1,6 +1,5 @@
 /** Worker entry: the REST edge (fetch), reconciliation (cron), and the name-claims Durable Object. */
 import { buildApp } from './app.ts';
-import type { Env } from './env.ts';
 import { reconcile } from './pulls.ts';
 
 export { NameClaims } from './claims.ts';

@@ -2,7 +2,6 @@
  * The edge's pull operations. Each either completes or leaves nothing behind: a refused or failed
  * relay call releases the name claim and writes no record.
  */
-import type { Env } from './env.ts';
 import { apiError } from '../../contract/error-body.ts';
 import { deleteRecord, getRecord, listRecords, putRecord, type StoredPull } from './records.ts';
 import { placeFor, readRelays, RelayCallError, RelayClient } from './relays.ts';

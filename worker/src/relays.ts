@@ -10,15 +10,13 @@ import { RelayPullRecord } from '../../contract/pull.ts';
 
 export interface RelayConfig { id: string; url: string; token?: string }
 
-export interface RelayEnv { RELAYS?: string; RELAY_TOKENS?: string }
-
 const HEALTH_TIMEOUT_MS = 2000;
 /** A relay that just answered /health is not asked again for this long (per isolate); failures are not cached. */
 const HEALTHY_FOR_MS = 3000;
 const healthyUntil = new Map<string, number>();
 const CALL_TIMEOUT_MS = 10_000;
 
-export function readRelays(env: RelayEnv): RelayConfig[] {
+export function readRelays(env: Pick<Env, 'RELAYS' | 'RELAY_TOKENS'>): RelayConfig[] {
   let list: unknown;
   let tokens: Record<string, string> = {};
   try {
