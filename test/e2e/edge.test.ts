@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import type { Browser } from 'playwright-core';
+import { z } from '@hono/zod-openapi';
+import { PullRecord, RelayPullRecord } from '../../contract/pull.ts';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { EdgeProcess } from '../harness/edge-process.ts';
@@ -70,6 +72,13 @@ describe('edge (wrangler dev) in front of real relays', () => {
     expect(frames[3]!).toBeGreaterThan(frames[1]!);
     expect(frames[1]!).toBeGreaterThan(frames[0]!);
     await player.page.close();
+
+    // One contract: what relay B serves is what the edge parses, and what the edge serves is its own record shape.
+    const fromB = await fetch(`${b.url}/rest-api/pull/find_all`, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
+    const relayRecords = z.array(RelayPullRecord).parse(await fromB.json());
+    const edgeRecords = z.array(PullRecord).parse(await (await call('find_all')).json());
+    const { localMediaSessionId, remoteMediaSessionId, localStreamName, remoteStreamName, uri, videoCodec } = relayRecords[0]!;
+    expect(edgeRecords[0]).toMatchObject({ localMediaSessionId, remoteMediaSessionId, localStreamName, remoteStreamName, uri, videoCodec, relay: 'b' });
 
     expect((await call('terminate', { localStreamName: '6602' })).status).toBe(200);
     const after = await call('find_all');

@@ -41,6 +41,7 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
 
   private streaming(body: Record<string, unknown>): PluginReply {
     if (body.request === 'create') {
+      if (this.janus.refuseCreate) throw new Error('456 refused by the fake');
       this.janus.mountpoints.add(String(body.id));
       const ports = (body.media as { type: string }[]).map((m) => ({ type: m.type, port: (nextPort += 2), rtcp_port: m.type === 'video' ? nextPort + 1 : undefined }));
       return { data: { stream: { id: body.id, ports } } };
@@ -60,6 +61,8 @@ export class FakeJanus implements JanusApi {
   readonly mountpoints = new Set<string>();
   /** A pull's leg comes up as soon as the remote's answer is given to NoSIP. */
   autoWebrtcUp = true;
+  /** Streaming `create` fails, as when Janus refuses a mountpoint. */
+  refuseCreate = false;
   state: 'up' | 'down' = 'up';
   readonly streamingAdminKey = 'fake-admin-key';
 
