@@ -13,7 +13,7 @@ const TRANSPORTS = ['libjanus_websockets.so'];
 
 /** What the generated config loads, checked by name on the host (`npm run doctor`). */
 export const JANUS_REQUIREMENTS: Requirement[] = [
-  binary('janus', 'janus', 'Janus Gateway, spawned by the relay (relay/janus/supervisor.ts)'),
+  binary('janus', 'janus', 'Janus Gateway, spawned by the relay (relay/janus/runtime.ts)'),
   ...[...PLUGINS.map((so) => ['plugins', so]), ...TRANSPORTS.map((so) => ['transports', so])].map(([sub, so]): Requirement => ({
     kind: 'file', name: so!, path: join(JANUS_LIB_DIR, sub!, so!), package: 'janus', usedBy: 'the generated Janus config (relay/janus/config.ts)',
   })),

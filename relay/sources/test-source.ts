@@ -38,8 +38,8 @@ export const TEST_SOURCE_ELEMENTS = ['videotestsrc', 'capsfilter', 'timeoverlay'
   'audiotestsrc', 'audioconvert', 'audioresample', 'opusenc', 'rtpopuspay'] as const;
 
 export const TEST_SOURCE_REQUIREMENTS: Requirement[] = [
-  binary('gst-launch-1.0', 'gstreamer1.0-tools', 'demo stream (relay/media/test-source.ts)'),
-  ...gstElements(TEST_SOURCE_ELEMENTS, 'demo stream (relay/media/test-source.ts)'),
+  binary('gst-launch-1.0', 'gstreamer1.0-tools', 'demo stream (relay/sources/test-source.ts)'),
+  ...gstElements(TEST_SOURCE_ELEMENTS, 'demo stream (relay/sources/test-source.ts)'),
 ];
 
 export function testSourcePipeline(o: Pick<TestSourceOptions, 'ports' | 'kbps' | 'pattern' | 'size'>): string[] {
