@@ -5,7 +5,12 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
-import type { ErrorBody } from './error-body.ts';
+import { apiError, type ErrorBody } from './error-body.ts';
+
+/** RFC 6750's token68: what a client can send after `Bearer ` (and all bearerAuth accepts). */
+const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
+export const BEARER_TOKEN_RULE = 'a bearer token may only contain letters, digits and - . _ ~ + / (RFC 6750), optionally ending in =';
+export const isValidBearerToken = (token: string) => TOKEN68.test(token);
 
 const refused = () => Response.json({ error: 'unauthorized', message: 'missing or wrong bearer token' } satisfies ErrorBody,
   { status: 401, headers: { 'www-authenticate': 'Bearer' } });
@@ -15,6 +20,8 @@ export function bearerGuard(tokenOf: (c: Context) => string | undefined): Middle
   return async (c, next) => {
     const token = tokenOf(c);
     if (!token) return next();
+    // A token no client could send locks everyone out: say so instead of answering 401 forever.
+    if (!isValidBearerToken(token)) throw apiError(500, 'misconfigured', `the configured API token is unusable: ${BEARER_TOKEN_RULE}`);
     let guard = guards.get(token);
     if (!guard) {
       guard = bearerAuth({

@@ -4,6 +4,7 @@
  * environment > properties file (SIPHON_CONFIG) > default.
  */
 import { readFileSync } from 'node:fs';
+import { BEARER_TOKEN_RULE, isValidBearerToken } from '../contract/bearer.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -39,7 +40,7 @@ export const settings = {
   tlsKey: s({ kind: 'string', env: 'SIPHON_TLS_KEY', property: 'siphon.tls_key', default: '',
     doc: 'PEM private key for tls_cert.' }),
   restToken: s({ kind: 'string', env: 'SIPHON_REST_TOKEN', property: 'siphon.rest_token', default: '',
-    doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`.' }),
+    doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`. Letters, digits and - . _ ~ + / only (RFC 6750), optionally ending in =; anything else is refused at start.' }),
   keepAliveIntervalMs: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_INTERVAL_MS', property: 'keep_alive.server_interval',
     default: 5000, doc: 'Server ping interval on WCS Websocket sessions (ms).' }),
   keepAliveProbes: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_PROBES', property: 'keep_alive.probes', default: 10,
@@ -175,5 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[spec.env] ?? fromProperties(props, spec.property);
     config[key] = raw === undefined ? spec.default : parseValue(spec.kind, raw, env[spec.env] !== undefined ? spec.env : spec.property);
   }
+  const token = config.restToken as string;
+  if (token && !isValidBearerToken(token)) throw new ConfigError(`SIPHON_REST_TOKEN: ${BEARER_TOKEN_RULE}`);
   return config as Config;
 }

@@ -9,6 +9,15 @@ cd "$(dirname "$0")/.."
 
 # npm ci only when node_modules is missing or older than the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # janode's unix-dgram is a native addon: npm ci builds it with node-gyp, before doctor (which needs
+  # node_modules) can run, so its build tools are checked here; doctor lists them too.
+  build=()
+  for tool in make:make g++:g++ python3:python3; do command -v "${tool%%:*}" >/dev/null 2>&1 || build+=("${tool##*:}"); done
+  if [ ${#build[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then echo "setup: missing ${build[*]} (to build native npm addons); run as root or: apt-get install ${build[*]}" >&2; exit 1; fi
+    echo "setup: installing ${build[*]} (apt, to build native npm addons)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${build[@]}" >/dev/null
+  fi
   echo "setup: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   # npm ran on the machine's Node; native addons (janode's unix-dgram) must be built for Node 24, with its headers.

@@ -7,4 +7,8 @@ export const RELAY_REQUIREMENTS: Requirement[] = [
   ...JANUS_REQUIREMENTS,
   ...TEST_SOURCE_REQUIREMENTS,
   binary('setpriv', 'util-linux', 'children die with the relay (--pdeathsig): Janus, GStreamer'),
+  // npm ci builds janode's unix-dgram addon with node-gyp (scripts/setup.sh checks these before npm ci).
+  binary('make', 'make', 'npm ci: native addons (node-gyp)'),
+  binary('g++', 'g++', 'npm ci: native addons (node-gyp)'),
+  binary('python3', 'python3', 'npm ci: native addons (node-gyp)'),
 ];

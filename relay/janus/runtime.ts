@@ -4,7 +4,6 @@
  * spawn /usr/bin/janus with a generated config and talk to it over janode.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
@@ -47,7 +46,11 @@ export interface JanusSecrets { adminSecret: string; streamingAdminKey: string }
 class SpawnedJanus implements JanusProcess {
   readonly exited: Promise<string>;
   constructor(private readonly child: ChildProcess) {
-    this.exited = once(child, 'exit').then(([code, signal]) => `janus exited (code ${code}, signal ${signal})`);
+    // Never rejects: a process that could not be started is one that exited, with why.
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve(`janus exited (code ${code}, signal ${signal})`));
+      child.once('error', (err) => resolve(`cannot run janus: ${err.message}`));
+    });
   }
 
   get pid(): number | undefined { return this.child.pid; }
@@ -58,7 +61,7 @@ class SpawnedJanus implements JanusProcess {
 class JanodeConnection implements JanusConnection {
   readonly closed: Promise<void>;
   constructor(readonly client: JanusClient, private readonly admin: JanusAdmin | undefined) {
-    this.closed = once(client, 'closed').then(() => undefined);
+    this.closed = new Promise((resolve) => client.once('closed', () => resolve()));
   }
 
   async ping(timeoutMs: number): Promise<void> { await this.admin?.info(timeoutMs); }

@@ -30,12 +30,13 @@ export interface SupervisorEvents {
 /** What streams and their outputs need of the supervisor: whether Janus is up, its client, the Streaming admin key. */
 export type JanusAccess = Pick<JanusSupervisor, 'state' | 'current' | 'streamingAdminKey'>;
 
-export interface SupervisorTimings { startTimeoutMs: number; healthIntervalMs: number; maxBackoffMs: number }
+export interface SupervisorTimings { startTimeoutMs: number; healthIntervalMs: number; maxBackoffMs: number; closeTimeoutMs: number }
 
 const START_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 5_000;
 const CONNECT_RETRY_MS = 50;
 const HEALTH_FAILURES_BEFORE_RESTART = 3;
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
@@ -43,6 +44,14 @@ const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   function done() { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); }
   signal.addEventListener('abort', done);
 });
+
+/** Waits for `work` at most `ms`, leaving no timer behind. */
+async function withTimeout(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
+}
 
 export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   state: JanusState = 'stopped';
@@ -61,6 +70,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   constructor(private readonly config: Config, private readonly log: Logger, private runtime?: JanusRuntime,
     private readonly timings: SupervisorTimings = {
       startTimeoutMs: START_TIMEOUT_MS, healthIntervalMs: config.janusHealthIntervalMs, maxBackoffMs: MAX_BACKOFF_MS,
+      closeTimeoutMs: CLOSE_TIMEOUT_MS,
     }) {
     super();
     this.adminSecret = config.janusAdminSecret || randomBytes(12).toString('hex');
@@ -96,11 +106,12 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     let failuresInARow = 0;
     while (!signal.aborted && gen === this.generation) {
       this.setState('starting');
-      const proc = this.runtime!.spawn();
-      this.pid = proc?.pid;
+      let proc: JanusProcess | undefined;
       let reason: string;
       let wasUp = false;
       try {
+        proc = this.runtime!.spawn();
+        this.pid = proc?.pid;
         const conn = await this.connectWithin(proc, signal);
         this.connection = conn;
         this.setState('up');
@@ -116,10 +127,13 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
         first?.reject(new JanusUnavailableError(`Janus did not start: ${reason}`));
         first = undefined;
       }
+      if (!signal.aborted) {
+        this.lastError = reason;
+        this.setState('down');
+        if (wasUp) this.emit('down', reason); // before the teardown: clients hear it now, whatever Janus does
+      }
       await this.teardown(proc, signal.aborted ? 'stopping' : 'down');
       if (signal.aborted) return;
-      this.lastError = reason;
-      if (wasUp) this.emit('down', reason);
       this.restarts += 1;
       failuresInARow += 1;
       const wait = retryDelayMs(failuresInARow, this.timings.maxBackoffMs);
@@ -138,15 +152,21 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
       if (signal.aborted) throw new JanusUnavailableError('start aborted');
       if (exited) throw new JanusUnavailableError(exited);
       try {
-        const conn = await this.runtime!.connect();
-        if (!signal.aborted && !exited) return conn;
-        await conn.close(); // Janus died (or we stopped) while this connect was in flight
+        const attempt = this.runtime!.connect();
+        // A connect can take seconds (janode retries): stop() and the deadline do not wait for it.
+        const conn = await Promise.race([attempt, pause(deadline - Date.now(), signal).then(() => undefined)]);
+        if (conn && !signal.aborted && !exited) return conn;
+        void attempt.then((late) => late.close(), () => undefined); // Janus died, we stopped, or it came too late
+        if (!conn) {
+          if (signal.aborted) throw new JanusUnavailableError('start aborted');
+          break;
+        }
       } catch (err) {
         lastErr = err;
         await pause(CONNECT_RETRY_MS, signal);
       }
     }
-    throw new JanusUnavailableError(`Janus did not answer within ${this.timings.startTimeoutMs} ms: ${(lastErr as Error)?.message}`);
+    throw new JanusUnavailableError(`Janus did not answer within ${this.timings.startTimeoutMs} ms: ${(lastErr as Error | undefined)?.message ?? 'no answer'}`);
   }
 
   /** Resolves with why this Janus is no longer usable. */
@@ -178,14 +198,19 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
+  /**
+   * Ends this generation's Janus. A failed one is killed first: closing the API session of a hung Janus
+   * waits for janode's keep-alive, and clients must hear `down` now, not in half a minute.
+   */
   private async teardown(proc: JanusProcess | undefined, state: JanusState): Promise<void> {
     this.setState(state);
     const conn = this.connection;
     this.connection = undefined;
-    await conn?.close();
+    if (proc && state !== 'stopping') proc.kill();
+    await withTimeout(conn?.close(), this.timings.closeTimeoutMs);
     if (proc) {
       if (state === 'stopping') await proc.stop();
-      else { proc.kill(); await proc.exited; }
+      else await proc.exited;
     }
     this.pid = undefined;
   }

@@ -23,7 +23,8 @@ export class Publisher extends MediaSession {
   async start(offer: string): Promise<string> {
     const codecs = offeredCodecs(offer);
     const kinds = (['audio', 'video'] as const).filter((k) => codecs[k]);
-    const stream = await this.claim!.open({ mediaSessionId: this.id, origin: 'publish', kinds });
+    // Findable by players only once answered, as before: until then a play of this name is "Stream not found".
+    const stream = await this.claim!.prepare({ mediaSessionId: this.id, origin: 'publish', kinds });
     this.stream = stream;
     this.leg = await NosipLeg.open(this.ctx.janus.current, this.log);
     let nosipVideoPort: number | undefined;
@@ -35,16 +36,17 @@ export class Publisher extends MediaSession {
         const kind = m.kind as MediaKind;
         const codec: Codec | undefined = used.has(kind) ? undefined : codecs[kind];
         used.add(kind);
-        return { kind: m.kind, port: codec ? stream.tee.ingress[kind]!.port : 0, codecs: codec ? [codec] : [] };
+        return { kind: m.kind, port: codec ? stream.ingressPorts[kind]! : 0, codecs: codec ? [codec] : [] };
       }), 'recvonly');
     });
 
     if (this.isEnded) throw new MediaSessionError(this.info);
-    stream.tee.setSourceRtcp(nosipVideoPort ? nosipVideoPort + 1 : undefined);
+    stream.setSourceRtcp(nosipVideoPort ? nosipVideoPort + 1 : undefined);
+    this.claim!.register(stream);
     await stream.useCodecs(codecs);
     this.watchLeg(this.leg, 'PUBLISHING', () => {
       stream.setStatus('PUBLISHING');
-      stream.tee.requestKeyframe('publisher up');
+      stream.requestKeyframe('publisher up');
     });
     this.log.info('publisher.answered', { codecs: { audio: codecs.audio?.name, video: codecs.video?.name } });
     return answer;
@@ -53,12 +55,12 @@ export class Publisher extends MediaSession {
   protected override async release(end: StreamEnd): Promise<void> {
     const stream = this.stream;
     this.stream = undefined;
-    this.claim?.release(); // a no-op once the stream is open
     if (stream) {
       const playersEnd = end.status === 'FAILED' && end.info === Info.mediaServerDown
         ? end : { status: 'STOPPED' as const, info: Info.publisherStop };
       await stream.close(end, playersEnd);
     }
+    this.claim?.release(); // the name, if no registered stream holds it (a publish that failed before its answer)
     await super.release(end);
   }
 }

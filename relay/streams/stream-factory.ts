@@ -13,9 +13,13 @@ export interface StreamFactoryDeps extends StreamDeps { registry: StreamRegistry
 
 export interface StreamPlan { mediaSessionId: string; origin: StreamOrigin; kinds: readonly MediaKind[]; codecs?: StreamCodecs }
 
-/** A name held for a stream that is not open yet. */
+/**
+ * A name held for a stream that is not open yet: claimed → prepared (sockets bound, the Stream made, not
+ * yet findable) → registered (in the registry, which gives the name back when the stream closes), or
+ * released at any point before that.
+ */
 export class StreamClaim {
-  private settled = false;
+  private state: 'claimed' | 'preparing' | 'prepared' | 'registered' | 'released' = 'claimed';
 
   private constructor(readonly name: string, private readonly deps: StreamFactoryDeps) {}
 
@@ -24,27 +28,41 @@ export class StreamClaim {
     return deps.registry.claimName(name) ? new StreamClaim(name, deps) : undefined;
   }
 
-  /** Binds one RTP/RTCP pair per kind, makes the tee and the Stream, and registers it under the claimed name. */
-  async open(plan: StreamPlan): Promise<Stream> {
-    if (this.settled) throw new Error(`the claim on ${this.name} was already used or released`);
-    this.settled = true;
+  /** Binds one RTP/RTCP pair per kind and makes the tee and the Stream; players cannot find it yet. */
+  async prepare(plan: StreamPlan): Promise<Stream> {
+    if (this.state !== 'claimed') throw new Error(`the claim on ${this.name} is ${this.state}`);
+    this.state = 'preparing';
     const ingress: Partial<Record<MediaKind, UdpPair>> = {};
     try {
       for (const kind of plan.kinds) ingress[kind] = await UdpPair.bind(this.deps.teePorts);
     } catch (err) {
       for (const pair of Object.values(ingress)) pair?.close();
-      this.deps.registry.releaseName(this.name);
+      this.state = 'claimed';
+      this.release();
       throw err;
     }
-    const stream = new Stream(this.name, plan.mediaSessionId, plan.origin, plan.codecs ?? {}, new Tee(ingress), this.deps);
+    this.state = 'prepared';
+    return new Stream(this.name, plan.mediaSessionId, plan.origin, plan.codecs ?? {}, new Tee(ingress), this.deps);
+  }
+
+  /** Makes the prepared stream findable under the claimed name. */
+  register(stream: Stream): void {
+    if (this.state !== 'prepared') throw new Error(`the claim on ${this.name} is ${this.state}`);
+    this.state = 'registered';
     this.deps.registry.add(stream);
+  }
+
+  /** Prepares and registers at once (pulls, the test source: findable while they connect). */
+  async open(plan: StreamPlan): Promise<Stream> {
+    const stream = await this.prepare(plan);
+    this.register(stream);
     return stream;
   }
 
-  /** Gives the name back without opening a stream. */
+  /** Gives the name back unless a registered stream holds it now (then its close does). */
   release(): void {
-    if (this.settled) return;
-    this.settled = true;
+    if (this.state === 'registered' || this.state === 'released') return;
+    this.state = 'released';
     this.deps.registry.releaseName(this.name);
   }
 }

@@ -75,8 +75,8 @@ describe('edge (wrangler dev) in front of real relays', () => {
 
     // One contract: what relay B serves is what the edge parses, and what the edge serves is its own record shape.
     const fromB = await fetch(`${b.url}/rest-api/pull/find_all`, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } });
-    const relayRecords = z.array(RelayPullRecord).parse(await fromB.json());
-    const edgeRecords = z.array(PullRecord).parse(await (await call('find_all')).json());
+    const relayRecords = z.array(RelayPullRecord.strict()).parse(await fromB.json());
+    const edgeRecords = z.array(PullRecord.strict()).parse(await (await call('find_all')).json());
     const { localMediaSessionId, remoteMediaSessionId, localStreamName, remoteStreamName, uri, videoCodec } = relayRecords[0]!;
     expect(edgeRecords[0]).toMatchObject({ localMediaSessionId, remoteMediaSessionId, localStreamName, remoteStreamName, uri, videoCodec, relay: 'b' });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { bearerGuard } from '../../contract/bearer.ts';
 import { errorRenderer } from '../../contract/error-body.ts';
+import { loadConfig } from '../../relay/config.ts';
 
 function app(token: string | undefined) {
   const a = new Hono();
@@ -31,5 +32,13 @@ describe('bearer guard', () => {
   it('is open when no token is configured', async () => {
     expect((await call(app(undefined))).status).toBe(200);
     expect((await call(app(''))).status).toBe(200);
+  });
+
+  it('a configured token no client could send is a clear 500, not a 401 for everyone; the relay refuses it at start', async () => {
+    const res = await call(app('pass word!'), 'Bearer pass');
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: 'misconfigured', message: expect.stringContaining('RFC 6750') });
+    expect(() => loadConfig({ SIPHON_REST_TOKEN: 'pass word!' })).toThrow(/SIPHON_REST_TOKEN: a bearer token may only contain/);
+    expect(loadConfig({ SIPHON_REST_TOKEN: 'abc.DEF-123_~+/==' }).restToken).toBe('abc.DEF-123_~+/==');
   });
 });

@@ -11,7 +11,7 @@ const log = new Logger({ test: 'supervisor' });
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 function supervisor(runtime: FakeJanusRuntime, startTimeoutMs = 300) {
-  const s = new JanusSupervisor(loadConfig({}), log, runtime, { startTimeoutMs, healthIntervalMs: 5, maxBackoffMs: 10 });
+  const s = new JanusSupervisor(loadConfig({}), log, runtime, { startTimeoutMs, healthIntervalMs: 5, maxBackoffMs: 10, closeTimeoutMs: 20 });
   const ups: unknown[] = [];
   const downs: string[] = [];
   s.on('up', (c) => ups.push(c));
@@ -106,5 +106,30 @@ describe('Janus supervisor', () => {
     await s.stop();
     expect(rt.processes).toHaveLength(1);
     expect(s.state).toBe('stopped');
+  });
+
+  it('a hung Janus (Admin API silent, its session never closes): `down` and SIGKILL come at once, not after the close', async () => {
+    const rt = new FakeJanusRuntime();
+    const { s, downs } = supervisor(rt);
+    await s.start();
+    rt.connections[0]!.healthy = false;
+    rt.connections[0]!.hangOnClose = true;
+    await once(s, 'down');
+    expect(downs).toEqual(['Admin API did not answer 3 times']);
+    expect(rt.processes[0]!.dead).toBe(true);
+    await once(s, 'up'); // and the next Janus comes up once the close gives up
+    expect(rt.processes).toHaveLength(2);
+  });
+
+  it('stop() does not wait for a connect in flight', async () => {
+    const rt = new FakeJanusRuntime();
+    rt.auto = undefined; // connect() never answers
+    const { s } = supervisor(rt, 60_000);
+    const connecting = once(rt, 'connecting');
+    const started = s.start().catch((err: Error) => err.message);
+    await connecting;
+    await s.stop();
+    expect(await started).toBe('Janus did not start: start aborted');
+    expect(rt.processes[0]!.stopped).toBe(true);
   });
 });

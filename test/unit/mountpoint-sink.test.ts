@@ -49,4 +49,35 @@ describe('MountpointSink', () => {
     expect(teePorts.size).toBe(0);
     expect(janus.handles[0]!.requests.map((r) => r.body.request)).toEqual(['create']); // no destroy sent to a lost Janus
   });
+
+  it('the stream closes while a create is in flight: close waits, and the mountpoint made late is destroyed in the live Janus', async () => {
+    const janus = new FakeJanus();
+    const { s, teePorts } = sink(janus);
+    let open!: () => void;
+    janus.createGate = new Promise((r) => { open = r; });
+    const starting = s.start();
+    await new Promise((r) => setImmediate(r));
+    const closing = s.streamClosed();
+    open();
+    await Promise.all([closing, starting]);
+    expect([s.state, janus.mountpoints.size, janus.handles[0]!.closed, teePorts.size]).toEqual(['stopped', 0, true, 0]);
+    await s.start();
+    expect(s.state).toBe('stopped'); // a closed stream's mountpoint stays closed
+  });
+
+  it('codecs change while a create is in flight: the next start makes a fresh mountpoint instead of reusing the overtaken one', async () => {
+    const janus = new FakeJanus();
+    const { s } = sink(janus);
+    let open!: () => void;
+    janus.createGate = new Promise((r) => { open = r; });
+    const first = s.start();
+    await new Promise((r) => setImmediate(r));
+    const changed = s.codecsChanged();
+    const second = s.start();
+    open();
+    await Promise.all([first, changed, second]);
+    expect(s.state).toBe('running');
+    expect(janus.mountpoints).toEqual(new Set(['cam']));
+    expect(janus.open('janus.plugin.streaming')).toHaveLength(1);
+  });
 });

@@ -95,6 +95,15 @@ describe('POST /rest-api/pull/pull', () => {
     await nothingLeftFor(e, 'relay-500');
   });
 
+  it('the relay starts the pull but answers a record the edge cannot read → 502, and the edge stops it there', async () => {
+    const e = envWith(['garbled']);
+    const res = await pull(e, 'garbled-1');
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: 'relay_error', message: expect.stringContaining('relay garbled answered a pull with a body') });
+    await nothingLeftFor(e, 'garbled-1');
+    expect(await (await fetch('http://garbled.relay/__calls')).json()).toEqual([]); // terminated on the relay
+  });
+
   it('the relay cannot be reached → 503 naming the relay; nothing left, and the name can be used again', async () => {
     const e = envWith(['flaky']);
     const res = await pull(e, 'unreachable');

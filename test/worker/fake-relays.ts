@@ -5,6 +5,7 @@
  *   other.relay   same, a second healthy relay
  *   conflict.relay healthy; answers pulls with 409
  *   broken.relay  healthy; answers pulls with 500
+ *   garbled.relay healthy; starts the pull but answers 200 with a body that is not a pull record
  *   sick.relay    /health answers 503
  * Unreachable relays (flaky.relay: health passes but the pull cannot connect; down.relay: nothing
  * connects) are made in the test with a fetch spy, because miniflare turns a failing outboundService
@@ -27,6 +28,11 @@ export async function fakeRelays(request: Request): Promise<Response> {
   if (url.pathname === '/rest-api/pull/pull') {
     if (host === 'conflict.relay') return Response.json({ error: 'conflict', message: 'localStreamName "x" is already a stream or a pull on this relay' }, { status: 409 });
     if (host === 'broken.relay') return Response.json({ error: 'internal_error', message: 'boom' }, { status: 500 });
+    if (host === 'garbled.relay') { // starts the pull, then answers a record the edge cannot read
+      const { localStreamName } = await request.json() as Record<string, string>;
+      pulls.set(localStreamName!, { localStreamName });
+      return Response.json({ localStreamName, status: 42 });
+    }
     const body = await request.json() as Record<string, string>;
     if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
     pulls.set(body.localStreamName!, RelayPullRecord.parse({

@@ -20,7 +20,14 @@ function relayFailure(err: unknown): never {
 
 /** Starts `req` on `relay`; maps the relay's refusal to the same code with the relay named. */
 export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<RelayPullRecord> {
-  const res = await relay.pull(req).catch(relayFailure);
+  const res = await relay.pull(req).catch(async (err: unknown) => {
+    // The relay may have started the pull and answered something we cannot read: stop it, or it runs unrecorded.
+    if (err instanceof RelayCallError && !err.unreachable) {
+      await relay.terminate(req.localStreamName).catch((cleanup: Error) =>
+        log('edge.cleanup_failed', { localStreamName: req.localStreamName, relay: relay.relay.id, reason: cleanup.message }));
+    }
+    return relayFailure(err);
+  });
   if ('record' in res) return res.record;
   const message = res.error.message ?? `status ${res.status}`;
   if (res.status === 400 || res.status === 403 || res.status === 409) {

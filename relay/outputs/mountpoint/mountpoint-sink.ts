@@ -1,9 +1,10 @@
 /**
  * The stream's Janus Streaming mountpoint, named after the stream: what Siphon's viewer page (and,
  * next, WHEP) watches. Its one owner: start() is idempotent (concurrent calls share one start), a
- * failed create releases the handle it attached, and an epoch makes a start that raced a Janus loss
- * or a close let go of what it got. The video stream's rtcpport is latched so viewers' PLIs reach
- * the source through the tee.
+ * failed create releases the handle it attached, and a start overtaken by a close, a codec change or
+ * a Janus loss lets go of what it got — destroying it in Janus unless that Janus is gone. Closing waits
+ * for a start in flight, so the name is never free in Janus later than in the relay. The video
+ * stream's rtcpport is latched so viewers' PLIs reach the source through the tee.
  */
 import type { Logger } from '../../log.ts';
 import type { Tee } from '../../media/tee.ts';
@@ -27,41 +28,53 @@ export class MountpointSink implements RestartableSink {
   readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
   state: SinkState = 'idle';
   private held: Held | undefined;
-  private starting: Promise<void> | undefined;
-  private epoch = 0;
+  private starting: { promise: Promise<void>; wanted: number } | undefined;
+  /** Bumped when what a start in flight would make is no longer wanted (close, codecs changed, Janus lost). */
+  private wanted = 0;
+  /** Bumped when Janus is lost: what was made in an earlier Janus is gone with it. */
+  private janusEpoch = 0;
 
   constructor(readonly id: string, private readonly tee: Tee, private readonly codecs: () => { audio?: Codec; video?: Codec },
     private readonly deps: MountpointDeps) {}
 
   get ports() { return this.state === 'running' ? this.held?.mountpoint?.ports : undefined; }
 
-  stats() { return { packetsOut: undefined }; }
+  stats() { return {}; }
 
   start(): Promise<void> {
-    if (this.state === 'running') return Promise.resolve();
-    this.starting ??= this.open().finally(() => { this.starting = undefined; });
-    return this.starting;
+    if (this.state === 'running' || this.state === 'stopped') return Promise.resolve();
+    if (this.starting?.wanted !== this.wanted) {
+      const wanted = this.wanted;
+      // An overtaken start still holds (or is making) a mountpoint of the same id: let it release that first.
+      const overtaken = this.starting?.promise.catch(() => undefined);
+      const promise = (overtaken ? overtaken.then(() => this.open(wanted)) : this.open(wanted))
+        .finally(() => { if (this.starting?.promise === promise) this.starting = undefined; });
+      this.starting = { promise, wanted };
+    }
+    return this.starting.promise;
   }
 
-  private async open(): Promise<void> {
-    const epoch = this.epoch;
+  private async open(wanted: number): Promise<void> {
+    const janusEpoch = this.janusEpoch;
+    const current = () => wanted === this.wanted;
+    if (!current() || this.state === 'stopped') return;
     this.setState('starting');
     let held: Held;
     try {
       held = { handle: await this.deps.janus.current.attach('janus.plugin.streaming'), unlink: [] };
     } catch (err) {
-      if (epoch === this.epoch) this.setState('idle');
+      if (current()) this.setState('idle');
       throw err;
     }
     try {
       held.mountpoint = await Mountpoint.create(held.handle, this.deps.janus.streamingAdminKey, this.id, this.codecs());
       held.pair = await UdpPair.bind(this.deps.teePorts);
     } catch (err) {
-      await this.release(held, epoch === this.epoch);
-      if (epoch === this.epoch) this.setState('idle');
+      await this.release(held, janusEpoch === this.janusEpoch);
+      if (current()) this.setState('idle');
       throw err;
     }
-    if (epoch !== this.epoch) { await this.release(held, false); return; } // lost or closed meanwhile
+    if (!current()) { await this.release(held, janusEpoch === this.janusEpoch); return; }
     this.link(held);
     this.held = held;
     this.setState('running');
@@ -93,11 +106,12 @@ export class MountpointSink implements RestartableSink {
   }
 
   janusLost(): void {
-    this.epoch += 1;
+    this.janusEpoch += 1;
+    this.wanted += 1;
     const held = this.held;
     this.held = undefined;
     if (held) void this.release(held, false);
-    this.setState('idle');
+    if (this.state !== 'stopped') this.setState('idle');
   }
 
   async codecsChanged(): Promise<void> {
@@ -109,7 +123,8 @@ export class MountpointSink implements RestartableSink {
   }
 
   private async close(to: SinkState): Promise<void> {
-    this.epoch += 1;
+    this.wanted += 1;
+    const inFlight = this.starting?.promise;
     const held = this.held;
     this.held = undefined;
     this.setState(to);
@@ -117,6 +132,7 @@ export class MountpointSink implements RestartableSink {
       await this.release(held, true);
       this.deps.log.info('mountpoint.destroyed');
     }
+    await inFlight?.catch(() => undefined); // it releases what it made itself; wait so Janus no longer has it
   }
 
   private setState(to: SinkState): void {

@@ -31,10 +31,16 @@ export class FakeConnection implements JanusConnection {
   readonly closed = this.closing.promise;
   isClosed = false;
   healthy = true;
+  /** A hung Janus: closing its API session never finishes. */
+  hangOnClose = false;
   async ping(): Promise<void> { if (!this.healthy) throw new Error('admin silent'); }
   async inventory() { return { sessions: 1, mountpoints: 0 }; }
   lose(): void { this.closing.resolve(); }
-  async close(): Promise<void> { this.isClosed = true; this.closing.resolve(); }
+  async close(): Promise<void> {
+    this.isClosed = true;
+    if (this.hangOnClose) return new Promise<void>(() => undefined);
+    this.closing.resolve();
+  }
 }
 
 export class FakeJanusRuntime extends EventEmitter<{ connecting: []; spawned: [FakeProcess] }> implements JanusRuntime {

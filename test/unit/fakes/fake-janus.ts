@@ -23,7 +23,10 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
   async request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply> {
     if (this.closed) throw new Error(`handle ${this.id} is detached`);
     this.requests.push({ body, jsep });
-    if (this.plugin === 'janus.plugin.streaming') return this.streaming(body);
+    if (this.plugin === 'janus.plugin.streaming') {
+      if (body.request === 'create') await this.janus.createGate;
+      return this.streaming(body);
+    }
     switch (body.request) {
       case 'process':
         return body.type === 'offer'
@@ -63,6 +66,8 @@ export class FakeJanus implements JanusApi {
   autoWebrtcUp = true;
   /** Streaming `create` fails, as when Janus refuses a mountpoint. */
   refuseCreate = false;
+  /** While set, Streaming `create` waits for it: a create in flight the test can overtake. */
+  createGate: Promise<void> | undefined;
   state: 'up' | 'down' = 'up';
   readonly streamingAdminKey = 'fake-admin-key';
 
