@@ -37,9 +37,12 @@ export class StreamClaim {
       for (const kind of plan.kinds) ingress[kind] = await UdpPair.bind(this.deps.teePorts);
     } catch (err) {
       for (const pair of Object.values(ingress)) pair?.close();
-      this.state = 'claimed';
       this.release();
       throw err;
+    }
+    if ((this.state as string) === 'released') { // given up while binding: the name may be someone else's by now
+      for (const pair of Object.values(ingress)) pair?.close();
+      throw new Error(`the claim on ${this.name} was released while its stream was being prepared`);
     }
     this.state = 'prepared';
     return new Stream(this.name, plan.mediaSessionId, plan.origin, plan.codecs ?? {}, new Tee(ingress), this.deps);
@@ -62,6 +65,7 @@ export class StreamClaim {
   /** Gives the name back unless a registered stream holds it now (then its close does). */
   release(): void {
     if (this.state === 'registered' || this.state === 'released') return;
+    // While preparing, the name goes back now and prepare() lets go of its sockets when it finds out.
     this.state = 'released';
     this.deps.registry.releaseName(this.name);
   }
