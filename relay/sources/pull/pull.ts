@@ -49,6 +49,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   private remotePlaying = false;
   private webrtcUp = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private onStalled: (() => void) | undefined;
   private readonly log: Logger;
 
   constructor(readonly spec: PullSpec, readonly stream: Stream, private readonly deps: PullDeps) {
@@ -149,9 +150,16 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     this.failuresInARow = 0;
     this.transition('PLAYING');
     this.stream.requestKeyframe('pull playing');
-    this.stream.tee.removeAllListeners('stalled');
-    this.stream.tee.once('stalled', () => this.fail(id, new RemoteError(`no media for ${this.deps.config.pullStallMs} ms`)));
+    this.unwatchStall();
+    this.onStalled = () => this.fail(id, new RemoteError(`no media for ${this.deps.config.pullStallMs} ms`));
+    this.stream.tee.once('stalled', this.onStalled);
     this.stream.tee.watchForStall(this.deps.config.pullStallMs);
+  }
+
+  private unwatchStall(): void {
+    this.stream.tee.stopStallWatch();
+    if (this.onStalled) this.stream.tee.off('stalled', this.onStalled);
+    this.onStalled = undefined;
   }
 
   private fail(id: number, err: unknown): void {
@@ -169,8 +177,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   /** Tells the remote we stop (when we can) and releases this attempt's connection and leg. */
   private endAttempt(): void {
-    this.stream.tee.stopStallWatch();
-    this.stream.tee.removeAllListeners('stalled');
+    this.unwatchStall();
     const client = this.client;
     const leg = this.leg;
     this.client = undefined;
