@@ -5,6 +5,9 @@ import { StreamRegistry } from '../../relay/streams/registry.ts';
 import { UdpPortPool } from '../../relay/media/udp-port-pool.ts';
 import { StreamClaim } from '../../relay/streams/stream-factory.ts';
 import { FakeJanus } from './fakes/fake-janus.ts';
+import { setLogLevel } from '../../relay/log.ts';
+
+setLogLevel('error');
 
 function deps(range = { from: 50000, to: 50999 }) {
   return { registry: new StreamRegistry(), teePorts: new UdpPortPool(range, 65536), log: new Logger(), janus: new FakeJanus() };
