@@ -36,8 +36,20 @@ export class StatusLog {
   }
 }
 
+/** Waits for `selector` to read `text`; a timeout says what it read instead and what the page logged, for the next person. */
 export async function textIs(page: Page, selector: string, text: string, timeout = 20_000): Promise<void> {
-  await page.waitForFunction(([sel, want]) => document.querySelector(sel!)?.textContent === want, [selector, text], { timeout });
+  const logged: string[] = [];
+  const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') logged.push(m.text()); };
+  page.on('console', onConsole);
+  try {
+    await page.waitForFunction(([sel, want]) => document.querySelector(sel!)?.textContent === want, [selector, text], { timeout });
+  } catch (err) {
+    const now = await page.textContent(selector).catch(() => '(page gone)');
+    throw new Error(`${selector} did not read "${text}" within ${timeout} ms: it reads "${now}"; page errors: ${JSON.stringify(logged.slice(-5))}`,
+      { cause: err });
+  } finally {
+    page.off('console', onConsole);
+  }
 }
 
 export async function openTwoWay(browser: Browser, baseUrl: string): Promise<{ page: Page; statuses: StatusLog }> {
