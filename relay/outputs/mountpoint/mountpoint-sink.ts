@@ -25,7 +25,8 @@ interface Held { handle: PluginHandle; mountpoint?: Mountpoint; pair?: UdpPair; 
 
 export class MountpointSink implements RestartableSink {
   readonly kind = 'mountpoint';
-  readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
+  // No keyframe at start: nobody watches an empty mountpoint; each viewer asks for one through the rtcpport.
+  readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: false };
   state: SinkState = 'idle';
   private held: Held | undefined;
   private starting: { promise: Promise<void>; wanted: number } | undefined;
