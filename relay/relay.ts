@@ -20,12 +20,16 @@ import { Info } from './wcs/status.ts';
 import { startTestStream, type TestStream } from './sources/test-stream.ts';
 import { Pulls } from './sources/pull/pulls.ts';
 import { UdpPortPool } from './media/udp-port-pool.ts';
+import { HlsOutputs } from './outputs/hls/hls-outputs.ts';
+import { buildHlsApp } from './outputs/hls/hls-routes.ts';
+import { hlsSettings } from './outputs/hls/hls-settings.ts';
 
 export class Relay {
   readonly ctx: RelayContext;
   readonly wcs: WcsServer;
   readonly viewerProxy: ViewerProxy;
   readonly pulls: Pulls;
+  readonly hls: HlsOutputs;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -40,6 +44,7 @@ export class Relay {
     this.ctx = { config, log, janus, registry, teePorts };
     this.wcs = new WcsServer(this.ctx);
     this.pulls = new Pulls(this.ctx);
+    this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
@@ -69,16 +74,19 @@ export class Relay {
     const { config } = this.ctx;
     const listener = getRequestListener(buildApp(this).fetch);
     const servers: [Server, number][] = [[createServer(listener), config.wsPort]];
-    if (config.tlsCert) {
-      const tls = { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
-      servers.push([createHttpsServer(tls, listener), config.wssPort]);
-    }
-    for (const [server, port] of servers) {
+    const tls = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+    if (tls) servers.push([createHttpsServer(tls, listener), config.wssPort]);
+    for (const [server] of servers) {
       server.on('upgrade', (req, socket, head) => {
         socket.on('error', () => socket.destroy());
         if ((req.url ?? '').startsWith('/janus')) this.viewerProxy.upgrade(req, socket, head);
         else this.wcs.upgrade(req, socket, head);
       });
+    }
+    const hlsListener = getRequestListener(buildHlsApp(this.hls, this.ctx.log.child({ component: 'hls' })).fetch);
+    servers.push([createServer(hlsListener), config.hlsPort]);
+    if (tls) servers.push([createHttpsServer(tls, hlsListener), config.hlsTlsPort]);
+    for (const [server, port] of servers) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, config.bindAddress, () => { server.off('error', reject); resolve(); });
@@ -105,6 +113,7 @@ export class Relay {
     this.ctx.log.info('relay.stopping');
     this.wcs.close();
     this.viewerProxy.close();
+    await this.hls.closeAll();
     await this.pulls.closeAll();
     await Promise.all(this.ctx.registry.all().map((s) => s.close({ status: 'STOPPED', info: 'relay shutting down' })));
     for (const server of this.servers) {

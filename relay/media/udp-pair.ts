@@ -6,6 +6,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { UdpPortPool } from './udp-port-pool.ts';
 
+export interface PortLease { port: number; release(): void }
+
 export class UdpPair {
   private constructor(readonly port: number, readonly rtp: Socket, readonly rtcp: Socket, private readonly pool: UdpPortPool) {}
 
@@ -24,12 +26,27 @@ export class UdpPair {
     return pool.exhausted();
   }
 
+  /**
+   * A free pair for a child process to bind (ffmpeg listens on P and P+1): probed by binding it here,
+   * then let go while the pool keeps it reserved until `release()`.
+   */
+  static async lease(pool: UdpPortPool): Promise<PortLease> {
+    const pair = await UdpPair.bind(pool);
+    pair.closeSockets();
+    let released = false;
+    return { port: pair.port, release: () => { if (!released) { released = true; pool.released(pair.port); } } };
+  }
+
   close(): void {
+    this.closeSockets();
+    this.pool.released(this.port);
+  }
+
+  private closeSockets(): void {
     for (const s of [this.rtp, this.rtcp]) {
       s.removeAllListeners('message');
       try { s.close(); } catch { /* already closed: nothing left to release */ }
     }
-    this.pool.released(this.port);
   }
 }
 

@@ -2,6 +2,7 @@
  * The relay's authority on names: a stream name or mediaSessionId is claimed synchronously before any
  * asynchronous work starts, so two racing publishers cannot both win.
  */
+import { EventEmitter } from 'node:events';
 import type { Stream, StreamEnd } from './stream.ts';
 
 /** A WCS publisher or player as the registry sees it (wcs/media-session.ts implements it). */
@@ -16,7 +17,9 @@ export interface RegisteredMediaSession {
   end(end: StreamEnd): void;
 }
 
-export class StreamRegistry {
+export interface RegistryEvents { added: [Stream] }
+
+export class StreamRegistry extends EventEmitter<RegistryEvents> {
   private readonly streams = new Map<string, Stream>();
   private readonly claimed = new Set<string>();
   /** Media bytes of streams that have ended, so /metrics counters never go down. */
@@ -37,6 +40,7 @@ export class StreamRegistry {
   add(stream: Stream): void {
     if (!this.claimed.has(stream.name)) throw new Error(`stream ${stream.name} added without a claim`);
     this.streams.set(stream.name, stream);
+    this.emit('added', stream);
     stream.once('closed', () => {
       this.closedTotals.bytesIn += stream.tee.bytesIn;
       this.closedTotals.bytesOut += stream.tee.bytesOut;

@@ -6,8 +6,9 @@
  */
 import type { Codec, MediaKind } from '../sdp/session.ts';
 
-export type SinkKind = 'mountpoint' | 'wcs-player';
-export type SinkState = 'idle' | 'starting' | 'running' | 'stopped';
+export type SinkKind = 'mountpoint' | 'wcs-player' | 'hls';
+/** `restarting`: a sink that outlives its source's restarts (HLS) is making its media path again. */
+export type SinkState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
 
 export interface SinkEnd { status: 'STOPPED' | 'FAILED' | 'UNPUBLISHED'; info: string }
 
@@ -33,6 +34,8 @@ export interface Sink {
   janusLost(): void;
   /** The ingress now carries other codecs (a pull reconnected to a changed source). */
   codecsChanged(codecs: { audio?: Codec; video?: Codec }): Promise<void>;
+  /** The source (re)started sending with the stream's current codecs: its first answer and every reconnect. */
+  sourceStarted?(): void;
   /** A `sendStreamEvent` of the publisher (data, mute), for sinks that relay them. */
   streamEvent?(type: string, payload: unknown): void;
 }

@@ -99,6 +99,7 @@ export class Stream extends EventEmitter<StreamEvents> {
         await Promise.all([...this.sinks].map((s) => s.codecsChanged(codecs)));
       }
     }
+    for (const sink of [...this.sinks]) sink.sourceStarted?.();
     await this.startSinks();
   }
 

@@ -1,0 +1,205 @@
+/**
+ * A stream's HLS output: a sink on the stream's tee that feeds one packager process and cuts what it
+ * writes into the stream's MediaWindow. States: idle (waiting for codecs) → starting (packager spawned,
+ * no part yet) → running; restarting while a new packager is made (the source reconnected or changed
+ * codecs, or the packager died: the window goes on with a discontinuity); stopped (the stream ended or
+ * nobody watched: the window gets EXT-X-ENDLIST). With H.264 passed through, it asks the source for a
+ * keyframe shortly before each segment is due, so segments start on keyframes even with a long GOP.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../log.ts';
+import type { Stream } from '../../streams/stream.ts';
+import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
+import { UdpPair, type PortLease } from '../../media/udp-pair.ts';
+import type { UdpPortPool } from '../../media/udp-port-pool.ts';
+import { retryDelayMs } from '../../backoff.ts';
+import { MediaWindow, type WindowSettings } from './media-window.ts';
+import type { EncoderSettings, PackagerProcess, SpawnPackager } from './ffmpeg-packager.ts';
+import type { Fragment } from './fmp4.ts';
+
+export interface HlsSettings extends WindowSettings { encoder: EncoderSettings }
+
+export interface HlsSinkDeps { log: Logger; teePorts: UdpPortPool; spawn: SpawnPackager; settings: HlsSettings }
+
+export interface HlsSinkEvents { state: [SinkState] }
+
+/** How early before a segment is due the keyframe is asked for: about one PLI round trip through WebRTC. */
+const KEYFRAME_LEAD_SECONDS = 0.3;
+const RESTART_MAX_MS = 10_000;
+
+export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
+  readonly kind = 'hls';
+  readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
+  readonly window: MediaWindow;
+  state: SinkState = 'idle';
+  readonly log: Logger;
+  /** Packagers started after the first (reconnects, codec changes, crashes). */
+  restarts = 0;
+  lastError: string | null = null;
+  readonly served = { playlists: 0, inits: 0, parts: 0, segments: 0, bytes: 0 };
+  private packager: PackagerProcess | undefined;
+  private sender: UdpPair | undefined;
+  private held: { leases: PortLease[]; unlink: (() => void)[] } = { leases: [], unlink: [] };
+  /** Bumped whenever the current packager is no longer wanted; its late events are ignored. */
+  private generation = 0;
+  private timelineEnd = 0;
+  private sawKeyframe = false;
+  private keyframeAskedFor = -1;
+  private crashes = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private opened = false;
+
+  constructor(readonly stream: Stream, private readonly deps: HlsSinkDeps) {
+    super();
+    this.log = stream.log.child({ output: 'hls' });
+    this.window = new MediaWindow(deps.settings);
+  }
+
+  get id(): string { return this.stream.name; }
+
+  /** Whether video is encoded here (not H.264 at the source). */
+  get transcodes(): boolean { return this.packager?.transcodes ?? false; }
+
+  get packagerPid(): number | undefined { return this.packager?.pid; }
+
+  stats() { return { viewers: undefined }; }
+
+  /** Attaches to the stream and starts packaging once it knows its codecs. */
+  async open(): Promise<void> {
+    if (this.opened) return;
+    this.opened = true;
+    this.sender = await UdpPair.bind(this.deps.teePorts);
+    this.stream.attach(this);
+    if (this.hasCodecs()) await this.startPackager('first request');
+  }
+
+  private hasCodecs(): boolean { return !!(this.stream.codecs.audio || this.stream.codecs.video); }
+
+  sourceStarted(): void {
+    if (this.state === 'stopped' || !this.opened) return;
+    void this.restart(this.state === 'idle' ? 'codecs known' : 'source restarted');
+  }
+
+  async codecsChanged(): Promise<void> { /* sourceStarted follows with the new codecs */ }
+
+  janusLost(): void { /* HLS does not go through Janus */ }
+
+  async streamClosed(end: SinkEnd): Promise<void> {
+    await this.finish(`stream ended: ${end.info || end.status}`);
+  }
+
+  /** Ends the output without the stream ending (nobody watched for the idle time, the relay stops). */
+  async close(reason: string): Promise<void> {
+    this.stream.detach(this);
+    await this.finish(reason);
+  }
+
+  private async finish(reason: string): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
+    this.setState('stopped', reason);
+    await this.stopPackager();
+    this.sender?.close();
+    this.window.end();
+  }
+
+  private async restart(reason: string): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
+    const wasRunning = this.packager !== undefined;
+    if (wasRunning) this.setState('restarting', reason);
+    await this.stopPackager();
+    if (wasRunning) this.restarts += 1;
+    await this.startPackager(reason);
+  }
+
+  private async startPackager(reason: string): Promise<void> {
+    if (this.state === 'stopped' || !this.hasCodecs() || !this.sender) return;
+    const generation = ++this.generation;
+    const { codecs } = this.stream;
+    const leases: PortLease[] = [];
+    const ports: { audio?: number; video?: number } = {};
+    try {
+      for (const kind of ['audio', 'video'] as const) {
+        if (!codecs[kind]) continue;
+        const lease = await UdpPair.lease(this.deps.teePorts);
+        leases.push(lease);
+        ports[kind] = lease.port;
+      }
+    } catch (err) {
+      for (const l of leases) l.release();
+      this.onPackagerExit(generation, `no UDP ports for the packager: ${(err as Error).message}`);
+      return;
+    }
+    if (generation !== this.generation) { for (const l of leases) l.release(); return; }
+    if (this.state !== 'restarting') this.setState('starting', reason);
+    const { settings } = this.deps;
+    const packager = this.deps.spawn({ codecs, ports, partSeconds: settings.partSeconds, segmentSeconds: settings.segmentSeconds,
+      timeOffset: this.timelineEnd, encoder: settings.encoder }, this.log);
+    this.packager = packager;
+    this.sawKeyframe = false;
+    packager.on('init', (init) => { if (generation === this.generation) this.window.addInit(init.bytes); });
+    packager.on('fragment', (f) => { if (generation === this.generation) this.onFragment(f); });
+    packager.once('exited', (why) => this.onPackagerExit(generation, why));
+    const unlink = (['audio', 'video'] as const).filter((k) => ports[k] && codecs[k]).map((kind) =>
+      this.stream.tee.addSink({ kind, from: this.sender!.rtp, port: ports[kind]!, pt: codecs[kind]!.pt }));
+    this.held = { leases, unlink };
+    this.stream.requestKeyframe('hls packager started');
+  }
+
+  private onFragment(f: Fragment): void {
+    const video = f.runs.find((r) => r.kind === 'video');
+    const audio = f.runs.find((r) => r.kind === 'audio');
+    // Until the first keyframe a player could not decode anything: skip what comes before it.
+    if (this.stream.codecs.video && !this.sawKeyframe) {
+      if (!video?.keyframe) return;
+      this.sawKeyframe = true;
+    }
+    const main = video ?? audio;
+    if (!main || main.duration <= 0) return;
+    this.timelineEnd = Math.max(this.timelineEnd, ...f.runs.map((r) => r.start + r.duration));
+    this.window.addPart(f.bytes, main.duration, video ? video.keyframe : true);
+    if (this.state !== 'running') {
+      this.crashes = 0;
+      this.setState('running', 'first part');
+    }
+    this.askKeyframeBeforeSegmentEnds();
+  }
+
+  private askKeyframeBeforeSegmentEnds(): void {
+    const open = this.window.open;
+    if (this.transcodes || !this.stream.codecs.video || !open || open.msn === this.keyframeAskedFor) return;
+    if (open.duration < this.deps.settings.segmentSeconds - KEYFRAME_LEAD_SECONDS) return;
+    this.keyframeAskedFor = open.msn;
+    this.stream.requestKeyframe('hls segment due');
+  }
+
+  private onPackagerExit(generation: number, why: string): void {
+    if (generation !== this.generation || this.state === 'stopped') return;
+    this.lastError = why;
+    this.crashes += 1;
+    const wait = retryDelayMs(this.crashes, RESTART_MAX_MS);
+    this.log.error('hls.packager_failed', { why, restartInMs: wait });
+    void this.stopPackager();
+    this.setState('restarting', why);
+    this.retryTimer = setTimeout(() => { this.restarts += 1; void this.startPackager('after a packager failure'); }, wait);
+  }
+
+  private async stopPackager(): Promise<void> {
+    const { packager, held } = this;
+    this.packager = undefined;
+    this.held = { leases: [], unlink: [] };
+    for (const unlink of held.unlink) unlink();
+    await packager?.stop();
+    for (const lease of held.leases) lease.release();
+  }
+
+  private setState(to: SinkState, reason: string): void {
+    if (this.state === to) return;
+    this.log.info('hls.state', { from: this.state, to, reason });
+    this.state = to;
+    this.emit('state', to);
+  }
+}
