@@ -106,6 +106,9 @@ export const settings = {
     doc: 'GStreamer videotestsrc pattern of the demo stream (ball; snow makes the encoder use its whole bitrate).' }),
   demoSize: s({ kind: 'string', env: 'SIPHON_DEMO_SIZE', property: 'siphon.demo_size', default: '640x360',
     doc: 'Frame size of the demo stream, WIDTHxHEIGHT (30 fps).' }),
+  codecs: s({ kind: 'list', env: 'SIPHON_CODECS', property: 'codecs', default: ['opus', 'vp8', 'h264'],
+    doc: 'Codecs in order of preference, as WCS lists them; Siphon reads the order of vp8 and h264 (what a publisher '
+      + 'offering both sends). Put h264 first to pass published streams through to HLS without an encoder.' }),
   hlsPort: s({ kind: 'int', env: 'SIPHON_HLS_PORT', property: 'siphon.hls_port', default: 8082,
     doc: 'HTTP port of HLS/LL-HLS: `http://<relay>:8082/<name>/<name>.m3u8`, where the SDK\'s HLS pages look.' }),
   hlsTlsPort: s({ kind: 'int', env: 'SIPHON_HLS_TLS_PORT', property: 'siphon.hls_tls_port', default: 8445,

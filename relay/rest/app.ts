@@ -15,7 +15,7 @@ import { bearerGuard } from '../../contract/bearer.ts';
 import { readBody } from './body.ts';
 import { metricsRegistry } from './metrics.ts';
 import { addStaticRoutes } from './static-routes.ts';
-import { streamRecords } from './stream-records.ts';
+import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
 import { addPullRoutes } from './pull-routes.ts';
 import { Info } from '../wcs/status.ts';
 
@@ -23,6 +23,7 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const sdkDir = dirname(require.resolve('@flashphoner/websdk/package.json'));
 const janusJsDir = dirname(require.resolve('janus-gateway'));
+const hlsJsDir = dirname(require.resolve('hls.js/dist/hls.min.js'));
 const adapterDir = dirname(createRequire(require.resolve('janus-gateway')).resolve('webrtc-adapter/out/adapter.js'));
 
 const findSchema = z.object({
@@ -93,6 +94,7 @@ export function buildApp(relay: RelayView): Hono {
         stream: demo.stream.name, state: demo.source.state, restarts: demo.source.restarts, lastError: demo.source.lastError,
         since: new Date(demo.source.since).toISOString(), mountpoint: demo.stream.viewerMountpoint ?? null,
       } : null,
+      hls: relay.hls.all().map((h) => ({ stream: h.id, ...hlsRecord(relay, h.id) })),
       node: process.version,
       uptimeSeconds: Math.round(process.uptime()),
     };
@@ -105,6 +107,7 @@ export function buildApp(relay: RelayView): Hono {
   app.get('/api/streams', (c) => c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => ({
     name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,
     videoCodec: s.codecs.video?.name ?? null, players: s.players.length, createdAt: new Date(s.createdAt).toISOString(),
+    hls: { path: hlsPath(s.name), port: config.hlsPort, tlsPort: config.tlsCert ? config.hlsTlsPort : null, state: relay.hls.get(s.name)?.state ?? null },
   }))));
 
   app.post('/api/viewer-events', guard, async (c) => {
@@ -113,6 +116,6 @@ export function buildApp(relay: RelayView): Hono {
     return c.body(null, 204);
   });
 
-  addStaticRoutes(app, { sdk: sdkDir, janusJs: janusJsDir, adapter: adapterDir, web: join(here, '..', 'web') });
+  addStaticRoutes(app, { sdk: sdkDir, janusJs: janusJsDir, adapter: adapterDir, hlsJs: hlsJsDir, web: join(here, '..', 'web') });
   return app;
 }

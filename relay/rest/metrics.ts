@@ -12,7 +12,14 @@ type Row = [name: string, type: 'gauge' | 'counter', help: string, read: Read];
 /** A registry per relay, not prom-client's global one, so two relays or tests in one process do not collide. */
 export function metricsRegistry(relay: RelayView): Registry {
   const register = new Registry();
-  for (const [name, type, help, read] of rows(relay)) (type === 'gauge' ? gauge : counter)(register, name, help, read);
+  for (const [name, type, help, read] of [...rows(relay), ...hlsRows(relay)]) (type === 'gauge' ? gauge : counter)(register, name, help, read);
+  new Gauge({
+    name: 'siphon_hls_packagers', help: 'HLS outputs by packager state', labelNames: ['state'], registers: [register],
+    collect() {
+      this.reset();
+      for (const state of HLS_STATES) this.set({ state }, relay.hls.all().filter((s) => s.state === state).length);
+    },
+  });
   collectDefaultMetrics({ register });
   return register;
 }
@@ -49,6 +56,23 @@ function rows(relay: RelayView): Row[] {
     ['siphon_process_external_bytes', 'gauge', 'Memory of Buffers and other objects outside the V8 heap', () => process.memoryUsage().external],
     ['siphon_v8_new_space_bytes', 'gauge', 'V8 young generation size (grows with allocation rate)', space('new_space')],
     ['siphon_v8_code_space_bytes', 'gauge', 'V8 compiled code size', space('code_space')],
+  ];
+}
+
+const HLS_STATES = ['idle', 'starting', 'running', 'restarting', 'stopped'] as const;
+
+function hlsRows(relay: RelayView): Row[] {
+  const { hls } = relay;
+  const served = (what: keyof typeof hls.totals) => () => hls.totals[what];
+  return [
+    ['siphon_hls_viewers', 'gauge', 'HLS clients that asked for something in the last 10 s', () => hls.all().reduce((n, s) => n + hls.viewers(s.id), 0)],
+    ['siphon_hls_transcoding', 'gauge', 'HLS outputs encoding video (the source is not H.264)', () => hls.all().filter((s) => s.transcodes).length],
+    ['siphon_hls_window_bytes', 'gauge', 'Media the HLS windows hold in memory', () => hls.all().reduce((n, s) => n + s.window.bytes, 0)],
+    ['siphon_hls_outputs_opened_total', 'counter', 'HLS outputs started (first request or auto start)', served('opened')],
+    ['siphon_hls_playlists_served_total', 'counter', 'HLS playlists served', served('playlists')],
+    ['siphon_hls_parts_served_total', 'counter', 'LL-HLS parts served', served('parts')],
+    ['siphon_hls_segments_served_total', 'counter', 'HLS segments served', served('segments')],
+    ['siphon_hls_bytes_served_total', 'counter', 'HLS bytes served (playlists and media)', served('bytes')],
   ];
 }
 

@@ -12,10 +12,11 @@ import type { UdpPortPool } from '../media/udp-port-pool.ts';
 import type { WcsServer } from '../wcs/server.ts';
 import type { Pulls } from '../sources/pull/pulls.ts';
 import type { TestStream } from '../sources/test-stream.ts';
+import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
 
 export interface RelayView {
   readonly ctx: {
-    readonly config: Pick<Config, 'restToken'>;
+    readonly config: Pick<Config, 'restToken' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert'>;
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
@@ -27,4 +28,5 @@ export interface RelayView {
   /** Event-loop delay since the last /metrics scrape (the scrape resets it). */
   readonly eventLoopLag: Pick<Histogram, 'count' | 'percentile' | 'reset'>;
   readonly demo: TestStream | undefined;
+  readonly hls: Pick<HlsOutputs, 'all' | 'get' | 'viewers' | 'totals'>;
 }

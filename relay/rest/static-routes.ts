@@ -1,5 +1,5 @@
 /**
- * Read-only files: the SDK package at /client2/ (its own demo pages), janus.js and its WebRTC adapter under
+ * Read-only files: the SDK package at /client2/ (its own demo pages), janus.js, its WebRTC adapter and hls.js under
  * /vendor/, Siphon's pages at /. serveStatic refuses `..` segments, so nothing outside a root is served (404).
  */
 import type { Hono, MiddlewareHandler } from 'hono';
@@ -10,6 +10,8 @@ export interface StaticRoots {
   sdk: string;
   janusJs: string;
   adapter: string;
+  /** hls.js's dist/ (the HLS player page). */
+  hlsJs: string;
   web: string;
 }
 
@@ -17,6 +19,7 @@ export function addStaticRoutes(app: Hono, roots: StaticRoots): void {
   app.get('/client2/*', noCache, serveStatic({ root: roots.sdk, rewriteRequestPath: (path) => path.slice('/client2'.length) }));
   app.get('/vendor/janus.es.js', noCache, serveStatic({ root: roots.janusJs, path: 'janus.es.js' }));
   app.get('/vendor/adapter.js', noCache, serveStatic({ root: roots.adapter, path: 'adapter.js' }));
+  app.get('/vendor/hls.min.js', noCache, serveStatic({ root: roots.hlsJs, path: 'hls.min.js' }));
   app.get('/*', noCache, serveStatic({ root: roots.web }));
 }
 

@@ -16,7 +16,33 @@ export interface StreamRecord {
   videoCodec: string | null;
   mediaProvider: 'WebRTC';
   createDate: number;
+  /** The stream's HLS output, when one runs (Siphon's addition to WCS's record). */
+  hls: HlsRecord | null;
 }
+
+export interface HlsRecord {
+  path: string;
+  state: string;
+  transcodes: boolean;
+  viewers: number;
+  restarts: number;
+  segments: number;
+  served: { playlists: number; parts: number; segments: number; bytes: number };
+  lastError: string | null;
+}
+
+export function hlsRecord(relay: RelayView, name: string): HlsRecord | null {
+  const sink = relay.hls.get(name);
+  if (!sink) return null;
+  const { playlists, parts, segments, bytes } = sink.served;
+  return {
+    path: hlsPath(name), state: sink.state, transcodes: sink.transcodes, viewers: relay.hls.viewers(name),
+    restarts: sink.restarts, segments: sink.window.segments.length, served: { playlists, parts, segments, bytes }, lastError: sink.lastError,
+  };
+}
+
+/** Where the SDK's HLS pages look for a stream, on the HLS port. */
+export const hlsPath = (name: string) => `/${encodeURIComponent(name)}/${encodeURIComponent(name)}.m3u8`;
 
 export function streamRecords(relay: RelayView): StreamRecord[] {
   const pulled: StreamRecord[] = relay.pulls.all().map((p) => ({
@@ -24,7 +50,7 @@ export function streamRecords(relay: RelayView): StreamRecord[] {
     mediaType: 'publish', status: p.stream.status, info: p.info,
     hasAudio: !!p.stream.codecs.audio, hasVideo: !!p.stream.codecs.video,
     audioCodec: p.stream.codecs.audio?.name.toLowerCase() ?? null, videoCodec: p.stream.codecs.video?.name ?? null,
-    mediaProvider: 'WebRTC', createDate: p.createdAt,
+    mediaProvider: 'WebRTC', createDate: p.createdAt, hls: hlsRecord(relay, p.spec.localStreamName),
   }));
   return pulled.concat(relay.ctx.registry.allMediaSessions().filter((m) => !m.isEnded).map((m) => {
     const stream = m instanceof Publisher ? m.stream : relay.ctx.registry.get(m.name);
@@ -33,7 +59,7 @@ export function streamRecords(relay: RelayView): StreamRecord[] {
       mediaType: m.role === 'publisher' ? 'publish' : 'play', status: m.status, info: m.info,
       hasAudio: !!stream?.codecs.audio, hasVideo: !!stream?.codecs.video,
       audioCodec: stream?.codecs.audio?.name.toLowerCase() ?? null, videoCodec: stream?.codecs.video?.name ?? null,
-      mediaProvider: 'WebRTC', createDate: m.startedAt,
+      mediaProvider: 'WebRTC', createDate: m.startedAt, hls: m.role === 'publisher' ? hlsRecord(relay, m.name) : null,
     };
   }));
 }

@@ -111,12 +111,30 @@ const isH264Mode1 = (c: Codec) => c.name === 'H264' && fmtpParams(c.fmtp).get('p
 /** VP8 or H264 packetization-mode 1: the video Siphon carries. */
 export const isCarriedVideoCodec = (c: Codec) => c.name === 'VP8' || isH264Mode1(c);
 
-/** Video codecs Siphon carries, best first: VP8, then H264 packetization-mode 1 (baseline profiles first). */
-export function pickVideoCodec(m: MediaSection): Codec | undefined {
-  const vp8 = m.codecs.find((c) => c.name === 'VP8');
-  if (vp8) return vp8;
-  const h264 = m.codecs.filter(isH264Mode1);
-  return h264.find((c) => /^42/i.test(fmtpParams(c.fmtp).get('profile-level-id') ?? '')) ?? h264[0];
+export type VideoCodecName = 'VP8' | 'H264';
+
+/**
+ * The video codec Siphon takes of an offer, in the relay's order of preference (default VP8, then H264
+ * packetization-mode 1 with baseline profiles first). H264 first spares the HLS packager an encoder.
+ */
+export function pickVideoCodec(m: MediaSection, prefer: readonly VideoCodecName[] = ['VP8', 'H264']): Codec | undefined {
+  for (const name of prefer) {
+    if (name === 'VP8') {
+      const vp8 = m.codecs.find((c) => c.name === 'VP8');
+      if (vp8) return vp8;
+    } else {
+      const h264 = m.codecs.filter(isH264Mode1);
+      const pick = h264.find((c) => /^42/i.test(fmtpParams(c.fmtp).get('profile-level-id') ?? '')) ?? h264[0];
+      if (pick) return pick;
+    }
+  }
+  return undefined;
+}
+
+/** The order of VP8 and H264 in a WCS-style `codecs` list (other names are ignored); both always present. */
+export function videoPreference(codecs: readonly string[]): VideoCodecName[] {
+  const named = codecs.map((c) => c.trim().toUpperCase()).filter((c): c is VideoCodecName => c === 'VP8' || c === 'H264');
+  return [...new Set([...named, 'VP8', 'H264'] as VideoCodecName[])];
 }
 
 export function pickAudioCodec(m: MediaSection): Codec | undefined {

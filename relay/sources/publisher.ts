@@ -6,7 +6,7 @@ import { MediaSession, MediaSessionError } from '../wcs/media-session.ts';
 import type { Stream, StreamCodecs, StreamEnd } from '../streams/stream.ts';
 import { StreamClaim } from '../streams/stream-factory.ts';
 import { NosipLeg } from '../janus/nosip.ts';
-import { parseSdp, pickAudioCodec, pickVideoCodec, plainSdp, type Codec, type MediaKind } from '../sdp/session.ts';
+import { parseSdp, pickAudioCodec, pickVideoCodec, plainSdp, videoPreference, type Codec, type MediaKind } from '../sdp/session.ts';
 import { Info } from '../wcs/status.ts';
 
 export class Publisher extends MediaSession {
@@ -21,7 +21,7 @@ export class Publisher extends MediaSession {
 
   /** Returns the WebRTC answer for the client's offer; the stream is in the registry from its opening on. */
   async start(offer: string): Promise<string> {
-    const codecs = offeredCodecs(offer);
+    const codecs = offeredCodecs(offer, videoPreference(this.ctx.config.codecs));
     const kinds = (['audio', 'video'] as const).filter((k) => codecs[k]);
     // Findable by players only once answered, as before: until then a play of this name is "Stream not found".
     const stream = await this.claim!.prepare({ mediaSessionId: this.id, origin: 'publish', kinds });
@@ -66,10 +66,10 @@ export class Publisher extends MediaSession {
 }
 
 /** The codec we take of each kind the publisher offers; none in common is the publisher's failure. */
-function offeredCodecs(offer: string): StreamCodecs {
+function offeredCodecs(offer: string, prefer: ReturnType<typeof videoPreference>): StreamCodecs {
   const codecs: StreamCodecs = {};
   for (const m of parseSdp(offer).media) {
-    if (m.kind === 'video' && m.port !== 0) codecs.video ??= pickVideoCodec(m);
+    if (m.kind === 'video' && m.port !== 0) codecs.video ??= pickVideoCodec(m, prefer);
     if (m.kind === 'audio' && m.port !== 0) codecs.audio ??= pickAudioCodec(m);
   }
   if (!codecs.audio && !codecs.video) throw new MediaSessionError(Info.noCommonCodecs);

@@ -1,4 +1,4 @@
-// Lists live streams from /api/streams every 3 s, with links to both players.
+// Lists live streams from /api/streams every 3 s, with links to the WebRTC and HLS players.
 const body = document.querySelector('#streams tbody');
 const empty = document.getElementById('empty');
 const error = document.getElementById('error');
@@ -16,6 +16,12 @@ function link(href, text) {
   return a;
 }
 
+// https pages need the TLS port to fetch the playlist; without one the plain port is the only one there is.
+function playlistUrl(hls) {
+  const secure = location.protocol === 'https:' && hls.tlsPort != null;
+  return `${secure ? 'https:' : 'http:'}//${location.hostname}:${secure ? hls.tlsPort : hls.port}${hls.path}`;
+}
+
 async function refresh() {
   try {
     const res = await fetch('/api/streams');
@@ -24,11 +30,15 @@ async function refresh() {
     body.replaceChildren(...streams.map((s) => {
       const tr = document.createElement('tr');
       tr.dataset.stream = s.name;
+      const name = encodeURIComponent(s.name);
       const watch = document.createElement('td');
-      watch.append(link(`/viewer.html?stream=${encodeURIComponent(s.name)}`, 'viewer'), ' · ',
-        link(`/client2/examples/demo/streaming/player/player.html?streamName=${encodeURIComponent(s.name)}`, 'SDK player'));
+      watch.append(link(`/viewer.html?stream=${name}`, 'viewer'), ' · ',
+        link(`/client2/examples/demo/streaming/player/player.html?streamName=${name}`, 'SDK player'), ' · ',
+        link(`/hls.html?stream=${name}`, 'HLS player'), ' · ', link(`/hls.html?stream=${name}&ll=1`, 'LL-HLS player'), ' · ',
+        link(playlistUrl(s.hls), 'm3u8'), ' · ',
+        link('/client2/examples/demo/streaming/hls-js-player/hls-js-player.html', 'SDK hls.js player'));
       tr.append(cell(s.name), cell(s.status), cell(s.origin), cell(s.videoCodec ?? '-'), cell(String(s.players)),
-        cell(new Date(s.createdAt).toLocaleTimeString()), watch);
+        cell(s.hls.state ?? 'on demand'), cell(new Date(s.createdAt).toLocaleTimeString()), watch);
       return tr;
     }));
     empty.hidden = streams.length > 0;

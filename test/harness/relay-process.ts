@@ -16,7 +16,7 @@ export class RelayProcess {
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   exited: Promise<number | null>;
 
-  private constructor(readonly child: ChildProcess, readonly ns: NetNamespace, readonly port: number) {
+  private constructor(readonly child: ChildProcess, readonly ns: NetNamespace, readonly port: number, readonly hlsPort: number) {
     createInterface({ input: child.stdout! }).on('line', (text) => {
       let line: LogLine;
       try { line = JSON.parse(text) as LogLine; } catch { return; }
@@ -38,6 +38,7 @@ export class RelayProcess {
     const b = 40000 + n * 2000;
     return {
       SIPHON_WS_PORT: String(8080 + n * 1000 + (n >= 2 ? 1000 : 0)), SIPHON_WSS_PORT: String(8443 + n * 1000 + (n >= 2 ? 1000 : 0)),
+      SIPHON_HLS_PORT: String(8082 + n * 1000 + (n >= 2 ? 1000 : 0)), SIPHON_HLS_TLS_PORT: String(8445 + n * 1000 + (n >= 2 ? 1000 : 0)),
       SIPHON_JANUS_API_PORT: String(8188 + n * 10), SIPHON_JANUS_ADMIN_PORT: String(7188 + n * 10),
       SIPHON_MEDIA_PORTS: `${b}-${b + 399}`, SIPHON_NOSIP_PORTS: `${b + 400}-${b + 799}`,
       SIPHON_MOUNTPOINT_PORTS: `${b + 800}-${b + 1199}`, SIPHON_TEE_PORTS: `${b + 1200}-${b + 1999}`,
@@ -50,7 +51,7 @@ export class RelayProcess {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SIPHON_KEEPALIVE_INTERVAL_MS: '5000', SIPHON_LOG_LEVEL: 'debug', ...env },
     });
-    const relay = new RelayProcess(child, ns, port);
+    const relay = new RelayProcess(child, ns, port, Number(env.SIPHON_HLS_PORT ?? 8082));
     await Promise.race([
       relay.waitFor((l) => l.event === 'relay.ready', 20_000),
       relay.exited.then((code) => { throw new Error(`relay exited with ${code} before ready`); }),
@@ -63,6 +64,9 @@ export class RelayProcess {
   get wsUrl(): string { return `ws://${this.ns.address}:${this.port}`; }
   /** URL for a browser inside the namespace: loopback is a secure context, so getUserMedia works. */
   get pageUrl(): string { return `http://127.0.0.1:${this.port}`; }
+  /** The HLS port, from the test process and from a browser inside the namespace. */
+  get hlsUrl(): string { return `http://${this.ns.address}:${this.hlsPort}`; }
+  get pageHlsUrl(): string { return `http://127.0.0.1:${this.hlsPort}`; }
   /** The relay's WCS URL as seen from inside the namespace (what pages and other relays dial). */
   get innerWsUrl(): string { return `ws://${this.ns.address}:${this.port}`; }
 

@@ -10,4 +10,5 @@ export const TEST_REQUIREMENTS: Requirement[] = [
   binary('pgrep', 'procps', 'tests look for leftover processes'),
   binary('ps', 'procps', 'tests report leftover processes'),
   binary('tcpdump', 'tcpdump', 'bench B3 reads added latency off the wire (bench/rtp-capture.ts)'),
+  binary('ffprobe', 'ffmpeg', 'HLS tests read the playlist as an independent client (test/e2e/hls.test.ts)'),
 ];

@@ -35,7 +35,7 @@ describe('static mounts', () => {
       writeFileSync(join(base, path), body);
     }
     const app = new Hono();
-    addStaticRoutes(app, { sdk: join(base, 'sdk'), janusJs: join(base, 'janus'), adapter: join(base, 'adapter'), web: join(base, 'web') });
+    addStaticRoutes(app, { sdk: join(base, 'sdk'), janusJs: join(base, 'janus'), adapter: join(base, 'adapter'), hlsJs: join(base, 'hls'), web: join(base, 'web') });
     server = createServer(getRequestListener(app.fetch));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { matchCodec, parseSdp, pickAudioCodec, pickVideoCodec, plainSdp, SdpError, unifyMsid, type Codec } from '../../relay/sdp/session.ts';
+import { matchCodec, parseSdp, pickAudioCodec, pickVideoCodec, plainSdp, SdpError, unifyMsid, videoPreference, type Codec } from '../../relay/sdp/session.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sdp/${name}`, import.meta.url), 'utf8');
 
@@ -25,6 +25,14 @@ describe('parseSdp on real Chromium offers', () => {
     expect(h264?.name).toBe('H264');
     expect(h264?.fmtp).toMatch(/packetization-mode=1/);
     expect(h264?.fmtp).toMatch(/profile-level-id=42/);
+  });
+
+  it('takes H264 from the same offer when the relay prefers it (WCS `codecs` order), VP8 otherwise', () => {
+    expect(videoPreference(['opus', 'h264', 'vp8'])).toEqual(['H264', 'VP8']);
+    expect(videoPreference(['opus', 'alaw'])).toEqual(['VP8', 'H264']);
+    const h264 = pickVideoCodec(publish.media[1]!, videoPreference(['h264', 'vp8']));
+    expect(h264?.name).toBe('H264');
+    expect(h264?.fmtp).toMatch(/packetization-mode=1/);
   });
 
   it("finds the player's own payload type for the publisher's codec", () => {

@@ -53,6 +53,7 @@ export interface PackagerProcess extends EventEmitter<PackagerEvents> {
 export type SpawnPackager = (plan: PackagerPlan, log: Logger) => PackagerProcess;
 
 const STOP_GRACE_MS = 2000;
+const FRAGMENT_SHARE_OF_PART = 0.85;
 
 export const transcodesVideo = (codecs: StreamCodecs) => codecs.video !== undefined && codecs.video.name !== 'H264';
 
@@ -90,7 +91,8 @@ export function ffmpegArgs(plan: PackagerPlan): string[] {
     ...video, ...audio,
     '-output_ts_offset', plan.timeOffset.toFixed(3),
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
-    '-frag_duration', String(Math.round(plan.partSeconds * 1e6)),
+    // movenc cuts once a fragment has reached this, so the part ends one frame later: aim below PART-TARGET.
+    '-frag_duration', String(Math.round(plan.partSeconds * FRAGMENT_SHARE_OF_PART * 1e6)),
     'pipe:1',
   ];
 }

@@ -32,7 +32,7 @@ export class HlsOutputs {
 
   constructor(private readonly ctx: RelayContext, readonly settings: HlsOutputSettings,
     private readonly spawn: SpawnPackager = spawnFfmpegPackager) {
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper = setInterval(() => this.sweep(), Math.min(SWEEP_MS, settings.idleStopMs / 2, settings.endedLingerMs / 2));
     this.sweeper.unref();
     if (settings.autoStart) ctx.registry.on('added', (stream) => void this.start(stream).catch((err) =>
       ctx.log.error('hls.auto_start_failed', { stream: stream.name, err })));

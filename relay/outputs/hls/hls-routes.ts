@@ -46,7 +46,7 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger): Hono<Env> {
     if (name.length > MAX_NAME_LENGTH || /[\u0000-\u001f]/.test(name)) throw apiError(400, 'bad_request', 'bad stream name');
     const media = file === `${name}.m3u8` ? undefined : parseMediaName(file);
     if (!media && file !== `${name}.m3u8`) throw apiError(404, 'not_found', `no HLS resource ${file} for ${name}`);
-    const client = `${c.env.incoming?.socket.remoteAddress ?? ''} ${c.req.header('user-agent') ?? ''}`;
+    const client = `${c.env?.incoming?.socket.remoteAddress ?? ''} ${c.req.header('user-agent') ?? ''}`;
     const sink = media ? hls.get(name) : await hls.forRequest(name, client);
     if (!sink) throw apiError(404, 'not_found', `no stream ${name} on this relay`);
     if (media) return serveMedia(c, sink, media);

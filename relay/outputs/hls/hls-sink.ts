@@ -13,7 +13,7 @@ import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
 import { UdpPair, type PortLease } from '../../media/udp-pair.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { retryDelayMs } from '../../backoff.ts';
-import { MediaWindow, type WindowSettings } from './media-window.ts';
+import { KEYFRAME_CUT_SHARE, MediaWindow, type WindowSettings } from './media-window.ts';
 import type { EncoderSettings, PackagerProcess, SpawnPackager } from './ffmpeg-packager.ts';
 import type { Fragment } from './fmp4.ts';
 
@@ -24,8 +24,13 @@ export interface HlsSinkDeps { log: Logger; teePorts: UdpPortPool; spawn: SpawnP
 export interface HlsSinkEvents { state: [SinkState] }
 
 /** How early before a segment is due the keyframe is asked for: about one PLI round trip through WebRTC. */
-const KEYFRAME_LEAD_SECONDS = 0.3;
+const KEYFRAME_LEAD_SECONDS = 0.25;
 const RESTART_MAX_MS = 10_000;
+/**
+ * Until its first part the packager is asked for keyframes again and again: the first may come before
+ * ffmpeg has bound its socket, and a WebRTC sender's next one may be minutes away.
+ */
+const START_KEYFRAME_INTERVAL_MS = 300;
 
 export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   readonly kind = 'hls';
@@ -47,6 +52,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   private keyframeAskedFor = -1;
   private crashes = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private keyframeTimer: NodeJS.Timeout | undefined;
   private opened = false;
 
   constructor(readonly stream: Stream, private readonly deps: HlsSinkDeps) {
@@ -147,6 +153,8 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
       this.stream.tee.addSink({ kind, from: this.sender!.rtp, port: ports[kind]!, pt: codecs[kind]!.pt }));
     this.held = { leases, unlink };
     this.stream.requestKeyframe('hls packager started');
+    clearInterval(this.keyframeTimer);
+    this.keyframeTimer = setInterval(() => this.stream.requestKeyframe('hls packager waits for a keyframe'), START_KEYFRAME_INTERVAL_MS);
   }
 
   private onFragment(f: Fragment): void {
@@ -161,6 +169,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     if (!main || main.duration <= 0) return;
     this.timelineEnd = Math.max(this.timelineEnd, ...f.runs.map((r) => r.start + r.duration));
     this.window.addPart(f.bytes, main.duration, video ? video.keyframe : true);
+    clearInterval(this.keyframeTimer);
     if (this.state !== 'running') {
       this.crashes = 0;
       this.setState('running', 'first part');
@@ -171,7 +180,9 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   private askKeyframeBeforeSegmentEnds(): void {
     const open = this.window.open;
     if (this.transcodes || !this.stream.codecs.video || !open || open.msn === this.keyframeAskedFor) return;
-    if (open.duration < this.deps.settings.segmentSeconds - KEYFRAME_LEAD_SECONDS) return;
+    const { segmentSeconds } = this.deps.settings;
+    // Not before the window would cut at a keyframe, or it would make a short segment.
+    if (open.duration < Math.max(segmentSeconds * KEYFRAME_CUT_SHARE, segmentSeconds - KEYFRAME_LEAD_SECONDS)) return;
     this.keyframeAskedFor = open.msn;
     this.stream.requestKeyframe('hls segment due');
   }
@@ -191,6 +202,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     const { packager, held } = this;
     this.packager = undefined;
     this.held = { leases: [], unlink: [] };
+    clearInterval(this.keyframeTimer);
     for (const unlink of held.unlink) unlink();
     await packager?.stop();
     for (const lease of held.leases) lease.release();

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 
 export interface WindowSettings {
-  /** Wanted segment duration (s); a keyframe after half of it starts the next segment. */
+  /** Wanted segment duration (s); a keyframe after 70% of it starts the next segment. */
   segmentSeconds: number;
   /** ffmpeg's fragment duration (s): the longest a part should be. */
   partSeconds: number;
@@ -35,6 +35,11 @@ export interface WindowEvents { changed: [] }
 
 /** Parts are listed for this many target durations behind the live edge (RFC 8216bis 6.2.2 asks ~3). */
 const PART_LIST_TARGETS = 3;
+/**
+ * A keyframe this far into a segment starts the next one. Earlier keyframes (a WebRTC viewer's PLI, a
+ * short GOP) stay inside the segment, so segments stay near the target; the HLS sink asks for one later.
+ */
+export const KEYFRAME_CUT_SHARE = 0.7;
 /** Blocking requests asking further ahead than this get 400, as RFC 8216bis 6.2.5.2 says. */
 export const MSN_ADVANCE_LIMIT = 2;
 
@@ -90,7 +95,7 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
     if (this.ended) throw new Error('the window has ended');
     if (this.initId === 0) throw new Error('a part before any init segment');
     let open = this.open;
-    if (open && ((independent && open.duration >= this.settings.segmentSeconds / 2)
+    if (open && ((independent && open.duration >= this.settings.segmentSeconds * KEYFRAME_CUT_SHARE)
       || open.duration + duration > this.maxSegmentSeconds)) {
       this.closeOpenSegment();
       open = undefined;
