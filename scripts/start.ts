@@ -82,7 +82,7 @@ process.on('SIGTERM', () => void stop(0));
 const node = process.execPath;
 start('relay-a', node, RELAY_NODE_ARGS, { SIPHON_DEMO_STREAM: process.env.SIPHON_DEMO_STREAM ?? 'demo' });
 start('relay-b', node, RELAY_NODE_ARGS, {
-  SIPHON_DEMO_STREAM: '', SIPHON_WS_PORT: '9080', SIPHON_WSS_PORT: '9443',
+  SIPHON_DEMO_STREAM: '', SIPHON_WS_PORT: '9080', SIPHON_WSS_PORT: '9443', SIPHON_HLS_PORT: '9082', SIPHON_HLS_TLS_PORT: '9445',
   SIPHON_JANUS_API_PORT: '8198', SIPHON_JANUS_ADMIN_PORT: '7198',
   SIPHON_MEDIA_PORTS: '42001-43000', SIPHON_NOSIP_PORTS: '43001-43999',
   SIPHON_MOUNTPOINT_PORTS: '44000-44999', SIPHON_TEE_PORTS: '45000-46999',
@@ -116,8 +116,10 @@ Siphon is up.
 Pull "demo" from relay A into relay B through the edge:
   curl -s -w '\\nHTTP %{http_code}\\n'${EDGE_HTTPS ? ` --cacert ${tls[0]}` : ''} -X POST ${EDGE_SCHEME}://127.0.0.1:${EDGE_PORT}/rest-api/pull/pull -H 'content-type: application/json' -d '${body}'
 
-Then watch it on relay B:
+Then watch it on relay B (WebRTC, or hls.js with LL-HLS), or give the playlist to any HLS player:
   http://localhost:9080/viewer.html?stream=demo
+  http://localhost:9080/hls.html?stream=demo&ll=1
+  http://localhost:9082/demo/demo.m3u8
 
 Logs: .run/logs/. Ctrl-C stops everything.
 `);

@@ -15,6 +15,8 @@ const ELEMENT_PACKAGES: Record<string, string> = {
   timeoverlay: 'gstreamer1.0-x', // the pango plugin: not in plugins-base, and what a fresh machine lacked
   vp8enc: 'gstreamer1.0-plugins-good',
   rtpvp8pay: 'gstreamer1.0-plugins-good',
+  x264enc: 'gstreamer1.0-plugins-ugly',
+  rtph264pay: 'gstreamer1.0-plugins-good',
   rtpopuspay: 'gstreamer1.0-plugins-good',
   udpsink: 'gstreamer1.0-plugins-good',
 };

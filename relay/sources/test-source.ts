@@ -1,7 +1,7 @@
 /**
  * A live test pattern (moving ball, running clock, 440 Hz tone) from GStreamer as plain RTP into a
- * stream's tee: VP8 (PT 96, keyframe every second, since udpsink cannot honour a PLI) and Opus
- * (PT 111). A state machine, so /health and `npm start` can say whether the demo really has media:
+ * stream's tee: VP8 (PT 96) or H.264 constrained baseline (PT 102, for HLS pass-through), a keyframe every
+ * second since udpsink cannot honour a PLI, and Opus (PT 111). A state machine, so /health and `npm start` can say whether the demo really has media:
  *
  *   starting → running     GStreamer is up and its RTP reaches the tee
  *   starting | running → failed   GStreamer exited; `lastError` is what it said; restart after a backoff
@@ -17,6 +17,8 @@ import { gstElements } from '../host/gstreamer-elements.ts';
 import { retryDelayMs } from '../backoff.ts';
 
 export const TEST_VIDEO_PT = 96;
+export const TEST_H264_PT = 102;
+export type TestVideoCodec = 'vp8' | 'h264';
 export const TEST_AUDIO_PT = 111;
 const STOP_TIMEOUT_MS = 2000;
 const MEDIA_CHECK_MS = 200;
@@ -29,26 +31,30 @@ export interface TestSourceOptions {
   kbps: number;
   pattern: string;
   size: string;
+  codec: TestVideoCodec;
   /** When the tee last received RTP (ms since the epoch; 0 = never): how the source learns its media arrives. */
   lastMediaAt: () => number;
 }
 
 /** Every element the pipeline below uses; a unit test parses the pipeline and fails on one missing here. */
-export const TEST_SOURCE_ELEMENTS = ['videotestsrc', 'capsfilter', 'timeoverlay', 'vp8enc', 'rtpvp8pay', 'udpsink',
-  'audiotestsrc', 'audioconvert', 'audioresample', 'opusenc', 'rtpopuspay'] as const;
+export const TEST_SOURCE_ELEMENTS = ['videotestsrc', 'capsfilter', 'timeoverlay', 'vp8enc', 'rtpvp8pay', 'x264enc', 'rtph264pay',
+  'udpsink', 'audiotestsrc', 'audioconvert', 'audioresample', 'opusenc', 'rtpopuspay'] as const;
 
 export const TEST_SOURCE_REQUIREMENTS: Requirement[] = [
   binary('gst-launch-1.0', 'gstreamer1.0-tools', 'demo stream (relay/sources/test-source.ts)'),
   ...gstElements(TEST_SOURCE_ELEMENTS, 'demo stream (relay/sources/test-source.ts)'),
 ];
 
-export function testSourcePipeline(o: Pick<TestSourceOptions, 'ports' | 'kbps' | 'pattern' | 'size'>): string[] {
+export function testSourcePipeline(o: Pick<TestSourceOptions, 'ports' | 'kbps' | 'pattern' | 'size' | 'codec'>): string[] {
   const [width, height] = /^\d+x\d+$/.test(o.size) ? o.size.split('x') : ['640', '360'];
+  const encode = o.codec === 'h264'
+    ? ['x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', `bitrate=${o.kbps}`, 'key-int-max=30', 'threads=1', '!',
+      'video/x-h264,profile=constrained-baseline', '!', 'rtph264pay', `pt=${TEST_H264_PT}`, 'config-interval=-1', 'mtu=1200', '!']
+    : ['vp8enc', 'deadline=1', 'cpu-used=8', 'end-usage=cbr', `target-bitrate=${o.kbps * 1000}`, 'keyframe-max-dist=30', 'threads=1', '!',
+      'rtpvp8pay', `pt=${TEST_VIDEO_PT}`, 'picture-id-mode=15-bit', 'mtu=1200', '!'];
   return [
     'videotestsrc', 'is-live=true', `pattern=${o.pattern}`, '!', `video/x-raw,width=${width},height=${height},framerate=30/1`, '!',
-    'timeoverlay', 'font-desc=Sans 24', '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'end-usage=cbr',
-    `target-bitrate=${o.kbps * 1000}`, 'keyframe-max-dist=30', 'threads=1', '!',
-    'rtpvp8pay', `pt=${TEST_VIDEO_PT}`, 'picture-id-mode=15-bit', 'mtu=1200', '!',
+    'timeoverlay', 'font-desc=Sans 24', '!', ...encode,
     'udpsink', 'host=127.0.0.1', `port=${o.ports.video}`, 'sync=false',
     'audiotestsrc', 'is-live=true', 'wave=sine', 'freq=440', 'volume=0.2', '!', 'audioconvert', '!', 'audioresample', '!',
     'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', '!', 'rtpopuspay', `pt=${TEST_AUDIO_PT}`, '!',

@@ -50,7 +50,7 @@ describe('npm start', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
-  it('prints a curl that returns 200 and a viewer URL where the pulled stream plays', async () => {
+  it('prints a curl that returns 200, and a viewer URL and an HLS URL where the pulled stream plays', async () => {
     const curl = /^\s*(curl .+)$/m.exec(output)?.[1];
     const watch = /^\s*(http:\/\/localhost:9080\/viewer\.html\?stream=demo)$/m.exec(output)?.[1];
     expect(curl).toBeDefined();
@@ -66,6 +66,12 @@ describe('npm start', () => {
     expect(frames[3]!).toBeGreaterThan(frames[1]!);
     expect(frames[1]!).toBeGreaterThan(frames[0]!);
     await viewer.close();
+
+    const m3u8 = /^\s*http:\/\/localhost(:9082\/demo\/demo\.m3u8)$/m.exec(output)?.[1];
+    expect(m3u8).toBeDefined();
+    const playlist = await (await fetch(`http://${ns.address}${m3u8}`)).text();
+    expect(playlist).toMatch(/^#EXTM3U\n/);
+    expect(playlist).toMatch(/#EXT-X-PART:DURATION=/);
   });
 
   it('Ctrl-C stops every service: exit 0, no listening socket left in the namespace', async () => {

@@ -5,7 +5,8 @@ import type { RelayView } from '../../relay/rest/relay-view.ts';
 
 function fakeRelay() {
   const tee = { bytesIn: 1000, bytesOut: 500, packetsIn: 10, packetsLost: 2 };
-  const state = { streams: [{ tee }], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0 };
+  const state = { streams: [{ tee }], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0,
+    hls: [{ id: 'a', state: 'running', transcodes: true, window: { bytes: 5000 } }, { id: 'b', state: 'stopped', transcodes: false, window: { bytes: 0 } }] };
   const relay = {
     ctx: {
       config: { restToken: '' },
@@ -22,6 +23,10 @@ function fakeRelay() {
     viewerProxy: { connections: 4 },
     eventLoopLag: { count: 1, percentile: () => 12_345_678, reset: () => { state.lagResets += 1; } },
     demo: undefined,
+    hls: {
+      all: () => state.hls, get: () => undefined, viewers: () => 2,
+      totals: { opened: 1, playlists: 10, inits: 1, parts: 40, segments: 3, bytes: 12_345 },
+    },
   } as unknown as RelayView;
   return { relay, tee, state };
 }
@@ -41,6 +46,15 @@ describe('metrics registry', () => {
     expect(value(text, 'siphon_event_loop_lag_p99_ms')).toBe(12.35);
     expect(state.lagResets).toBe(1);
     expect(value(text, 'siphon_process_rss_bytes')).toBeGreaterThan(0);
+  });
+
+  it('reports HLS: outputs by packager state, viewers, transcoding, memory and what was served', async () => {
+    const text = await metricsRegistry(fakeRelay().relay).metrics();
+    expect(text).toMatch(/^siphon_hls_packagers\{state="running"\} 1$/m);
+    expect(text).toMatch(/^siphon_hls_packagers\{state="stopped"\} 1$/m);
+    expect([value(text, 'siphon_hls_viewers'), value(text, 'siphon_hls_transcoding'), value(text, 'siphon_hls_window_bytes')]).toEqual([4, 1, 5000]);
+    expect([value(text, 'siphon_hls_playlists_served_total'), value(text, 'siphon_hls_parts_served_total'),
+      value(text, 'siphon_hls_segments_served_total'), value(text, 'siphon_hls_bytes_served_total')]).toEqual([10, 40, 3, 12345]);
   });
 
   it('counters follow the running totals and never go down, also when a closed stream moves to closedTotals late', async () => {
