@@ -6,6 +6,8 @@
 import type { Browser, Page } from 'playwright-core';
 
 const BITS = 30;
+/** tsx compiles named inner functions with esbuild's `__name` helper, which a page does not have. */
+const NAME_HELPER = 'window.__name = window.__name || ((f) => f)';
 const WIDTH = 640;
 const HEIGHT = 360;
 
@@ -14,6 +16,7 @@ export async function publishClock(browser: Browser, baseUrl: string, name: stri
   const page = await browser.newPage();
   await page.goto(`${baseUrl}/`);
   await page.addScriptTag({ url: '/client2/flashphoner.js' });
+  await page.evaluate(NAME_HELPER);
   await page.evaluate(async ({ name, ws, bits, width, height }) => {
     const canvas = document.createElement('canvas');
     canvas.width = width;
@@ -55,6 +58,7 @@ export async function publishClock(browser: Browser, baseUrl: string, name: stri
 
 /** On a page with `<video id="video">`: records glass-to-glass ms of every presented frame in window.clockSamples. */
 export async function readClockInPage(page: Page): Promise<void> {
+  await page.evaluate(NAME_HELPER);
   await page.evaluate(({ bits, width, height }) => {
     const w = window as unknown as { clockSamples: number[] };
     w.clockSamples = [];

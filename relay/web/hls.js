@@ -85,7 +85,9 @@ function tick() {
 }
 
 function play(src) {
-  hls = new Hls({ lowLatencyMode: ll });
+  // A player that joins early (the output just started) would stay that far behind the edge for good:
+  // let hls.js play up to 1.5x until it is back at its target latency.
+  hls = new Hls({ lowLatencyMode: ll, maxLiveSyncPlaybackRate: 1.5 });
   hls.on(Hls.Events.FRAG_LOADED, (_, data) => {
     // In LL mode each part arrives as its own FRAG_LOADED while frag.stats.loaded keeps a running total.
     loads.push([performance.now(), data.part ? data.part.stats.loaded : data.frag.stats.loaded]);

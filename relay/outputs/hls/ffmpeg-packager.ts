@@ -86,7 +86,7 @@ export function ffmpegArgs(plan: PackagerPlan): string[] {
     '-hide_banner', '-loglevel', 'warning', '-nostdin', '-nostats',
     '-protocol_whitelist', 'data,udp,rtp',
     // Stop probing once every stream has its parameters: no frame-rate probing, which costs ~1 s.
-    '-fflags', '+nobuffer', '-fpsprobesize', '0', '-analyzeduration', '5000000', '-probesize', '10000000',
+    '-fpsprobesize', '0', '-analyzeduration', '5000000', '-probesize', '10000000',
     '-i', sdp,
     ...video, ...audio,
     '-output_ts_offset', plan.timeOffset.toFixed(3),

@@ -54,6 +54,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   private retryTimer: NodeJS.Timeout | undefined;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private opened = false;
+  private spawnedAt = 0;
 
   constructor(readonly stream: Stream, private readonly deps: HlsSinkDeps) {
     super();
@@ -146,7 +147,12 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
       timeOffset: this.timelineEnd, encoder: settings.encoder }, this.log);
     this.packager = packager;
     this.sawKeyframe = false;
-    packager.on('init', (init) => { if (generation === this.generation) this.window.addInit(init.bytes); });
+    this.spawnedAt = Date.now();
+    packager.on('init', (init) => {
+      if (generation !== this.generation) return;
+      this.log.debug('hls.init', { msSinceSpawn: Date.now() - this.spawnedAt, tracks: init.tracks.map((t) => t.kind) });
+      this.window.addInit(init.bytes);
+    });
     packager.on('fragment', (f) => { if (generation === this.generation) this.onFragment(f); });
     packager.once('exited', (why) => this.onPackagerExit(generation, why));
     const unlink = (['audio', 'video'] as const).filter((k) => ports[k] && codecs[k]).map((kind) =>
@@ -172,6 +178,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     clearInterval(this.keyframeTimer);
     if (this.state !== 'running') {
       this.crashes = 0;
+      this.log.info('hls.first_part', { msSinceSpawn: Date.now() - this.spawnedAt, transcodes: this.transcodes });
       this.setState('running', 'first part');
     }
     this.askKeyframeBeforeSegmentEnds();

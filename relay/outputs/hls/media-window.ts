@@ -52,6 +52,8 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
   private initId = 0;
   private nextMsn = 0;
   private pendingDiscontinuity = false;
+  /** The first part after an init is a segment of its own (see addPart). */
+  private firstPartOfRun = false;
   readonly maxSegmentSeconds: number;
   /** Distinguishes this window's media names from an earlier session's of the same stream. */
   readonly id = (Date.now() % 1e9).toString(36) + Math.floor(Math.random() * 1296).toString(36);
@@ -87,6 +89,7 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
     this.initId += 1;
     this.inits.set(this.initId, bytes);
     this.pendingDiscontinuity = this.segments.length > 0;
+    this.firstPartOfRun = true;
     this.trim();
     this.emit('changed');
   }
@@ -109,6 +112,12 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
     const part: Part = { msn: open.msn, index: open.parts.length, bytes, duration, independent };
     open.parts.push(part);
     open.duration += duration;
+    // Players (hls.js, Safari) start only from a playlist with a complete segment: after a (re)start the first
+    // part is one, so the first playlist can be answered as soon as there is any media, not a segment later.
+    if (this.firstPartOfRun) {
+      this.firstPartOfRun = false;
+      this.closeOpenSegment();
+    }
     this.trim();
     this.emit('changed');
     return part;

@@ -74,7 +74,7 @@ describe('HLS routes', () => {
       [`${playlist}?_HLS_msn=-1`, 400],
       [`${playlist}?_HLS_msn=1e9`, 400],
       [`${playlist}?_HLS_part=1`, 400],
-      [`${playlist}?_HLS_msn=0&_HLS_part=999`, 400],
+      [`${playlist}?_HLS_msn=1&_HLS_part=999`, 400],
       ['/%00/%00.m3u8', 400],
     ];
     for (const [path, status] of cases) {

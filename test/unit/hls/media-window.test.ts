@@ -7,7 +7,8 @@ const bytes = (n = 10) => Buffer.alloc(n, 1);
 
 /** Feeds `seconds` of 0.2 s parts with a keyframe every `gop` seconds. */
 function feed(w: MediaWindow, seconds: number, gop = 1, t0 = 0) {
-  for (let i = 0; i < Math.round(seconds / 0.2); i++) w.addPart(bytes(), 0.2, Math.round((i * 0.2) % gop * 1000) === 0, t0 + i * 200);
+  const every = Math.round(gop / 0.2);
+  for (let i = 0; i < Math.round(seconds / 0.2); i++) w.addPart(bytes(), 0.2, i % every === 0, t0 + i * 200);
 }
 
 describe('MediaWindow: segments and parts', () => {
@@ -15,17 +16,20 @@ describe('MediaWindow: segments and parts', () => {
     const w = new MediaWindow(settings);
     w.addInit(bytes());
     feed(w, 3);
-    expect(w.segments.map((s) => [s.msn, s.parts.length, s.complete])).toEqual([[0, 5, true], [1, 5, true], [2, 5, false]]);
-    expect(w.segments[0]!.duration).toBeCloseTo(1);
-    expect(w.nextPart).toEqual({ msn: 2, index: 5 });
-    expect(w.segment(1)!.bytes).toHaveLength(50);
+    // The first part is a segment by itself, so a player can start as soon as there is media.
+    expect(w.segments.map((s) => [s.msn, s.parts.length, s.complete])).toEqual([[0, 1, true], [1, 4, true], [2, 5, true], [3, 5, false]]);
+    expect(w.segments[2]!.duration).toBeCloseTo(1);
+    expect(w.segments[2]!.parts[0]!.independent).toBe(true);
+    expect(w.nextPart).toEqual({ msn: 3, index: 5 });
+    expect(w.segment(2)!.bytes).toHaveLength(50);
   });
 
   it('a keyframe before 70% of the target stays inside the segment: a 0.4 s GOP makes 0.8 s segments, not 0.4 s', () => {
-    const w = new MediaWindow(settings);
+    const w = new MediaWindow({ ...settings, listSize: 8 });
     w.addInit(bytes());
     feed(w, 3, 0.4);
-    expect(w.segments.map((s) => s.duration.toFixed(1))).toEqual(['0.8', '0.8', '0.8', '0.6']);
+    expect(w.segments.map((s) => s.duration.toFixed(1))).toEqual(['0.2', '1.0', '0.8', '0.8', '0.2']);
+    expect(w.segments[1]!.parts[0]!.independent).toBe(false);
   });
 
   it('cuts a segment without a keyframe before it outgrows the target duration (long GOP)', () => {
@@ -43,7 +47,7 @@ describe('MediaWindow: segments and parts', () => {
     w.addInit(bytes(20));
     feed(w, 6);
     expect(w.segments.filter((s) => s.complete)).toHaveLength(3);
-    expect(w.segments[0]!.msn).toBe(4);
+    expect(w.segments[0]!.msn).toBe(6);
     expect([...w.inits.keys()]).toEqual([2]);
     expect(w.discontinuitySequence).toBe(1);
   });
@@ -51,15 +55,16 @@ describe('MediaWindow: segments and parts', () => {
   it('answers blocking requests: now, once the part comes, false on timeout, and at once when the stream ends', async () => {
     const w = new MediaWindow(settings);
     w.addInit(bytes());
-    feed(w, 1.2);
-    expect(w.has(0)).toBe(true);
-    expect(w.has(1, 0)).toBe(true);
-    expect(w.has(1, 1)).toBe(false);
-    const waiting = w.waitFor(1, 1, 5000);
+    feed(w, 1.2); // segments 0 (one part), 1 (four), 2 (open, one part)
+    expect(w.has(1)).toBe(true);
+    expect(w.has(2, 0)).toBe(true);
+    expect(w.has(2, 1)).toBe(false);
+    expect(w.has(2)).toBe(false);
+    const waiting = w.waitFor(2, 1, 5000);
     w.addPart(bytes(), 0.2, false);
     await expect(waiting).resolves.toBe(true);
-    await expect(w.waitFor(1, 4, 20)).resolves.toBe(false);
-    const ended = w.waitFor(2, 0, 5000);
+    await expect(w.waitFor(2, 4, 20)).resolves.toBe(false);
+    const ended = w.waitFor(3, 0, 5000);
     w.end();
     await expect(ended).resolves.toBe(true);
     expect(w.listenerCount('changed')).toBe(0);
@@ -77,12 +82,13 @@ describe('playlist', () => {
       '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.600', '#EXT-X-PART-INF:PART-TARGET=0.200',
       '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-DISCONTINUITY-SEQUENCE:0']);
     expect(lines).toContain(`#EXT-X-MAP:URI="init-${w.id}-1.mp4"`);
-    expect(lines.filter((l) => l.startsWith('#EXTINF:1.000,'))).toHaveLength(5);
-    expect(lines).toContain(`seg-${w.id}-4.m4s`);
-    expect(lines[lines.length - 1]).toBe(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-${w.id}-5.2.m4s"`);
-    // Parts only for the last ~3 target durations: none for segment 0, all for the open segment 5.
-    expect(text).not.toContain(`part-${w.id}-0.0.m4s`);
-    expect(text).toContain(`#EXT-X-PART:DURATION=0.200,URI="part-${w.id}-5.0.m4s",INDEPENDENT=YES`);
+    expect(lines.filter((l) => l.startsWith('#EXTINF:')).map((l) => l.slice(8))).toEqual(['0.200,', '0.800,', '1.000,', '1.000,', '1.000,', '1.000,']);
+    expect(lines).toContain(`seg-${w.id}-5.m4s`);
+    expect(lines[lines.length - 1]).toBe(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-${w.id}-6.2.m4s"`);
+    // Parts only for the last ~3 target durations: none for segments 0-2, all for the open segment 6.
+    expect(text).not.toContain(`part-${w.id}-2.0.m4s`);
+    expect(text).toContain(`#EXT-X-PART:DURATION=0.200,URI="part-${w.id}-3.0.m4s",INDEPENDENT=YES`);
+    expect(text).toContain(`#EXT-X-PART:DURATION=0.200,URI="part-${w.id}-6.1.m4s"\n`);
     expect(lines.filter((l) => l.startsWith('#EXT-X-PROGRAM-DATE-TIME:'))[0]).toBe('#EXT-X-PROGRAM-DATE-TIME:2026-12-01T09:59:59.800Z');
   });
 
