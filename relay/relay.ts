@@ -24,6 +24,8 @@ import { HlsOutputs } from './outputs/hls/hls-outputs.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 
+const HLS_IDLE_SOCKET_MS = 30_000;
+
 export class Relay {
   readonly ctx: RelayContext;
   readonly wcs: WcsServer;
@@ -84,8 +86,10 @@ export class Relay {
       });
     }
     const hlsListener = getRequestListener(buildHlsApp(this.hls, this.ctx.log.child({ component: 'hls' })).fetch);
-    servers.push([createServer(hlsListener), config.hlsPort]);
-    if (tls) servers.push([createHttpsServer(tls, hlsListener), config.hlsTlsPort]);
+    const hlsServers = [createServer(hlsListener), ...(tls ? [createHttpsServer(tls, hlsListener)] : [])];
+    // Media is shared, never copied per client, but a client that stops reading must not hold its socket forever.
+    for (const server of hlsServers) server.setTimeout(HLS_IDLE_SOCKET_MS, (socket) => socket.destroy());
+    servers.push([hlsServers[0]!, config.hlsPort], ...(hlsServers[1] ? [[hlsServers[1], config.hlsTlsPort] as [Server, number]] : []));
     for (const [server, port] of servers) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -6,12 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { launchBrowser, sampleFrames } from '../harness/browser.ts';
 import { openTwoWay, publishOn } from '../harness/sdk-pages.ts';
 import { hlsFrames, hlsState, openHlsPlayer, openSdkHlsPlayer, sdkHlsFrames } from '../harness/hls-page.ts';
+import { makeCertificate } from '../harness/certificate.ts';
 
 interface HlsRecord { state: string; transcodes: boolean; viewers: number; restarts: number }
 
@@ -21,11 +26,16 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
   let b: RelayProcess;
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
-  const aEnv = { SIPHON_DEMO_STREAM: 'demo', SIPHON_DEMO_KBPS: '800', SIPHON_CODECS: 'opus,h264,vp8' };
+  let dir: string;
+  let tls: { cert: string; key: string };
+  const aEnv = () => ({ SIPHON_DEMO_STREAM: 'demo', SIPHON_DEMO_KBPS: '800', SIPHON_CODECS: 'opus,h264,vp8',
+    SIPHON_TLS_CERT: tls.cert, SIPHON_TLS_KEY: tls.key });
 
   beforeAll(async () => {
     ns = NetNamespace.create();
-    a = await RelayProcess.start(ns, aEnv);
+    dir = mkdtempSync(join(tmpdir(), 'siphon-hls-'));
+    tls = makeCertificate(dir, ns.address);
+    a = await RelayProcess.start(ns, aEnv());
     b = await RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_PULL_ALLOWED_ORIGINS: `${ns.address}:8080`, SIPHON_PULL_RETRY_MAX_MS: '2000' });
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
     const { page } = await openTwoWay(browser, a.pageUrl);
@@ -43,6 +53,7 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
     await closeBrowser?.();
     await Promise.all([a?.stop(), b?.stop()]);
     ns?.destroySync();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const hlsOf = async (relay: RelayProcess, name: string): Promise<HlsRecord | undefined> =>
@@ -111,6 +122,17 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
     await publisher.close();
   });
 
+  it('with a certificate the TLS port (8445) serves the same playlist, for https pages', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      httpsGet(`https://${ns.address}:8445/demo/demo.m3u8`, { ca: readFileSync(tls.cert) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => resolve(`${res.statusCode} ${res.headers['access-control-allow-origin']}\n${body}`));
+      }).on('error', reject);
+    });
+    expect(text).toMatch(/^200 \*\n#EXTM3U\n/);
+    expect(text).toMatch(/#EXT-X-PART:DURATION=/);
+  });
+
   it('bad requests get 4xx JSON or are answered, and the relay keeps serving the other stream', async () => {
     await playlist(b, 'demo');
     const statuses: [string, number][] = [];
@@ -135,7 +157,7 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
   it('the origin relay restarts while hls.js plays the pull: EXT-X-DISCONTINUITY, and playback resumes by itself', async () => {
     const page = await openHlsPlayer(browser, b.pageUrl, 'demo', true);
     await a.stop();
-    a = await RelayProcess.start(ns, aEnv);
+    a = await RelayProcess.start(ns, aEnv());
     await expect.poll(() => playlist(b, 'demo'), { timeout: 30_000 }).toMatch(/#EXT-X-DISCONTINUITY\n/);
     const before = await hlsFrames(page);
     await expect.poll(() => hlsFrames(page), { timeout: 20_000 }).toBeGreaterThan(before + 30);
