@@ -53,7 +53,8 @@ export interface PackagerProcess extends EventEmitter<PackagerEvents> {
 export type SpawnPackager = (plan: PackagerPlan, log: Logger) => PackagerProcess;
 
 const STOP_GRACE_MS = 2000;
-const FRAGMENT_SHARE_OF_PART = 0.85;
+// A part ends at the first frame after this share of PART-TARGET: 5 frames (167 ms) at 30 fps, 4 at 25 fps.
+const FRAGMENT_SHARE_OF_PART = 0.75;
 
 export const transcodesVideo = (codecs: StreamCodecs) => codecs.video !== undefined && codecs.video.name !== 'H264';
 
@@ -74,12 +75,18 @@ export function packagerSdp(plan: Pick<PackagerPlan, 'codecs' | 'ports'>): strin
   return lines.join('\r\n') + '\r\n';
 }
 
+/** Keyframes at 0, one part later (so the first segment is short and players start at once), then every segment. */
+function forcedKeyframes(plan: PackagerPlan): string {
+  const early = plan.segmentSeconds - plan.partSeconds;
+  return `expr:gte(t,n_forced*${plan.segmentSeconds}-${early}*gt(n_forced,0))`;
+}
+
 export function ffmpegArgs(plan: PackagerPlan): string[] {
   const sdp = `data:application/sdp;base64,${Buffer.from(packagerSdp(plan)).toString('base64')}`;
   const { encoder: e } = plan;
   const video = !plan.codecs.video ? [] : transcodesVideo(plan.codecs)
     ? ['-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', e.x264Preset, '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-crf', String(e.x264Crf),
-      '-maxrate', '4M', '-bufsize', '2M', '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`]
+      '-maxrate', '4M', '-bufsize', '2M', '-force_key_frames', forcedKeyframes(plan)]
     : ['-c:v', 'copy'];
   // The fast coder: a third less CPU than the default two-loop search (B8), inaudible at live bitrates.
   const audio = plan.codecs.audio ? ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', `${e.audioKbps}k`, '-ac', '2'] : [];
@@ -92,7 +99,6 @@ export function ffmpegArgs(plan: PackagerPlan): string[] {
     ...video, ...audio,
     '-output_ts_offset', plan.timeOffset.toFixed(3),
     '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
-    // movenc cuts once a fragment has reached this, so the part ends one frame later: aim below PART-TARGET.
     '-frag_duration', String(Math.round(plan.partSeconds * FRAGMENT_SHARE_OF_PART * 1e6)),
     'pipe:1',
   ];

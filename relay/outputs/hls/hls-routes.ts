@@ -58,7 +58,8 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger): Hono<Env> {
     const msn = integer(c, '_HLS_msn');
     const part = integer(c, '_HLS_part');
     if (part !== undefined && msn === undefined) throw apiError(400, 'bad_request', '_HLS_part needs _HLS_msn');
-    if (!w.lastPart && !w.ended && !(await w.waitFor(0, 0, hls.settings.firstPartTimeoutMs))) {
+    // Held until a segment is complete: players start from no less (the first one is short, see MediaWindow).
+    if (!w.segments.some((seg) => seg.complete) && !w.ended && !(await w.waitFor(0, undefined, hls.settings.firstPartTimeoutMs))) {
       throw apiError(503, 'unavailable', `${sink.id} has no HLS media yet (packager ${sink.state}${sink.lastError ? `: ${sink.lastError}` : ''})`);
     }
     if (msn !== undefined) {

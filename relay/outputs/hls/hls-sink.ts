@@ -27,8 +27,9 @@ export interface HlsSinkEvents { state: [SinkState] }
 const KEYFRAME_LEAD_SECONDS = 0.25;
 const RESTART_MAX_MS = 10_000;
 /**
- * Until its first part the packager is asked for keyframes again and again: the first may come before
- * ffmpeg has bound its socket, and a WebRTC sender's next one may be minutes away.
+ * Until its first segment is complete the packager is asked for keyframes again and again: the first may
+ * come before ffmpeg has bound its socket, a WebRTC sender's next one may be minutes away, and the second
+ * one ends the first segment (players start only once a segment is complete).
  */
 const START_KEYFRAME_INTERVAL_MS = 300;
 
@@ -175,7 +176,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     if (!main || main.duration <= 0) return;
     this.timelineEnd = Math.max(this.timelineEnd, ...f.runs.map((r) => r.start + r.duration));
     this.window.addPart(f.bytes, main.duration, video ? video.keyframe : true);
-    clearInterval(this.keyframeTimer);
+    if (this.window.runHasSegment || this.transcodes) clearInterval(this.keyframeTimer);
     if (this.state !== 'running') {
       this.crashes = 0;
       this.log.info('hls.first_part', { msSinceSpawn: Date.now() - this.spawnedAt, transcodes: this.transcodes });

@@ -52,8 +52,8 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
   private initId = 0;
   private nextMsn = 0;
   private pendingDiscontinuity = false;
-  /** The first part after an init is a segment of its own (see addPart). */
-  private firstPartOfRun = false;
+  /** The first segment after an init ends at the next keyframe, however short (see addPart). */
+  private firstSegmentOfRun = false;
   readonly maxSegmentSeconds: number;
   /** Distinguishes this window's media names from an earlier session's of the same stream. */
   readonly id = (Date.now() % 1e9).toString(36) + Math.floor(Math.random() * 1296).toString(36);
@@ -68,6 +68,9 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
   get targetDuration(): number { return Math.max(1, Math.ceil(this.settings.segmentSeconds)); }
 
   get currentInitId(): number { return this.initId; }
+
+  /** Whether a segment of the current packager's run is complete yet (the sink asks for keyframes until then). */
+  get runHasSegment(): boolean { return !this.firstSegmentOfRun; }
 
   get open(): Segment | undefined {
     const last = this.segments.at(-1);
@@ -89,7 +92,7 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
     this.initId += 1;
     this.inits.set(this.initId, bytes);
     this.pendingDiscontinuity = this.segments.length > 0;
-    this.firstPartOfRun = true;
+    this.firstSegmentOfRun = true;
     this.trim();
     this.emit('changed');
   }
@@ -98,9 +101,14 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
     if (this.ended) throw new Error('the window has ended');
     if (this.initId === 0) throw new Error('a part before any init segment');
     let open = this.open;
-    if (open && ((independent && open.duration >= this.settings.segmentSeconds * KEYFRAME_CUT_SHARE)
+    // Players (hls.js, Safari) start only from a playlist with a complete segment, and start on a segment's
+    // independent part: after a (re)start the first segment ends at the second keyframe, which the sink asks
+    // for at once, so the first playlist can be answered a fraction of a segment after the first media.
+    const cutShare = this.firstSegmentOfRun ? 0 : KEYFRAME_CUT_SHARE;
+    if (open && ((independent && open.duration > 0 && open.duration >= this.settings.segmentSeconds * cutShare)
       || open.duration + duration > this.maxSegmentSeconds)) {
       this.closeOpenSegment();
+      this.firstSegmentOfRun = false;
       open = undefined;
     }
     if (!open) {
@@ -112,12 +120,6 @@ export class MediaWindow extends EventEmitter<WindowEvents> {
     const part: Part = { msn: open.msn, index: open.parts.length, bytes, duration, independent };
     open.parts.push(part);
     open.duration += duration;
-    // Players (hls.js, Safari) start only from a playlist with a complete segment: after a (re)start the first
-    // part is one, so the first playlist can be answered as soon as there is any media, not a segment later.
-    if (this.firstPartOfRun) {
-      this.firstPartOfRun = false;
-      this.closeOpenSegment();
-    }
     this.trim();
     this.emit('changed');
     return part;

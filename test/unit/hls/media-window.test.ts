@@ -5,10 +5,13 @@ import { parseMediaName, renderPlaylist } from '../../../relay/outputs/hls/playl
 const settings = { segmentSeconds: 1, partSeconds: 0.2, listSize: 3 };
 const bytes = (n = 10) => Buffer.alloc(n, 1);
 
-/** Feeds `seconds` of 0.2 s parts with a keyframe every `gop` seconds. */
-function feed(w: MediaWindow, seconds: number, gop = 1, t0 = 0) {
+/**
+ * Feeds `seconds` of 0.2 s parts with a keyframe every `gop` seconds, and one more at the second part
+ * (what the sink asks the source for, and what x264 is told to make, after a start).
+ */
+function feed(w: MediaWindow, seconds: number, gop = 1, t0 = 0, early = true) {
   const every = Math.round(gop / 0.2);
-  for (let i = 0; i < Math.round(seconds / 0.2); i++) w.addPart(bytes(), 0.2, i % every === 0, t0 + i * 200);
+  for (let i = 0; i < Math.round(seconds / 0.2); i++) w.addPart(bytes(), 0.2, i % every === 0 || (early && i === 1), t0 + i * 200);
 }
 
 describe('MediaWindow: segments and parts', () => {
@@ -16,10 +19,10 @@ describe('MediaWindow: segments and parts', () => {
     const w = new MediaWindow(settings);
     w.addInit(bytes());
     feed(w, 3);
-    // The first part is a segment by itself, so a player can start as soon as there is media.
+    // The first segment ends at the second keyframe, so a player can start as soon as there is media.
     expect(w.segments.map((s) => [s.msn, s.parts.length, s.complete])).toEqual([[0, 1, true], [1, 4, true], [2, 5, true], [3, 5, false]]);
     expect(w.segments[2]!.duration).toBeCloseTo(1);
-    expect(w.segments[2]!.parts[0]!.independent).toBe(true);
+    expect(w.segments.map((seg) => seg.parts[0]!.independent)).toEqual([true, true, true, true]);
     expect(w.nextPart).toEqual({ msn: 3, index: 5 });
     expect(w.segment(2)!.bytes).toHaveLength(50);
   });
@@ -29,7 +32,6 @@ describe('MediaWindow: segments and parts', () => {
     w.addInit(bytes());
     feed(w, 3, 0.4);
     expect(w.segments.map((s) => s.duration.toFixed(1))).toEqual(['0.2', '1.0', '0.8', '0.8', '0.2']);
-    expect(w.segments[1]!.parts[0]!.independent).toBe(false);
   });
 
   it('cuts a segment without a keyframe before it outgrows the target duration (long GOP)', () => {
@@ -37,7 +39,14 @@ describe('MediaWindow: segments and parts', () => {
     w.addInit(bytes());
     feed(w, 4, 10);
     for (const s of w.segments) expect(Math.round(s.duration)).toBeLessThanOrEqual(w.targetDuration);
-    expect(w.segments[1]!.parts[0]!.independent).toBe(false);
+    expect(w.segments[2]!.parts[0]!.independent).toBe(false);
+  });
+
+  it('a source that ignores keyframe requests: the first segment lasts until its next keyframe', () => {
+    const w = new MediaWindow(settings);
+    w.addInit(bytes());
+    feed(w, 1.4, 1, 0, false);
+    expect(w.segments.map((s) => [s.duration.toFixed(1), s.complete])).toEqual([['1.0', true], ['0.4', false]]);
   });
 
   it('keeps listSize complete segments, drops older ones with their init, and counts discontinuities that slid out', () => {
