@@ -109,7 +109,8 @@ export class FfmpegPackager extends EventEmitter<PackagerEvents> implements Pack
   private readonly child: ChildProcess;
   private readonly splitter = new BoxSplitter();
   private init: InitSegment | undefined;
-  private moof: Buffer | undefined;
+  /** The box waiting for its partner: ftyp for its moov, a moof for its mdat. */
+  private pending: Buffer | undefined;
   private readonly said = new Set<string>();
   private stopping = false;
   lastError = '';
@@ -138,17 +139,18 @@ export class FfmpegPackager extends EventEmitter<PackagerEvents> implements Pack
   }
 
   private onBox(type: string, bytes: Buffer): void {
-    if (type === 'ftyp') { this.init = undefined; this.moof = Buffer.from(bytes); return; }
-    if (type === 'moov') {
-      this.init = parseInit(Buffer.concat([this.moof ?? Buffer.alloc(0), bytes]));
-      this.moof = undefined;
-      this.emit('init', this.init);
+    if (type === 'ftyp' || type === 'moof') {
+      if (type === 'ftyp') this.init = undefined;
+      this.pending = Buffer.from(bytes); // a copy: `bytes` is a view of ffmpeg's whole chunk
       return;
     }
-    if (type === 'moof') { this.moof = Buffer.from(bytes); return; }
-    if (type === 'mdat' && this.init && this.moof) {
-      const fragment = parseFragment(Buffer.concat([this.moof, bytes]), this.init.tracks);
-      this.moof = undefined;
+    if (type === 'moov') {
+      this.init = parseInit(Buffer.concat([this.pending ?? Buffer.alloc(0), bytes]));
+      this.pending = undefined;
+      this.emit('init', this.init);
+    } else if (type === 'mdat' && this.init && this.pending) {
+      const fragment = parseFragment(Buffer.concat([this.pending, bytes]), this.init.tracks);
+      this.pending = undefined;
       this.emit('fragment', fragment);
     }
   }

@@ -77,6 +77,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     if (this.opened) return;
     this.opened = true;
     this.sender = await UdpPair.bind(this.deps.teePorts);
+    if (this.stream.isClosed) { await this.finish('stream ended before its HLS output opened'); return; }
     this.stream.attach(this);
     if (this.hasCodecs()) await this.startPackager('first request');
   }

@@ -5,6 +5,7 @@ import { StreamRegistry } from '../../../relay/streams/registry.ts';
 import { UdpPortPool } from '../../../relay/media/udp-port-pool.ts';
 import { StreamClaim } from '../../../relay/streams/stream-factory.ts';
 import { HlsOutputs, type HlsOutputSettings } from '../../../relay/outputs/hls/hls-outputs.ts';
+import { HlsSink } from '../../../relay/outputs/hls/hls-sink.ts';
 import { renderPlaylist } from '../../../relay/outputs/hls/playlist.ts';
 import { h264Baseline, opus, vp8 } from '../../../relay/sdp/session.ts';
 import type { RelayContext } from '../../../relay/context.ts';
@@ -128,6 +129,15 @@ describe('HLS output', () => {
     expect(again).not.toBe(sink);
     expect(made).toHaveLength(2);
     await hls.closeAll();
+  });
+
+  it('a stream that ends while its output opens (a request racing the publisher leaving): nothing starts or stays', async () => {
+    const { stream, made, teePorts } = await setup();
+    const sink = new HlsSink(stream, { log: new Logger(), teePorts, spawn: fakeSpawner().spawn, settings });
+    const opening = sink.open();
+    await stream.close({ status: 'UNPUBLISHED', info: 'publisher left' });
+    await opening;
+    expect([sink.state, sink.window.ended, made.length, teePorts.size, stream.sinks.has(sink)]).toEqual(['stopped', true, 0, 0, false]);
   });
 
   it('auto start packages every stream from its start; an unknown name gets nothing', async () => {
