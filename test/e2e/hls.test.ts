@@ -71,6 +71,11 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
     expect(state.kbps).toBeGreaterThan(0);
     expect(await hlsOf(b, 'cam')).toMatchObject({ state: 'running', transcodes: false, viewers: 1 });
     expect(encoders()).toEqual([]);
+    const records = await (await fetch(`${b.url}/rest-api/stream/find_all`)).json() as { name: string; hls: HlsRecord & { path: string } | null }[];
+    expect(records.find((r) => r.name === 'cam')?.hls).toMatchObject({ path: '/cam/cam.m3u8', state: 'running', transcodes: false });
+    const metrics = await (await fetch(`${b.url}/metrics`)).text();
+    expect(metrics).toMatch(/^siphon_hls_packagers\{state="running"\} 1$/m);
+    expect(Number(/^siphon_hls_parts_served_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     const text = await playlist(b, 'cam');
     expect(text).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=/);
     expect(text).toMatch(/#EXT-X-PART:DURATION=/);
@@ -164,5 +169,11 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
     expect((await hlsOf(b, 'demo'))!.restarts).toBeGreaterThanOrEqual(1);
     expect((await hlsState(page)).status).toBe('playing');
     await page.close();
+  });
+
+  it('relay B stops with HLS outputs running: no packager is left behind', async () => {
+    expect(spawnSync('pgrep', ['-x', 'ffmpeg']).status).toBe(0);
+    expect(await b.stop()).toBe(0);
+    expect(spawnSync('pgrep', ['-x', 'ffmpeg'], { encoding: 'utf8' }).stdout).toBe('');
   });
 });

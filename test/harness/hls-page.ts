@@ -20,14 +20,14 @@ export async function openHlsPlayer(browser: Browser, baseUrl: string, stream: s
   return page;
 }
 
-/** The SDK's hls-js-player page as a user drives it: server URL, stream name, the LL-HLS box, Play. */
+/** The SDK's hls-js-player page as a user drives it: `?llhls=true` or not, server URL, stream name, Play. */
 export async function openSdkHlsPlayer(browser: Browser, baseUrl: string, hlsServer: string, stream: string, ll: boolean): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${baseUrl}${SDK_HLS_JS_PLAYER}`);
+  await page.goto(`${baseUrl}${SDK_HLS_JS_PLAYER}${ll ? '?llhls=true' : ''}`);
   await page.waitForSelector('#urlServer');
+  if (await page.isChecked('#llHlsEnabled') !== ll) throw new Error(`the SDK page's LL-HLS box is not ${ll ? 'checked' : 'clear'}`);
   await page.fill('#urlServer', hlsServer);
   await page.fill('#playStream', stream);
-  if (ll) await page.check('#llHlsEnabled');
   await page.click('#applyBtn');
   await page.waitForFunction(() => ((document.getElementById('remoteVideo') as HTMLVideoElement | null)
     ?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 0, undefined, { timeout: 30_000 });

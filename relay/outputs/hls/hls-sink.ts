@@ -56,6 +56,8 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   private keyframeTimer: NodeJS.Timeout | undefined;
   private opened = false;
   private spawnedAt = 0;
+  /** Starts and restarts run one after another, so two reconnects in a row never leave two packagers. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly stream: Stream, private readonly deps: HlsSinkDeps) {
     super();
@@ -79,7 +81,13 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     this.sender = await UdpPair.bind(this.deps.teePorts);
     if (this.stream.isClosed) { await this.finish('stream ended before its HLS output opened'); return; }
     this.stream.attach(this);
-    if (this.hasCodecs()) await this.startPackager('first request');
+    if (this.hasCodecs()) await this.serial(() => this.startPackager('first request'));
+  }
+
+  private serial(job: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(job);
+    this.queue = run.catch((err) => this.log.error('hls.start_failed', { err }));
+    return run;
   }
 
   private hasCodecs(): boolean { return !!(this.stream.codecs.audio || this.stream.codecs.video); }
@@ -113,7 +121,11 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     this.window.end();
   }
 
-  private async restart(reason: string): Promise<void> {
+  private restart(reason: string): Promise<void> {
+    return this.serial(() => this.restartNow(reason));
+  }
+
+  private async restartNow(reason: string): Promise<void> {
     if (this.state === 'stopped') return;
     this.generation += 1;
     clearTimeout(this.retryTimer);
@@ -204,7 +216,10 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     this.log.error('hls.packager_failed', { why, restartInMs: wait });
     void this.stopPackager();
     this.setState('restarting', why);
-    this.retryTimer = setTimeout(() => { this.restarts += 1; void this.startPackager('after a packager failure'); }, wait);
+    this.retryTimer = setTimeout(() => {
+      this.restarts += 1;
+      void this.serial(() => this.startPackager('after a packager failure'));
+    }, wait);
   }
 
   private async stopPackager(): Promise<void> {

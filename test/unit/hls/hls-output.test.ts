@@ -92,6 +92,26 @@ describe('HLS output', () => {
     await hls.closeAll();
   });
 
+  it('two reconnects in a row while the old packager is still stopping: exactly one packager runs', async () => {
+    const { hls, stream, made } = await setup();
+    const sink = (await hls.forRequest('s', 'v'))!;
+    made[0]!.write(0, 4);
+    let release!: () => void;
+    made[0]!.stop = () => new Promise<void>((r) => { release = () => { made[0]!.stopped = true; r(); }; });
+    const codecs = { video: h264Baseline(102), audio: opus(111) };
+    const first = stream.useCodecs(codecs);
+    const second = stream.useCodecs(codecs);
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'));
+    await Promise.all([first, second]);
+    await new Promise((r) => setTimeout(r, 50)); // the second restart has had every chance to spawn by now
+    release();
+    await vi.waitFor(() => expect(made.length).toBeGreaterThanOrEqual(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(made.filter((p) => !p.stopped)).toHaveLength(1);
+    expect(sink.state).toBe('restarting');
+    await hls.closeAll();
+  });
+
   it('a packager that dies is made again after a backoff, and the playlist goes on', async () => {
     const { hls, made } = await setup();
     const sink = (await hls.forRequest('s', 'v'))!;
