@@ -107,10 +107,15 @@ export function renumbering(arrived: Seen[], egressed: Seen[]): { seq: number; t
 
 /** Captures UDP on the namespace's loopback for `seconds` (headers only) and returns the datagrams. */
 export async function captureLoopback(ns: string, seconds: number): Promise<UdpRecord[]> {
+  return captureWhile(ns, () => new Promise((r) => setTimeout(r, seconds * 1000)));
+}
+
+/** UDP on the namespace's loopback while `run` runs (`snap` bytes of each datagram kept). */
+export async function captureWhile(ns: string, run: () => Promise<void>, snap = 80): Promise<UdpRecord[]> {
   const dir = mkdtempSync(join(tmpdir(), 'siphon-capture-'));
   const file = join(dir, 'lo.pcap');
   try {
-    const tcpdump = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', 'lo', '-n', '-s', '80', '-B', '65536', '-U', '-w', file, 'udp'],
+    const tcpdump = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', 'lo', '-n', '-s', String(snap), '-B', '65536', '-U', '-w', file, 'udp'],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = once(tcpdump, 'exit');
     let err = '';
@@ -118,9 +123,12 @@ export async function captureLoopback(ns: string, seconds: number): Promise<UdpR
       tcpdump.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('listening on')) resolve(); });
       void exited.then(() => reject(new Error(`tcpdump exited: ${err}`)));
     });
-    await new Promise((r) => setTimeout(r, seconds * 1000));
-    tcpdump.kill('SIGINT');
-    await exited;
+    try {
+      await run();
+    } finally {
+      tcpdump.kill('SIGINT');
+      await exited;
+    }
     if (/[1-9]\d* packets? dropped by kernel/.test(err)) console.error(`capture: ${err.trim().split('\n').at(-1)}`);
     return parsePcap(readFileSync(file));
   } finally {
