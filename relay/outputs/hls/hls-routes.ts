@@ -47,7 +47,9 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger): Hono<Env> {
     const media = file === `${name}.m3u8` ? undefined : parseMediaName(file);
     if (!media && file !== `${name}.m3u8`) throw apiError(404, 'not_found', `no HLS resource ${file} for ${name}`);
     const client = `${c.env?.incoming?.socket.remoteAddress ?? ''} ${c.req.header('user-agent') ?? ''}`;
-    const sink = media ? hls.get(name) : await hls.forRequest(name, client);
+    const sink = media ? hls.get(name) : await hls.forRequest(name, client).catch((err: Error) => {
+      throw apiError(503, 'unavailable', `cannot start the HLS output of ${name}: ${err.message}`);
+    });
     if (!sink) throw apiError(404, 'not_found', `no stream ${name} on this relay`);
     if (media) return serveMedia(c, sink, media);
     return bounded(sink, () => servePlaylist(c, sink));

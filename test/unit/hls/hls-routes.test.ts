@@ -15,9 +15,9 @@ setLogLevel('error');
 
 const playlist = '/cam%201/cam%201.m3u8';
 
-async function setup() {
+async function setup(ports = { from: 53000, to: 53999 }) {
   const registry = new StreamRegistry();
-  const ctx = { registry, teePorts: new UdpPortPool({ from: 53000, to: 53999 }, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
   const { spawn, made } = fakeSpawner();
   const hls = new HlsOutputs(ctx, { segmentSeconds: 1, partSeconds: 0.2, listSize: 8, autoStart: false, idleStopMs: 60_000,
     endedLingerMs: 60_000, firstPartTimeoutMs: 300, encoder: { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 } }, spawn);
@@ -58,6 +58,15 @@ describe('HLS routes', () => {
     const res = await get(playlist);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'unavailable', message: expect.stringMatching(/no HLS media yet/) });
+    await hls.closeAll();
+  });
+
+  it('no UDP ports left for the packager: 503 with the reason, and no output is left half-made', async () => {
+    const { hls, get } = await setup({ from: 54000, to: 54004 }); // the stream's two pairs fill the pool
+    const res = await get(playlist);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'unavailable', message: expect.stringMatching(/cannot start the HLS output of cam 1: no free UDP port pair/) });
+    expect(hls.get('cam 1')).toBeUndefined();
     await hls.closeAll();
   });
 
