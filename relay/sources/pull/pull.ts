@@ -22,13 +22,14 @@ import { h264Baseline, opus, parseSdp, plainSdp, vp8 } from '../../sdp/session.t
 import { codecsFromAnswer } from '../../sdp/remote-answer.ts';
 import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type RemoteStatus } from './wcs-client.ts';
 import { retryDelayMs } from '../../backoff.ts';
+import { OriginProbe, type Reach } from './origin-probe.ts';
 
 export type PullState = 'NEW' | 'PENDING' | 'PLAYING' | 'FAILED' | 'TERMINATED';
 
 export interface PullSpec { uri: string; remoteStreamName: string; localStreamName: string }
 
 /** What a pull needs from the relay (a RelayContext has it all). */
-export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusAccess, 'current'> }
+export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusAccess, 'current'>; reach?: Reach }
 
 const OFFER_AUDIO = opus(111);
 const OFFER_VIDEO = [vp8(96), h264Baseline(102)];
@@ -51,10 +52,12 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   private retryTimer: NodeJS.Timeout | undefined;
   private onStalled: (() => void) | undefined;
   private readonly log: Logger;
+  private readonly probe: OriginProbe;
 
   constructor(readonly spec: PullSpec, readonly stream: Stream, private readonly deps: PullDeps) {
     super();
     this.log = deps.log.child({ pull: stream.mediaSessionId, stream: spec.localStreamName, uri: spec.uri, remoteStream: spec.remoteStreamName });
+    this.probe = new OriginProbe(spec.uri, deps.reach);
   }
 
   get localMediaSessionId(): string { return this.stream.mediaSessionId; }
@@ -85,6 +88,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   private async attempt(): Promise<void> {
     if (this.state === 'TERMINATED') return;
     const id = ++this.attemptId;
+    this.probe.stop();
     this.attempts += 1;
     this.remotePlaying = false;
     this.webrtcUp = false;
@@ -173,6 +177,11 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     this.transition('FAILED', message);
     this.log.warn('pull.retry_scheduled', { inMs: wait, failuresInARow: this.failuresInARow, reason: message });
     this.retryTimer = setTimeout(() => void this.attempt(), wait);
+    this.probe.watch(() => {
+      if (this.state !== 'FAILED') return; // an attempt or terminate stops the probe; this is belt and braces
+      this.log.info('pull.origin_back', { insteadOfMs: wait });
+      this.retrySoon();
+    });
   }
 
   /** Tells the remote we stop (when we can) and releases this attempt's connection and leg. */
@@ -195,6 +204,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   async terminate(reason: string): Promise<void> {
     if (this.state === 'TERMINATED') return;
     clearTimeout(this.retryTimer);
+    this.probe.stop();
     this.attemptId += 1;
     this.endAttempt();
     this.transition('TERMINATED', reason);

@@ -23,9 +23,10 @@ export class FakeWcsOrigin extends EventEmitter<{ frame: [OriginFrame]; played: 
 
   private constructor(private readonly server: Server, readonly url: string) { super(); }
 
-  static async start(): Promise<FakeWcsOrigin> {
+  /** On `port` (an origin coming back where it was), or any free port. */
+  static async start(port = 0): Promise<FakeWcsOrigin> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     const origin = new FakeWcsOrigin(server, `ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
     new WebSocketServer({ server }).on('connection', (ws) => origin.accept(ws));
     return origin;
