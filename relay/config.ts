@@ -123,8 +123,9 @@ export const settings = {
     doc: "A stream's packager stops this long after the last HLS request (without auto start)." }),
   hlsSegmentMs: s({ kind: 'int', env: 'SIPHON_HLS_SEGMENT_MS', property: 'siphon.hls_segment_ms', default: 1000,
     doc: 'Wanted segment duration; segments start on keyframes (asked for from the source, or made by x264).' }),
-  hlsPartMs: s({ kind: 'int', env: 'SIPHON_HLS_PART_MS', property: 'siphon.hls_part_ms', default: 200,
-    doc: 'LL-HLS part duration (PART-TARGET).' }),
+  hlsPartMs: s({ kind: 'int', env: 'SIPHON_HLS_PART_MS', property: 'siphon.hls_part_ms', default: 250,
+    doc: 'LL-HLS PART-TARGET. Parts end at the first frame past 75% of it (200 ms at 30 fps), so a WebRTC '
+      + "source's dropped frame does not push one past the target." }),
   hlsX264Preset: s({ kind: 'string', env: 'SIPHON_HLS_X264_PRESET', property: 'siphon.hls_x264_preset', default: 'superfast',
     doc: 'x264 preset for streams that are not H.264 (VP8 is encoded only while its HLS output runs).' }),
   hlsX264Crf: s({ kind: 'int', env: 'SIPHON_HLS_X264_CRF', property: 'siphon.hls_x264_crf', default: 23,
