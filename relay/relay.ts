@@ -86,10 +86,11 @@ export class Relay {
       });
     }
     const hlsListener = getRequestListener(buildHlsApp(this.hls, this.ctx.log.child({ component: 'hls' })).fetch);
-    const hlsServers = [createServer(hlsListener), ...(tls ? [createHttpsServer(tls, hlsListener)] : [])];
+    const hlsServers: [Server, number][] = [[createServer(hlsListener), config.hlsPort]];
+    if (tls) hlsServers.push([createHttpsServer(tls, hlsListener), config.hlsTlsPort]);
     // Media is shared, never copied per client, but a client that stops reading must not hold its socket forever.
-    for (const server of hlsServers) server.setTimeout(HLS_IDLE_SOCKET_MS, (socket) => socket.destroy());
-    servers.push([hlsServers[0]!, config.hlsPort], ...(hlsServers[1] ? [[hlsServers[1], config.hlsTlsPort] as [Server, number]] : []));
+    for (const [server] of hlsServers) server.setTimeout(HLS_IDLE_SOCKET_MS, (socket) => socket.destroy());
+    servers.push(...hlsServers);
     for (const [server, port] of servers) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
