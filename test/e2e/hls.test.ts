@@ -84,6 +84,18 @@ describe('HLS: every stream on a relay plays as HLS and LL-HLS', () => {
     await page.close();
   });
 
+  it("the relay's index links each stream's HLS player, LL-HLS player and playlist, and the links work", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${b.pageUrl}/`);
+    await page.waitForSelector('tr[data-stream="cam"] a[href$=".m3u8"]');
+    const links = await page.$$eval('tr[data-stream="cam"] a', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(links).toContain(`${b.pageUrl}/hls.html?stream=cam`);
+    expect(links).toContain(`${b.pageUrl}/hls.html?stream=cam&ll=1`);
+    expect(links).toContain(`${b.pageHlsUrl}/cam/cam.m3u8`);
+    expect(await page.evaluate((u) => fetch(u).then((r) => r.text()), `${b.pageHlsUrl}/cam/cam.m3u8`)).toMatch(/^#EXTM3U\n/);
+    await page.close();
+  });
+
   it("the SDK's own hls-js-player page plays it unchanged, with LL-HLS and without", async () => {
     for (const ll of [true, false]) {
       const page = await openSdkHlsPlayer(browser, b.pageUrl, b.pageHlsUrl, 'cam', ll);
