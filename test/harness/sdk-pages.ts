@@ -37,7 +37,7 @@ export class StatusLog {
 }
 
 /** Waits for `selector` to read `text`; a timeout says what it read instead and what the page logged, for the next person. */
-export async function textIs(page: Page, selector: string, text: string, timeout = 20_000): Promise<void> {
+export async function textIs(page: Page, selector: string, text: string, timeout = 20_000, more?: () => string): Promise<void> {
   const logged: string[] = [];
   const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') logged.push(m.text()); };
   page.on('console', onConsole);
@@ -45,27 +45,56 @@ export async function textIs(page: Page, selector: string, text: string, timeout
     await page.waitForFunction(([sel, want]) => document.querySelector(sel!)?.textContent === want, [selector, text], { timeout });
   } catch (err) {
     const now = await page.textContent(selector).catch(() => '(page gone)');
-    throw new Error(`${selector} did not read "${text}" within ${timeout} ms: it reads "${now}"; page errors: ${JSON.stringify(logged.slice(-5))}`,
+    throw new Error(`${selector} did not read "${text}" within ${timeout} ms: it reads "${now}"; page errors: ${JSON.stringify(logged.slice(-5))}`
+      + (more ? `; ${more()}` : ''),
       { cause: err });
   } finally {
     page.off('console', onConsole);
   }
 }
 
+/**
+ * Clicks a demo-page button once the page's own jQuery click handler is on it. The buttons are enabled in
+ * the HTML before `init_page()` binds them, so a click that comes first is silently lost (the page then
+ * waits forever, reading "").
+ */
+async function clickWhenBound(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction((sel) => {
+    const jq = (window as unknown as { $?: { _data?: (el: Element, key: string) => { click?: unknown[] } | undefined } }).$;
+    const el = document.querySelector(sel);
+    return !!el && !(el as HTMLButtonElement).disabled && !!jq?._data?.(el, 'events')?.click?.length;
+  }, selector, { timeout: 20_000 });
+  await page.click(selector);
+}
+
+/** What the page's WebSockets did, for a failure message: whether one opened, frames each way, how it closed. */
+function watchSockets(page: Page): () => string {
+  const seen: { url: string; sent: number; received: number; closed: boolean }[] = [];
+  page.on('websocket', (ws) => {
+    const s = { url: ws.url(), sent: 0, received: 0, closed: false };
+    seen.push(s);
+    ws.on('framesent', () => { s.sent += 1; });
+    ws.on('framereceived', () => { s.received += 1; });
+    ws.on('close', () => { s.closed = true; });
+  });
+  return () => (seen.length ? JSON.stringify(seen) : 'the page opened no WebSocket');
+}
+
 export async function openTwoWay(browser: Browser, baseUrl: string): Promise<{ page: Page; statuses: StatusLog }> {
   const page = await browser.newPage();
   const statuses = new StatusLog(page);
+  const sockets = watchSockets(page);
   await installFrameCounter(page);
   await page.goto(baseUrl + TWO_WAY);
   await page.fill('#urlServer', baseUrl.replace(/^http/, 'ws'));
-  await page.click('#connectBtn');
-  await textIs(page, '#connectStatus', 'ESTABLISHED');
+  await clickWhenBound(page, '#connectBtn');
+  await textIs(page, '#connectStatus', 'ESTABLISHED', 20_000, sockets);
   return { page, statuses };
 }
 
 export async function publishOn(page: Page, name: string, expectStatus = 'PUBLISHING'): Promise<void> {
   await page.fill('#publishStream', name);
-  await page.click('#publishBtn');
+  await clickWhenBound(page, '#publishBtn');
   await textIs(page, '#publishStatus', expectStatus);
 }
 
@@ -74,10 +103,11 @@ export async function openPlayer(browser: Browser, baseUrl: string, name: string
   const page = await browser.newPage();
   const statuses = new StatusLog(page);
   await installFrameCounter(page);
+  const sockets = watchSockets(page);
   await page.goto(`${baseUrl}${PLAYER}?streamName=${encodeURIComponent(name)}`);
   await page.fill('#url', baseUrl.replace(/^http/, 'ws'));
-  await page.click('#playBtn');
-  await textIs(page, '#status', expectStatus);
+  await clickWhenBound(page, '#playBtn');
+  await textIs(page, '#status', expectStatus, 20_000, sockets);
   return { page, statuses };
 }
 
