@@ -47,7 +47,8 @@ export class Relay {
     this.wcs = new WcsServer(this.ctx);
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
-    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }));
+    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
+      (mountpoint) => this.ctx.registry.get(mountpoint)?.requestKeyframe('viewer leg up'));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();

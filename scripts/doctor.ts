@@ -1,11 +1,14 @@
 /**
- * `npm run doctor`: every external thing Siphon runs (binaries, GStreamer elements, Janus plugins), the
- * Debian package that provides it, and whether this host has it. `--install` (what setup runs) installs
- * exactly the missing packages with apt and checks again; it exits 1 when something is still missing.
+ * `npm run doctor`: every external thing Siphon runs (binaries, GStreamer elements, libraries, the Janus
+ * it builds and that Janus's plugins), the Debian package that provides it, and whether this host has it.
+ * `--install` (what setup runs) installs exactly the missing packages with apt, then builds the patched
+ * Janus when it is missing or stale (relay/janus/build), and checks again; it exits 1 when something
+ * is still missing.
  * `--quiet` prints only when it has something to do.
  */
 import { execFileSync } from 'node:child_process';
-import { checkAll, formatTable, missingPackages } from '../relay/host/check.ts';
+import { checkAll, formatTable, missingBuilds, missingPackages } from '../relay/host/check.ts';
+import { buildJanus } from '../relay/janus/build/janus-build.ts';
 import { binary } from '../relay/host/requirement.ts';
 import { RELAY_REQUIREMENTS } from '../relay/host/requirements.ts';
 import { TEST_REQUIREMENTS } from '../test/harness/requirements.ts';
@@ -33,9 +36,24 @@ if (missing.length > 0 && install) {
   checked = await checkAll(REQUIREMENTS);
   missing = missingPackages(checked);
 }
-if (!quiet || missing.length > 0) console.log(`node ${process.version} (${process.execPath})\n${formatTable(checked)}`);
+// What Siphon builds (the patched Janus) needs the packages above; only the one builder today.
+if (missing.length === 0 && install && missingBuilds(checked).length > 0) {
+  try {
+    await buildJanus();
+  } catch (err) {
+    console.error(`doctor: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  checked = await checkAll(REQUIREMENTS);
+}
+const unbuilt = missingBuilds(checked);
+if (!quiet || missing.length > 0 || unbuilt.length > 0) console.log(`node ${process.version} (${process.execPath})\n${formatTable(checked)}`);
 if (missing.length > 0) {
   console.error(install ? `doctor: still missing after apt-get install: ${missing.join(' ')}`
     : `doctor: missing ${missing.join(' ')}; install them with: npm run doctor -- --install (as root)`);
+  process.exit(1);
+}
+if (unbuilt.length > 0) {
+  console.error(`doctor: not built (or built from an older recipe): ${unbuilt.join(' ')}; build with: npm run doctor -- --install`);
   process.exit(1);
 }

@@ -5,18 +5,30 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { binary, type Requirement } from '../host/requirement.ts';
+import type { Requirement } from '../host/requirement.ts';
+import { BUILT_JANUS_BINARY, BUILT_JANUS_LIB_DIR, JANUS_BUILD_REQUIREMENTS, builtJanusRequirement } from './build/janus-build.ts';
 
-export const JANUS_LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
+/** Where Debian's `janus` package keeps its plugins, for a relay told to run /usr/bin/janus. */
+const DEBIAN_JANUS_LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
 const PLUGINS = ['libjanus_nosip.so', 'libjanus_streaming.so'];
 const TRANSPORTS = ['libjanus_websockets.so'];
+/**
+ * The first DTLS retransmission (the patched Janus honours it with OpenSSL). A lost first flight costs this
+ * instead of OpenSSL's 1 s; a flight sent twice on a slow path costs nothing but a packet.
+ */
+export const DTLS_TIMEOUT_MS = 100;
 
-/** What the generated config loads, checked by name on the host (`npm run doctor`). */
+/** The plugins and transports a Janus binary loads: beside a built prefix, else Debian's folder. */
+export function janusLibDir(binary: string): string {
+  return binary === BUILT_JANUS_BINARY ? BUILT_JANUS_LIB_DIR : DEBIAN_JANUS_LIB_DIR;
+}
+
+/** What the generated config loads, checked by name on the host (`npm run doctor`), and what building it takes. */
 export const JANUS_REQUIREMENTS: Requirement[] = [
-  binary('janus', 'janus', 'Janus Gateway, spawned by the relay (relay/janus/runtime.ts)'),
-  ...[...PLUGINS.map((so) => ['plugins', so]), ...TRANSPORTS.map((so) => ['transports', so])].map(([sub, so]): Requirement => ({
-    kind: 'file', name: so!, path: join(JANUS_LIB_DIR, sub!, so!), package: 'janus', usedBy: 'the generated Janus config (relay/janus/config.ts)',
-  })),
+  ...JANUS_BUILD_REQUIREMENTS,
+  builtJanusRequirement('janus', BUILT_JANUS_BINARY, 'Janus Gateway, spawned by the relay (relay/janus/runtime.ts)'),
+  ...[...PLUGINS.map((so) => ['plugins', so]), ...TRANSPORTS.map((so) => ['transports', so])].map(([sub, so]) =>
+    builtJanusRequirement(so!, join(BUILT_JANUS_LIB_DIR, sub!, so!), 'the generated Janus config (relay/janus/config.ts)')),
 ];
 
 export interface Range { from: number; to: number }
@@ -41,7 +53,7 @@ export interface JanusConfigOptions {
 const range = (r: Range) => `"${r.from}-${r.to}"`;
 
 export function writeJanusConfig(o: JanusConfigOptions): { configFile: string; logFile: string } {
-  const libDir = o.libDir ?? JANUS_LIB_DIR;
+  const libDir = o.libDir ?? BUILT_JANUS_LIB_DIR;
   if (existsSync(o.dir)) rmSync(o.dir, { recursive: true, force: true });
   for (const sub of ['plugins', 'transports', 'events', 'loggers']) mkdirSync(join(o.dir, sub), { recursive: true });
   for (const so of PLUGINS) symlinkSync(join(libDir, 'plugins', so), join(o.dir, 'plugins', so));
@@ -68,6 +80,7 @@ export function writeJanusConfig(o: JanusConfigOptions): { configFile: string; l
 certificates: {}
 media: {
   rtp_port_range = ${range(o.icePorts)}
+  dtls_timeout = ${DTLS_TIMEOUT_MS}
   ipv6 = false
 }
 nat: {

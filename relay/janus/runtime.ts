@@ -1,7 +1,7 @@
 /**
  * The one boundary the Janus supervisor drives, so its loop can be tested with a fake: a process to
  * spawn (none for an external Janus) and a connection to it (API client + Admin API). The real ones
- * spawn /usr/bin/janus with a generated config and talk to it over janode.
+ * spawn Janus (the patched build of ./build) with a generated config and talk to it over janode.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { stopChild } from '../stop-child.ts';
-import { writeJanusConfig } from './config.ts';
+import { janusLibDir, writeJanusConfig } from './config.ts';
+import { BUILT_JANUS_BINARY } from './build/janus-build.ts';
 import { JanusAdmin, JanusClient } from './client.ts';
 
 const STOP_TIMEOUT_MS = 5_000;
@@ -90,22 +91,23 @@ async function connectJanode(apiUrl: string, adminUrl: string, secret: string): 
   }
 }
 
-/** Janus 1.1.2 spawned by the relay, its config generated into `workDir`; it dies with the relay (pdeathsig). */
+/** Janus 1.1.2 (by default the patched build of relay/janus/build) spawned by the relay, its config generated into `workDir`; it dies with the relay (pdeathsig). */
 export function spawnedJanus(config: Config, workDir: string, secrets: JanusSecrets, log: Logger): JanusRuntime {
   const apiUrl = `ws://127.0.0.1:${config.janusApiPort}`;
   return {
     apiUrl,
     spawn() {
       const eventLoops = config.janusEventLoops || Math.max(1, Math.floor(availableParallelism() / 2));
+      const binary = config.janusBinary || BUILT_JANUS_BINARY;
       const { configFile, logFile } = writeJanusConfig({
         dir: join(workDir, 'janus'), apiPort: config.janusApiPort, adminPort: config.janusAdminPort, ...secrets,
         icePorts: config.mediaPorts, nosipPorts: config.nosipPorts, mountpointPorts: config.mountpointPorts,
-        publicIp: config.publicIp, iceInterfaces: config.iceInterfaces, eventLoops,
+        publicIp: config.publicIp, iceInterfaces: config.iceInterfaces, eventLoops, libDir: janusLibDir(binary),
       });
-      const child = spawn('setpriv', ['--pdeathsig', 'KILL', config.janusBinary,
+      const child = spawn('setpriv', ['--pdeathsig', 'KILL', binary,
         '-C', configFile, '-F', join(workDir, 'janus'), '-L', logFile, '-N', '-o', '-D'], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr?.on('data', (d: Buffer) => log.warn('janus.stderr', { text: d.toString().trim().slice(0, 500) }));
-      log.info('janus.spawned', { pid: child.pid, configFile, logFile, eventLoops });
+      log.info('janus.spawned', { pid: child.pid, binary, configFile, logFile, eventLoops });
       return new SpawnedJanus(child);
     },
     connect: () => connectJanode(apiUrl, `ws://127.0.0.1:${config.janusAdminPort}`, secrets.adminSecret),

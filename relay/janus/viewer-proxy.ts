@@ -2,7 +2,9 @@
  * Viewer pages talk to Janus through the relay (`/janus`, subprotocol janus-protocol), so Janus's API
  * never leaves 127.0.0.1. Only what a viewer needs passes: sessions, the Streaming plugin, and its
  * watch/start/pause/stop/list/info/switch/configure requests. Mountpoint create/destroy also need the
- * Streaming admin key, which viewers never have.
+ * Streaming admin key, which viewers never have. The proxy also tells the relay when a viewer's
+ * WebRTC leg is up (`webrtcup` on a handle that asked to watch a mountpoint): that is when a keyframe
+ * helps it, and Janus's own keyframe request at that moment is held back by its 1 s throttle.
  */
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -32,7 +34,8 @@ export class ViewerProxy {
   });
   private readonly open = new Set<WebSocket>();
 
-  constructor(private readonly janusUrl: () => string, private readonly log: Logger) {}
+  constructor(private readonly janusUrl: () => string, private readonly log: Logger,
+    private readonly viewerUp: (mountpointId: string) => void = () => undefined) {}
 
   get connections(): number { return this.open.size; }
 
@@ -44,13 +47,19 @@ export class ViewerProxy {
     this.open.add(client);
     const upstream = new WebSocket(this.janusUrl(), PROTOCOL);
     const pending: string[] = [];
+    /** Which mountpoint each of this client's handles asked to watch. */
+    const watching = new Map<number, string>();
     const closeBoth = () => {
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
       if (upstream.readyState <= WebSocket.OPEN) upstream.terminate();
     };
     upstream.on('open', () => { for (const m of pending.splice(0)) upstream.send(m); });
-    upstream.on('message', (data: RawData) => { if (client.readyState === WebSocket.OPEN) client.send(data.toString()); });
+    upstream.on('message', (data: RawData) => {
+      const text = data.toString();
+      if (watching.size > 0 && text.includes('"webrtcup"')) this.noticeWebrtcUp(text, watching);
+      if (client.readyState === WebSocket.OPEN) client.send(text);
+    });
     upstream.on('close', closeBoth);
     upstream.on('error', (err) => { this.log.warn('viewer_proxy.upstream_error', { err }); closeBoth(); });
     client.on('close', closeBoth);
@@ -65,8 +74,20 @@ export class ViewerProxy {
         client.send(JSON.stringify({ janus: 'error', transaction, error: { code: 403, reason: why } }));
         return;
       }
+      const m = msg as { handle_id?: unknown; body?: { request?: unknown; id?: unknown } };
+      if ((m.body?.request === 'watch' || m.body?.request === 'switch') && typeof m.handle_id === 'number' && m.body.id !== undefined) {
+        watching.set(m.handle_id, String(m.body.id));
+      }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text); else pending.push(text);
     });
+  }
+
+  private noticeWebrtcUp(text: string, watching: Map<number, string>): void {
+    let event: { janus?: unknown; sender?: unknown };
+    try { event = JSON.parse(text) as typeof event; } catch { return; }
+    if (event.janus !== 'webrtcup' || typeof event.sender !== 'number') return;
+    const mountpoint = watching.get(event.sender);
+    if (mountpoint !== undefined) this.viewerUp(mountpoint);
   }
 
   close(): void {

@@ -25,7 +25,7 @@ export interface TeeEvents {
   stalled: [silentMs: number];
 }
 
-const KEYFRAME_REQUEST_MIN_INTERVAL_MS = 250;
+const KEYFRAME_REQUEST_MIN_INTERVAL_MS = 100;
 const LOOPBACK = '127.0.0.1';
 const RELAY_SSRC = 0x51fa0001;
 const STALL_CHECK_MS = 1000;
@@ -35,6 +35,7 @@ export class Tee extends EventEmitter<TeeEvents> {
   /** Where PLIs for the source go: NoSIP's video RTCP port (its RTP port + 1). */
   private sourceVideoRtcpPort: number | undefined;
   private lastKeyframeRequestAt = 0;
+  private deferredKeyframe: NodeJS.Timeout | undefined;
   private videoSsrc = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -69,11 +70,25 @@ export class Tee extends EventEmitter<TeeEvents> {
     });
   }
 
+  /**
+   * At most one PLI per interval, but a request inside the interval is sent at its end, not dropped: a
+   * viewer whose leg comes up just after another one asked must still get its keyframe (else it waits
+   * for the next request that passes, ~1 s later through Janus's own throttle).
+   */
   requestKeyframe(reason: string): void {
-    const now = Date.now();
     if (this.sourceVideoRtcpPort === undefined || !this.ingress.video) return;
-    if (now - this.lastKeyframeRequestAt < KEYFRAME_REQUEST_MIN_INTERVAL_MS) return;
-    this.lastKeyframeRequestAt = now;
+    if (this.deferredKeyframe) return;
+    const wait = this.lastKeyframeRequestAt + KEYFRAME_REQUEST_MIN_INTERVAL_MS - Date.now();
+    if (wait <= 0) return this.sendKeyframeRequest(reason);
+    this.deferredKeyframe = setTimeout(() => {
+      this.deferredKeyframe = undefined;
+      this.sendKeyframeRequest(reason);
+    }, wait);
+  }
+
+  private sendKeyframeRequest(reason: string): void {
+    if (this.sourceVideoRtcpPort === undefined || !this.ingress.video) return;
+    this.lastKeyframeRequestAt = Date.now();
     this.keyframeRequests += 1;
     this.ingress.video.rtcp.send(pli(RELAY_SSRC, this.videoSsrc), this.sourceVideoRtcpPort, LOOPBACK);
     this.emit('keyframeRequest', reason);
@@ -126,6 +141,8 @@ export class Tee extends EventEmitter<TeeEvents> {
 
   close(): void {
     this.stopStallWatch();
+    clearTimeout(this.deferredKeyframe);
+    this.deferredKeyframe = undefined;
     this.sinks.clear();
     for (const pair of Object.values(this.ingress)) pair?.close();
     this.removeAllListeners();

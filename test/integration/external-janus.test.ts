@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { writeJanusConfig } from '../../relay/janus/config.ts';
+import { BUILT_JANUS_BINARY } from '../../relay/janus/build/janus-build.ts';
 
 const ADMIN_SECRET = 'ext-admin';
 const STREAMING_KEY = 'ext-streaming-key';
@@ -27,7 +28,7 @@ describe('relay on an external Janus', () => {
       icePorts: { from: 40000, to: 40099 }, nosipPorts: { from: 40100, to: 40199 }, mountpointPorts: { from: 40200, to: 40299 },
       publicIp: '', iceInterfaces: [], eventLoops: 1,
     });
-    janus = ns.spawn('janus', ['-C', configFile, '-F', join(dir, 'janus'), '-L', logFile, '-N', '-o'], { stdio: 'ignore' });
+    janus = ns.spawn(BUILT_JANUS_BINARY, ['-C', configFile, '-F', join(dir, 'janus'), '-L', logFile, '-N', '-o'], { stdio: 'ignore' });
   }
 
   async function stopJanus(signal: NodeJS.Signals): Promise<void> {

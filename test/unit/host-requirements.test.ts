@@ -1,13 +1,13 @@
 /** The list of what Siphon runs is tied to the code that runs it, and setup installs exactly what is missing. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_SOURCE_ELEMENTS, TEST_SOURCE_REQUIREMENTS, testSourcePipeline } from '../../relay/sources/test-source.ts';
 import { elementsOfLaunchLine, gstElements } from '../../relay/host/gstreamer-elements.ts';
 import { JANUS_REQUIREMENTS, writeJanusConfig } from '../../relay/janus/config.ts';
 import { RELAY_REQUIREMENTS } from '../../relay/host/requirements.ts';
-import { checkAll, formatTable, missingPackages, onPath } from '../../relay/host/check.ts';
+import { checkAll, formatTable, hostProbe, missingBuilds, missingPackages, onPath } from '../../relay/host/check.ts';
 import type { Requirement } from '../../relay/host/requirement.ts';
 
 let dir: string | undefined;
@@ -20,7 +20,7 @@ describe('requirements: tied to the pipelines and configs that use them', () => 
     expect(new Set(used)).toEqual(new Set(TEST_SOURCE_ELEMENTS));
     const listed = RELAY_REQUIREMENTS.filter((r) => r.kind === 'gst-element').map((r) => r.name);
     for (const element of used) expect(listed, element).toContain(element);
-    expect(TEST_SOURCE_REQUIREMENTS.find((r) => r.name === 'timeoverlay')?.package).toBe('gstreamer1.0-x');
+    expect(TEST_SOURCE_REQUIREMENTS.find((r) => r.name === 'timeoverlay')).toMatchObject({ package: 'gstreamer1.0-x' });
   });
 
   it('an element with no known package is refused when the list is built', () => {
@@ -32,16 +32,18 @@ describe('requirements: tied to the pipelines and configs that use them', () => 
       .toEqual(['a', 'capsfilter', 'b', 'c', 'd']);
   });
 
-  it('every plugin and transport the Janus config loads is a checked file of package janus', () => {
+  it('every plugin and transport the Janus config loads is a checked file of the Janus Siphon builds', () => {
     dir = mkdtempSync(join(tmpdir(), 'siphon-req-'));
     writeJanusConfig({
       dir, apiPort: 1, adminPort: 2, adminSecret: 's', streamingAdminKey: 'k', icePorts: { from: 1, to: 2 }, nosipPorts: { from: 3, to: 4 },
       mountpointPorts: { from: 5, to: 6 }, publicIp: '', iceInterfaces: [], eventLoops: 1, libDir: '/nonexistent',
     });
     const loaded = [...readdirSync(join(dir, 'plugins')), ...readdirSync(join(dir, 'transports'))];
-    const files = JANUS_REQUIREMENTS.filter((r) => r.kind === 'file');
+    const files = JANUS_REQUIREMENTS.filter((r) => r.kind === 'built' && r.name !== 'janus');
     expect(files.map((r) => r.name).sort()).toEqual(loaded.sort());
-    expect(new Set(files.map((r) => r.package))).toEqual(new Set(['janus']));
+    expect(new Set(files.map((r) => r.kind === 'built' && r.builtBy))).toEqual(new Set(['relay/janus/build']));
+    // Building it takes libraries, named for pkg-config with the -dev package that has each.
+    expect(JANUS_REQUIREMENTS.find((r) => r.kind === 'pkg-config' && r.name === 'nice')).toMatchObject({ package: 'libnice-dev' });
   });
 });
 
@@ -59,6 +61,23 @@ describe('requirements: checking a host', () => {
     const checked = await checkAll(reqs, async (r) => present.has(r.name));
     expect(missingPackages(checked)).toEqual(['gstreamer1.0-x', 'gstreamer1.0-plugins-good', 'janus']);
     expect(formatTable(checked).split('\n')[2]).toMatch(/^gst-element\s+timeoverlay\s+gstreamer1.0-x\s+MISSING/);
+  });
+
+  it('something Siphon builds is never an apt package: it is built once the packages are in, and rebuilt when its recipe changes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'siphon-req-'));
+    const stamp = join(dir, 'recipe');
+    writeFileSync(stamp, 'old-recipe\n');
+    const built: Requirement = { kind: 'built', name: 'janus', path: stamp, stamp: { file: stamp, value: 'new-recipe' }, builtBy: 'relay/janus/build', usedBy: 't' };
+    const checked = await checkAll([...reqs, built], async (r) => (r.kind === 'built' ? hostProbe(r) : true));
+    expect(missingPackages(checked)).toEqual([]);
+    expect(missingBuilds(checked)).toEqual(['relay/janus/build']);
+    writeFileSync(stamp, 'new-recipe\n');
+    expect(missingBuilds(await checkAll([built]))).toEqual([]);
+  });
+
+  it('a library is checked by its pkg-config name', async () => {
+    const [lib] = await checkAll([{ kind: 'pkg-config', name: 'no-such-library-siphon', package: 'x-dev', usedBy: 't' }]);
+    expect(lib!.present).toBe(false);
   });
 
   it('nothing to install when everything is there', async () => {

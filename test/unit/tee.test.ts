@@ -50,7 +50,7 @@ describe('Tee', () => {
     expect(tee.bytesOut).toBe(24);
   });
 
-  it("turns a sink's PLI into one PLI to the source's RTCP port, at most every 250 ms", async () => {
+  it("turns a sink's PLI into one PLI to the source's RTCP port, at most every 100 ms; those in between become one at its end", async () => {
     const used = new UdpPortPool(range, BUFFER);
     const ingress = await UdpPair.bind(used);
     const tee = new Tee({ video: ingress });
@@ -66,9 +66,15 @@ describe('Tee', () => {
     const [upstream, rinfo] = await once(sourceRtcp, 'message') as [Buffer, { port: number }];
     expect(hasKeyframeRequest(upstream)).toBe(true);
     expect(rinfo.port).toBe(ingress.rtcpPort);
+    const first = Date.now();
+    playerNosip.send(pli(5, 6), player.rtcpPort, '127.0.0.1');
     playerNosip.send(pli(5, 6), player.rtcpPort, '127.0.0.1');
     await once(player.rtcp, 'message');
     expect(tee.keyframeRequests).toBe(1);
+    // The two within the interval are not lost: one PLI goes out when the interval ends.
+    await once(sourceRtcp, 'message');
+    expect(Date.now() - first).toBeGreaterThanOrEqual(90);
+    expect(tee.keyframeRequests).toBe(2);
   });
 
   it('UdpPair binds P and P+1 and never hands out a pair twice', async () => {

@@ -1,0 +1,126 @@
+/**
+ * The Janus the relay runs: Debian 12's Janus 1.1.2 source (the upstream tarball of Debian's `janus`
+ * package, checked against Debian's .dsc), with one patch (dtls-early-records-and-timer.patch), built
+ * with only what Siphon loads. Why patched: stock Janus drops a peer's first DTLS flight when it
+ * arrives before Janus's own ICE "selected pair" (dtls.c: `dtls_started == 0`), and with OpenSSL
+ * its first retransmission comes after a fixed 1 s (`dtls_timeout` only works with BoringSSL), so
+ * about one leg in two started 1 s late. The patch keeps early records for the handshake and gives
+ * OpenSSL a timer callback (`DTLS_set_timer_cb`) that honours `dtls_timeout`.
+ *
+ * `npm run doctor -- --install` (setup) builds it when it is missing or its recipe changed: ~40 s on
+ * 2 cores, ~6 MB download, ~4 MB installed under `.janus/`.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Requirement } from '../../host/requirement.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '../../..');
+
+export const JANUS_SOURCE = {
+  version: '1.1.2',
+  url: `${process.env.SIPHON_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'}/pool/main/j/janus/janus_1.1.2.orig.tar.gz`,
+  // From Debian's janus_1.1.2-1.dsc (Checksums-Sha256).
+  sha256: 'f721d62a22b38ba3a341a5502f06b8b3a5a4f7bd0e9cc6c53de257fe99695e17',
+  dir: 'janus-gateway-1.1.2',
+} as const;
+
+const PATCH = join(here, 'dtls-early-records-and-timer.patch');
+
+/** Only the two plugins and the transport the generated config loads (relay/janus/config.ts). */
+const CONFIGURE_FLAGS = [
+  '--disable-docs', '--disable-data-channels', '--disable-turn-rest-api', '--disable-post-processing',
+  '--disable-all-plugins', '--enable-plugin-streaming', '--enable-plugin-nosip',
+  '--disable-all-transports', '--enable-websockets', '--disable-all-handlers', '--disable-all-loggers',
+];
+
+/** Changes whenever the source, the patch or the flags do, so an old build is rebuilt. */
+function recipeId(): string {
+  const h = createHash('sha256').update(JANUS_SOURCE.sha256).update(readFileSync(PATCH)).update(CONFIGURE_FLAGS.join(' '));
+  return `${JANUS_SOURCE.version}-siphon-${h.digest('hex').slice(0, 12)}`;
+}
+
+export const BUILT_JANUS_PREFIX = join(root, '.janus');
+export const BUILT_JANUS_BINARY = join(BUILT_JANUS_PREFIX, 'bin', 'janus');
+export const BUILT_JANUS_LIB_DIR = join(BUILT_JANUS_PREFIX, 'lib', 'janus');
+const STAMP = join(BUILT_JANUS_PREFIX, 'recipe');
+
+/** What the build needs, each by name with its Debian package (doctor installs the missing ones first). */
+export const JANUS_BUILD_REQUIREMENTS: Requirement[] = [
+  ...([
+    ['gcc', 'gcc'], ['make', 'make'], ['autoreconf', 'autoconf'], ['automake', 'automake'], ['libtoolize', 'libtool'],
+    ['pkg-config', 'pkg-config'], ['patch', 'patch'], ['tar', 'tar'], ['gzip', 'gzip'],
+  ] as const).map(([name, pkg]): Requirement => ({ kind: 'binary', name, package: pkg, usedBy: 'building Janus (relay/janus/build)' })),
+  ...([
+    ['glib-2.0', 'libglib2.0-dev'], ['gio-2.0', 'libglib2.0-dev'], ['libconfig', 'libconfig-dev'], ['nice', 'libnice-dev'],
+    ['jansson', 'libjansson-dev'], ['libssl', 'libssl-dev'], ['libcrypto', 'libssl-dev'], ['zlib', 'zlib1g-dev'],
+    ['libsrtp2', 'libsrtp2-dev'], ['libwebsockets', 'libwebsockets-dev'],
+  ] as const).map(([name, pkg]): Requirement => ({ kind: 'pkg-config', name, package: pkg, usedBy: 'building Janus (relay/janus/build)' })),
+];
+
+export function builtJanusRequirement(name: string, path: string, usedBy: string): Requirement {
+  return { kind: 'built', name, path, stamp: { file: STAMP, value: recipeId() }, builtBy: 'relay/janus/build', usedBy };
+}
+
+export function builtJanusIsCurrent(): boolean {
+  return existsSync(BUILT_JANUS_BINARY) && existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === recipeId();
+}
+
+export class JanusBuildError extends Error {
+  constructor(step: string, cause: unknown) {
+    super(`building Janus failed at ${step}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'JanusBuildError';
+  }
+}
+
+async function download(url: string, sha256: string, to: string): Promise<void> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  const body = Buffer.from(await res.arrayBuffer());
+  const got = createHash('sha256').update(body).digest('hex');
+  if (got !== sha256) throw new Error(`${url}: sha256 ${got}, expected ${sha256} (Debian's .dsc)`);
+  writeFileSync(to, body);
+}
+
+/** Downloads, patches, builds and installs into `.janus/`; a failed build leaves the previous one untouched. */
+export async function buildJanus(log: (line: string) => void = console.log): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'siphon-janus-build-'));
+  const staging = `${BUILT_JANUS_PREFIX}.new`;
+  const run = (step: string, cmd: string, args: string[], cwd: string) => {
+    try {
+      execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    } catch (err) {
+      const e = err as { stderr?: Buffer; stdout?: Buffer };
+      const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+      throw new JanusBuildError(step, new Error(`${cmd} ${args.join(' ')}\n${tail}`));
+    }
+  };
+  try {
+    const started = Date.now();
+    log(`janus: building ${recipeId()} (Debian's Janus ${JANUS_SOURCE.version} source + relay/janus/build/*.patch)`);
+    const tarball = join(work, 'janus.orig.tar.gz');
+    await download(JANUS_SOURCE.url, JANUS_SOURCE.sha256, tarball).catch((err) => { throw new JanusBuildError('download', err); });
+    run('unpack', 'tar', ['xzf', tarball], work);
+    const src = join(work, JANUS_SOURCE.dir);
+    run('patch', 'patch', ['-p1', '--forward', '-i', PATCH], src);
+    run('autoreconf', 'autoreconf', ['--force', '--install'], src);
+    rmSync(staging, { recursive: true, force: true });
+    run('configure', './configure', [`--prefix=${BUILT_JANUS_PREFIX}`, ...CONFIGURE_FLAGS], src);
+    run('make', 'make', [`-j${availableParallelism()}`], src);
+    // Installed to a staging directory first, so a relay running the old build keeps its files until the swap.
+    run('make install', 'make', ['-C', 'src', 'install-binPROGRAMS', 'install-pluginLTLIBRARIES', 'install-transportLTLIBRARIES',
+      `DESTDIR=${staging}`], src);
+    rmSync(BUILT_JANUS_PREFIX, { recursive: true, force: true });
+    mkdirSync(BUILT_JANUS_PREFIX, { recursive: true });
+    run('install', 'cp', ['-a', `${join(staging, BUILT_JANUS_PREFIX)}/.`, BUILT_JANUS_PREFIX], root);
+    writeFileSync(STAMP, `${recipeId()}\n`);
+    log(`janus: built in ${Math.round((Date.now() - started) / 1000)} s → ${BUILT_JANUS_BINARY}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
