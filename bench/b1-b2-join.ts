@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../test/harness/netns.ts';
-import { RelayProcess } from '../test/harness/relay-process.ts';
+import { RelayProcess, type LogLine } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
 import { openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
 import { machine, ms, percentile, table, waitFor } from './lib.ts';
@@ -19,6 +19,27 @@ async function watch(viewer: Page, base: string, stream: string): Promise<Viewer
   await viewer.goto(`${base}/viewer.html?stream=${encodeURIComponent(stream)}`);
   await viewer.waitForFunction(() => (window as unknown as { siphonViewer: ViewerState }).siphonViewer.firstFrameMs !== null, undefined, { timeout: 30_000 });
   return viewer.evaluate(() => (window as unknown as { siphonViewer: ViewerState }).siphonViewer);
+}
+
+/**
+ * Splits each B1 pull at what relay B logged: the origin's answer (`pull.answered`), the leg up (`pull.state`
+ * PLAYING), the viewer's leg up (`viewer.webrtc_up`, Janus's webrtcup seen by the viewer proxy).
+ */
+function profile(lines: LogLine[], marks: { name: string; postAt: number; watchAt: number; frameAt: number }[]): [string, number[]][] {
+  const at = (name: string, match: (l: LogLine) => boolean, after: number) =>
+    lines.map((l) => ({ l, t: Date.parse(String(l.t)) })).find(({ l, t }) => l.stream === name && t >= after && match(l))?.t ?? NaN;
+  const rows = marks.map((m) => {
+    const answered = at(m.name, (l) => l.event === 'pull.answered', m.postAt);
+    const playing = at(m.name, (l) => l.event === 'pull.state' && l.to === 'PLAYING', m.postAt);
+    const viewerUp = at(m.name, (l) => l.event === 'viewer.webrtc_up', m.watchAt);
+    return [answered - m.postAt, playing - answered, playing - m.postAt, m.watchAt - playing, viewerUp - m.watchAt, m.frameAt - viewerUp];
+  });
+  const steps = [
+    'POST → origin answered (WCS signalling: connect, playStream, SDP)', 'origin answered → pull leg up (ICE + DTLS)',
+    'POST → PLAYING in the log', 'PLAYING → viewer watch (bench polling, page load)',
+    'viewer watch → its leg up (Janus signalling, ICE, DTLS)', 'viewer leg up → first painted frame (keyframe request → origin → decode)',
+  ];
+  return steps.map((step, i) => [step, rows.map((r) => r[i]!).filter((x) => Number.isFinite(x))]);
 }
 
 const ns = NetNamespace.create();
@@ -36,8 +57,10 @@ try {
   const status = async (name: string) => ((await (await post('find_all', {})).json().catch(() => [])) as { localStreamName: string; status: string }[]).find((p) => p.localStreamName === name)?.status;
 
   const b1: { rest: number; playing: number; frame: number; total: number }[] = [];
+  const marks: { name: string; postAt: number; watchAt: number; frameAt: number }[] = [];
   for (let i = 0; i < PULLS; i++) {
     const name = `b1-${i}`;
+    const postAt = Date.now();
     const t0 = performance.now();
     const res = await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'bench', localStreamName: name });
     if (res.status !== 200) throw new Error(`pull answered ${res.status}`);
@@ -46,6 +69,7 @@ try {
     const tPlaying = performance.now();
     const v = await watch(viewer, b.pageUrl, name);
     b1.push({ rest: tRest - t0, playing: tPlaying - t0, frame: v.firstFrameMs!, total: tPlaying - t0 + v.firstFrameMs! });
+    marks.push({ name, postAt, watchAt: v.firstFrameAt! - v.firstFrameMs!, frameAt: v.firstFrameAt! });
     await viewer.goto('about:blank');
     await post('terminate', { localStreamName: name });
   }
@@ -69,6 +93,8 @@ try {
     ['viewer watch → first painted frame', ...col((r) => r.frame)],
     ['total: POST → PLAYING → first painted frame', ...col((r) => r.total)],
   ]);
+  table(`Where B1's time goes (relay B's log beside the page's clock, same machine; ms, p50 / p95 / max)`, ['step', 'p50', 'p95', 'max'],
+    profile(b.lines, marks).map(([step, xs]) => [step, ms(percentile(xs, 50)), ms(percentile(xs, 95)), ms(Math.max(...xs))]));
   table(`B2 viewer join on a live pulled stream, publisher keyframes on request only (${b2.length} joins, ms)`, ['measure', 'p50', 'p95', 'max'], [
     ['watch → first painted frame', ms(percentile(b2, 50)), ms(percentile(b2, 95)), ms(Math.max(...b2))],
   ]);

@@ -4,10 +4,26 @@
  * Run: node --import tsx bench/b4-recovery.ts [cycles=10]
  */
 import { NetNamespace } from '../test/harness/netns.ts';
-import { RelayProcess } from '../test/harness/relay-process.ts';
+import { RelayProcess, type LogLine } from '../test/harness/relay-process.ts';
 import { machine, ms, percentile, table, waitFor } from './lib.ts';
 
 const CYCLES = Number(process.argv[2] ?? 10);
+
+/** Relay B's log after each kill: Janus seen dead, restarted, up; the pull's next attempt answered and up. */
+function killProfile(lines: LogLine[], kills: number[]): [string, number[]][] {
+  const steps: [string, (l: LogLine) => boolean][] = [
+    ['Janus exit seen', (l) => l.event === 'janus.exited' || (l.event === 'janus.state' && l.to === 'down')],
+    ['Janus spawned again (after the restart backoff)', (l) => l.event === 'janus.spawned'],
+    ['Janus up (answers its API)', (l) => l.event === 'janus.state' && l.to === 'up'],
+    ['pull: origin answered the new attempt', (l) => l.event === 'pull.answered'],
+    ['pull PLAYING (ICE + DTLS)', (l) => l.event === 'pull.state' && l.to === 'PLAYING'],
+  ];
+  const timed = lines.map((l) => ({ l, t: Date.parse(String(l.t)) }));
+  return steps.map(([step, match]) => [step, kills.map((k, i) => {
+    const next = kills[i + 1] ?? Infinity;
+    return (timed.find(({ l, t }) => t >= k && t < next && match(l))?.t ?? NaN) - k;
+  }).filter((x) => Number.isFinite(x))]);
+}
 const ns = NetNamespace.create();
 let a: RelayProcess | undefined;
 let b: RelayProcess | undefined;
@@ -31,8 +47,10 @@ try {
   }
 
   const janusBack: number[] = [];
+  const kills: number[] = [];
   for (let i = 0; i < CYCLES; i++) {
     const { janus } = await (await fetch(`${b.url}/health`)).json() as { janus: { pid: number } };
+    kills.push(Date.now());
     const killed = performance.now();
     process.kill(janus.pid, 'SIGKILL');
     await waitFor(status, (s) => s !== 'PLAYING', 10_000, 5);
@@ -45,6 +63,8 @@ try {
     ['origin relay back (ready) → pull PLAYING', ms(percentile(originBack, 50)), ms(percentile(originBack, 95)), ms(Math.max(...originBack))],
     ["SIGKILL of B's Janus → pull PLAYING", ms(percentile(janusBack, 50)), ms(percentile(janusBack, 95)), ms(Math.max(...janusBack))],
   ]);
+  table("Where a SIGKILL's recovery goes (relay B's log, ms from the kill; p50 / max)", ['step', 'p50', 'max'],
+    killProfile(b.lines, kills).map(([step, xs]) => [step, ms(percentile(xs, 50)), ms(Math.max(...xs))]));
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();

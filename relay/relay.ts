@@ -48,7 +48,7 @@ export class Relay {
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
-      (mountpoint) => this.ctx.registry.get(mountpoint)?.requestKeyframe('viewer leg up'));
+      (mountpoint) => this.onViewerUp(mountpoint));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -99,6 +99,12 @@ export class Relay {
       });
       this.servers.push(server);
     }
+  }
+
+  /** A viewer's leg is up: now a keyframe reaches it (the one asked for at its watch may have come too early). */
+  private onViewerUp(mountpoint: string): void {
+    this.ctx.log.info('viewer.webrtc_up', { stream: mountpoint });
+    this.ctx.registry.get(mountpoint)?.requestKeyframe('viewer leg up');
   }
 
   /**

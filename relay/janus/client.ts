@@ -109,8 +109,12 @@ export class JanusClient extends EventEmitter<ClientEvents> implements JanusApi 
     connection.once(Janode.EVENT.CONNECTION_ERROR!, () => this.emit('closed'));
   }
 
+  /**
+   * One try: the supervisor retries every 50 ms until Janus listens (~25 ms after spawn). janode's own retry
+   * waits whole seconds, which put a fixed 1 s into every Janus restart.
+   */
   static async connect(url: string): Promise<JanusClient> {
-    const connection = await Janode.connect({ address: { url }, retry_time_secs: 1, max_retries: 1 });
+    const connection = await Janode.connect({ address: { url }, retry_time_secs: 1, max_retries: 0 });
     connection.on('error', () => undefined); // surfaced through CONNECTION_ERROR → 'closed'
     const session = await connection.create(25);
     return new JanusClient(connection, session);
@@ -136,7 +140,7 @@ export class JanusAdmin {
   private constructor(private readonly connection: JanodeConnection) {}
 
   static async connect(url: string, secret: string): Promise<JanusAdmin> {
-    const connection = await Janode.connect({ address: { url, apisecret: secret }, is_admin: true, retry_time_secs: 1, max_retries: 1 });
+    const connection = await Janode.connect({ address: { url, apisecret: secret }, is_admin: true, retry_time_secs: 1, max_retries: 0 });
     connection.on('error', () => undefined);
     return new JanusAdmin(connection);
   }

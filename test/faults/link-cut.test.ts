@@ -18,7 +18,7 @@ describe('R1: the link between two relays is cut for 10 s', () => {
   beforeAll(async () => {
     nsA = NetNamespace.create();
     nsB = NetNamespace.create();
-    link = NamespaceLink.create(nsA, nsB);
+    link = await NamespaceLink.create(nsA, nsB);
     // ICE only on the wire between the hosts, so cutting it cuts media as well as signalling.
     [a, b] = await Promise.all([
       RelayProcess.start(nsA, { SIPHON_DEMO_STREAM: 'origin', SIPHON_ICE_INTERFACES: link.ifA }),

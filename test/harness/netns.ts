@@ -93,15 +93,34 @@ export class NamespaceLink {
   private constructor(readonly a: NetNamespace, readonly b: NetNamespace, readonly ifA: string, readonly ifB: string,
     readonly addressA: string, readonly addressB: string) {}
 
-  static create(a: NetNamespace, b: NetNamespace): NamespaceLink {
+  /**
+   * Resolves once both ends are running (carrier up, `LOWER_UP`) with IPv4 only. Made and used at once (an IPv6
+   * link-local address still tentative, or no carrier yet), the first pull over it failed by ICE timeout on most
+   * runs, the next attempt 15 s later played at once.
+   */
+  static async create(a: NetNamespace, b: NetNamespace): Promise<NamespaceLink> {
     const tag = randomBytes(3).toString('hex');
     const octet = ((process.pid + subnet++ * 11) % 250) + 1;
     const link = new NamespaceLink(a, b, `sl${tag}a`, `sl${tag}b`, `198.19.${octet}.1`, `198.19.${octet}.2`);
     ip('link', 'add', link.ifA, 'netns', a.name, 'type', 'veth', 'peer', 'name', link.ifB, 'netns', b.name);
-    ip('netns', 'exec', a.name, 'ip', 'addr', 'add', `${link.addressA}/24`, 'dev', link.ifA);
-    ip('netns', 'exec', b.name, 'ip', 'addr', 'add', `${link.addressB}/24`, 'dev', link.ifB);
+    for (const [ns, dev, address] of [[a, link.ifA, link.addressA], [b, link.ifB, link.addressB]] as const) {
+      // IPv4 only: an IPv6 link-local address would sit "tentative" (duplicate address detection) for ~1.3 s.
+      ip('netns', 'exec', ns.name, 'sysctl', '-qw', `net.ipv6.conf.${dev}.disable_ipv6=1`);
+      ip('netns', 'exec', ns.name, 'ip', 'addr', 'add', `${address}/24`, 'dev', dev);
+    }
     link.set(true);
+    await link.running();
     return link;
+  }
+
+  private async running(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const lowerUp = (ns: NetNamespace, dev: string) =>
+      execFileSync('ip', ['-n', ns.name, '-o', 'link', 'show', 'dev', dev], { encoding: 'utf8' }).includes('LOWER_UP');
+    while (!(lowerUp(this.a, this.ifA) && lowerUp(this.b, this.ifB))) {
+      if (Date.now() > deadline) throw new Error(`link ${this.ifA}<>${this.ifB} not running after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Cuts (false) or restores (true) the wire; both ends go down so neither side can send. */

@@ -4,6 +4,7 @@ import { binary, type Requirement } from '../../relay/host/requirement.ts';
 export const TEST_REQUIREMENTS: Requirement[] = [
   binary('chromium', 'chromium', 'end-to-end tests: the SDK pages and the viewer (test/harness/browser.ts)'),
   binary('ip', 'iproute2', 'test network namespaces (test/harness/netns.ts)'),
+  binary('sysctl', 'procps', 'IPv4-only links between test namespaces (test/harness/netns.ts)'),
   binary('ss', 'iproute2', 'tests and benchmarks list sockets'),
   binary('openssl', 'openssl', 'test and edge certificates (test/harness/certificate.ts, scripts/edge-cert.sh)'),
   binary('curl', 'curl', 'the npm start test runs the printed curl'),
