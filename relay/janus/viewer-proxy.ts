@@ -39,14 +39,32 @@ export class ViewerProxy {
 
   get connections(): number { return this.open.size; }
 
+  /**
+   * Janus first, then the viewer: while Janus is down (restarting) the upgrade is refused with 503, which a
+   * browser reports as a WebSocket error (janus.js calls its error callback and the page retries). Accepting
+   * first and closing after would leave janus.js waiting forever: it ignores a close before its session exists.
+   */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (client) => this.bridge(client));
+    const upstream = new WebSocket(this.janusUrl(), PROTOCOL);
+    const refuse = (err: Error) => {
+      this.log.warn('viewer_proxy.upstream_error', { err });
+      if (socket.writable) socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+    };
+    let bridged = false;
+    upstream.once('error', refuse);
+    // A viewer gone before the bridge, or an upgrade ws refused (bad handshake): its Janus socket goes too.
+    socket.once('close', () => { if (!bridged) upstream.terminate(); });
+    upstream.once('open', () => {
+      upstream.off('error', refuse);
+      upstream.on('error', () => undefined); // from now on reported through the bridge, or moot
+      if (socket.destroyed) { upstream.terminate(); return; }
+      this.wss.handleUpgrade(req, socket, head, (client) => { bridged = true; this.bridge(client, upstream); });
+    });
   }
 
-  private bridge(client: WebSocket): void {
+  private bridge(client: WebSocket, upstream: WebSocket): void {
     this.open.add(client);
-    const upstream = new WebSocket(this.janusUrl(), PROTOCOL);
-    const pending: string[] = [];
     /** Which mountpoint each of this client's handles asked to watch. */
     const watching = new Map<number, string>();
     const closeBoth = () => {
@@ -54,7 +72,6 @@ export class ViewerProxy {
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
       if (upstream.readyState <= WebSocket.OPEN) upstream.terminate();
     };
-    upstream.on('open', () => { for (const m of pending.splice(0)) upstream.send(m); });
     upstream.on('message', (data: RawData) => {
       const text = data.toString();
       if (watching.size > 0 && text.includes('"webrtcup"')) this.noticeWebrtcUp(text, watching);
@@ -78,7 +95,7 @@ export class ViewerProxy {
       if ((m.body?.request === 'watch' || m.body?.request === 'switch') && typeof m.handle_id === 'number' && m.body.id !== undefined) {
         watching.set(m.handle_id, String(m.body.id));
       }
-      if (upstream.readyState === WebSocket.OPEN) upstream.send(text); else pending.push(text);
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
     });
   }
 

@@ -11,6 +11,7 @@ let janus = null;
 let handle = null;
 let stream = null;
 let retryTimer = null;
+let retriesInARow = 0;
 let watchStartedAt = 0;
 let lastBytes = 0;
 let lastStatsAt = 0;
@@ -28,10 +29,13 @@ function report(event, extra = {}) {
   }).catch(() => undefined);
 }
 
-function retry(why, ms = 1500) {
+// Quick first retries (a Janus restart takes ~0.5 s), then backing off to `capMs` while the trouble lasts.
+function retry(why, capMs = 1500) {
   clearTimeout(retryTimer);
   setStatus('reconnecting', why);
   state.reconnects += 1;
+  retriesInARow += 1;
+  const ms = Math.min(capMs, 250 * 2 ** (retriesInARow - 1));
   retryTimer = setTimeout(() => (janus?.isConnected() ? watch() : connect()), ms);
 }
 
@@ -63,6 +67,7 @@ function waitForFirstFrame() {
 }
 
 function attach() {
+  clearTimeout(retryTimer);
   janus.attach({
     plugin: 'janus.plugin.streaming',
     success: (h) => { handle = h; watch(); },
@@ -92,13 +97,15 @@ function attach() {
       if (video.srcObject !== media) video.srcObject = media;
       if (track.kind === 'video') waitForFirstFrame();
     },
-    webrtcState: (up) => { if (up) setStatus('playing', stream); else retry('connection closed'); },
+    webrtcState: (up) => { if (up) { retriesInARow = 0; setStatus('playing', stream); } else retry('connection closed'); },
     oncleanup: () => { if (state.status === 'playing') retry('stream ended'); },
   });
 }
 
 function connect() {
   clearTimeout(retryTimer);
+  // janus.js says nothing when its socket closes before the session exists: do not wait on it forever.
+  retryTimer = setTimeout(() => retry('media server did not answer'), 5000);
   if (janus) { try { janus.destroy({ cleanupHandles: true, notifyDestroyed: false }); } catch { /* already gone */ } }
   handle = null;
   setStatus('connecting', stream);

@@ -63,3 +63,25 @@ describe('viewer proxy: a viewer leg up', () => {
     }
   });
 });
+
+describe('viewer proxy: Janus down', () => {
+  it('refuses the viewer\'s upgrade with 503 (a browser sees an error and retries) instead of accepting and closing', async () => {
+    const closed = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(closed, 'listening');
+    const deadPort = (closed.address() as AddressInfo).port;
+    closed.close(); // nothing listens there now: Janus is restarting
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${deadPort}`, rootLog);
+    const server = createServer();
+    server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const viewer = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/janus`, 'janus-protocol');
+      const [, res] = await once(viewer, 'unexpected-response') as [unknown, { statusCode: number }];
+      expect(res.statusCode).toBe(503);
+      expect(proxy.connections).toBe(0);
+    } finally {
+      proxy.close();
+      server.close();
+    }
+  });
+});
