@@ -151,6 +151,16 @@ describe('Pull state machine', () => {
     await reaches(pull, 'PLAYING');
   });
 
+  it("the leg's DTLS alert beats the remote's UNPUBLISHED by a few ms: FAILED with the remote's reason", async () => {
+    origin.published.add('s');
+    const pull = await start();
+    await reaches(pull, 'PLAYING');
+    janus.open('janus.plugin.nosip')[0]!.hangup('DTLS alert');
+    origin.unpublish('s', 'UNPUBLISHED', '');
+    await reaches(pull, 'FAILED');
+    expect(pull.info).toBe('UNPUBLISHED');
+  });
+
   it('terminate: TERMINATED, stopStream sent, leg and mountpoint gone, the name free again, no retry', async () => {
     origin.published.add('s');
     const pull = await start();

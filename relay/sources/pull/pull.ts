@@ -34,6 +34,8 @@ export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusAccess
 const OFFER_AUDIO = opus(111);
 const OFFER_VIDEO = [vp8(96), h264Baseline(102)];
 const SIGNALLING_TIMEOUT_MS = 10_000;
+/** How long a leg that went down waits for the remote's own reason before the pull fails with the leg's. */
+const LEG_DOWN_GRACE_MS = 250;
 
 export class Pull extends EventEmitter<{ state: [PullState] }> {
   readonly createdAt = Date.now();
@@ -44,6 +46,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   attempts = 0;
   since = Date.now();
   private failuresInARow = 0;
+  private legDownTimer: NodeJS.Timeout | undefined;
   private attemptId = 0;
   private client: WcsClient | undefined;
   private leg: NosipLeg | undefined;
@@ -117,7 +120,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     const leg = await NosipLeg.open(this.deps.janus.current, this.log);
     if (this.stale(id)) { void leg.close(); return; }
     this.leg = leg;
-    leg.once('down', (reason) => this.fail(id, new RemoteError(`WebRTC leg ended: ${reason}`)));
+    leg.once('down', (reason) => this.legDown(id, reason));
     leg.once('webrtcup', () => { this.webrtcUp = true; this.maybePlaying(id); });
 
     const ports = this.stream.ingressPorts;
@@ -160,6 +163,18 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     this.stream.tee.watchForStall(this.deps.config.pullStallMs);
   }
 
+  /**
+   * A remote that ends the stream sends its status and closes DTLS at about the same moment, and the DTLS
+   * alert may come first: the remote's reason ("Stopped by publisher stop", UNPUBLISHED) says more than
+   * "hangup: DTLS alert", so it gets a moment to arrive.
+   */
+  private legDown(id: number, reason: string): void {
+    const err = new RemoteError(`WebRTC leg ended: ${reason}`);
+    if (!this.client) return this.fail(id, err);
+    clearTimeout(this.legDownTimer);
+    this.legDownTimer = setTimeout(() => this.fail(id, err), LEG_DOWN_GRACE_MS);
+  }
+
   private unwatchStall(): void {
     this.stream.tee.stopStallWatch();
     if (this.onStalled) this.stream.tee.off('stalled', this.onStalled);
@@ -187,6 +202,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   /** Tells the remote we stop (when we can) and releases this attempt's connection and leg. */
   private endAttempt(): void {
     this.unwatchStall();
+    clearTimeout(this.legDownTimer);
     const client = this.client;
     const leg = this.leg;
     this.client = undefined;
