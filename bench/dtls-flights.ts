@@ -1,6 +1,7 @@
 /**
- * Where a WebRTC leg's set-up time goes, from the wire: for each pull (relay B's Janus ↔ relay A's Janus) and
- * each viewer (Chromium ↔ B's Janus), the first ICE success, every DTLS handshake record (ClientHello, its
+ * Where a WebRTC leg's set-up time goes, from the wire: for each pull (relay B's Janus ↔ relay A's Janus), its
+ * viewer (Chromium's viewer page ↔ B's Streaming mountpoint) and its WCS player (the SDK's Player page ↔ B's
+ * NoSIP leg), the first ICE success, every DTLS handshake record (ClientHello, its
  * retransmissions, the server's flight, the client's Finished, the server's) and the first SRTP, per leg.
  * A leg whose client sends its ClientHello twice ~1 s apart lost its first flight.
  * Run: node --import tsx bench/dtls-flights.ts [pulls, default 10]
@@ -8,7 +9,7 @@
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
-import { openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
+import { openPlayer, openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
 import { openViewer } from '../test/harness/viewer-page.ts';
 import { captureWhile, type UdpRecord } from './rtp-capture.ts';
 import { machine, percentile, table, waitFor } from './lib.ts';
@@ -56,12 +57,23 @@ function summarize(leg: Leg) {
   const hellos = leg.events.filter((e) => e.kind === 'ClientHello');
   const srtp = leg.events.find((e) => e.kind === 'srtp');
   return {
-    ports: leg.ports, client: hellos[0]!.dir.split('→')[0]!,
+    ports: leg.ports, client: hellos[0]!.dir.split('→')[0]!, firstAt: leg.events[0]!.atMs,
     firstHello: hellos[0]!.atMs - t0, hellos: hellos.length, lastHello: hellos.at(-1)!.atMs - t0,
     serverHello: (leg.events.find((e) => e.kind === 'ServerHello')?.atMs ?? NaN) - t0,
     srtp: (srtp?.atMs ?? NaN) - t0,
     trace: leg.events.slice(0, 14).map((e) => `${Math.round(e.atMs - t0)} ${e.kind} ${e.dir}`).join(' | '),
   };
+}
+
+/** Relay A's Janus takes its ICE ports from the default range (31001-32000): a leg with one there is a pull. */
+const A_ICE = { from: 31001, to: 32000 };
+
+/** Pull legs by port; the others, in the order they were made, alternate viewer, WCS player (one each per pull). */
+function labelled<T extends { ports: string; firstAt: number }>(all: T[]): (T & { type: 'pull' | 'viewer' | 'WCS player' })[] {
+  const isPull = (l: T) => l.ports.split('<>').map(Number).some((p) => p >= A_ICE.from && p <= A_ICE.to);
+  let other = 0;
+  return [...all].sort((x, y) => x.firstAt - y.firstAt)
+    .map((l) => ({ ...l, type: isPull(l) ? 'pull' as const : (other++ % 2 === 0 ? 'viewer' as const : 'WCS player' as const) }));
 }
 
 const ns = NetNamespace.create();
@@ -85,17 +97,23 @@ try {
       await waitFor(() => status(name), (s) => s === 'PLAYING', 20_000, 5);
       const viewer = await openViewer(browser, b.pageUrl, name);
       await viewer.close();
+      const player = await openPlayer(browser, b.pageUrl, name);
+      await player.page.close();
       await post('terminate', { localStreamName: name });
     }
   }, 64);
-  const all = legs(records).map(summarize);
+  const all = labelled(legs(records).map(summarize));
   console.log(`\nDTLS flights on ${machine()}; ${PULLS} pulls, each watched once`);
-  table('per leg (ms from the first ICE success on the leg)', ['ports', 'DTLS client', 'ClientHello', 'ClientHellos', 'last ClientHello', 'ServerHello', 'first SRTP'],
-    all.map((l) => [l.ports, l.client, Math.round(l.firstHello), l.hellos, Math.round(l.lastHello), Math.round(l.serverHello), Math.round(l.srtp)]));
+  table('per leg (ms from the first ICE success on the leg)', ['leg', 'ports', 'DTLS client', 'ClientHello', 'ClientHellos', 'last ClientHello', 'ServerHello', 'first SRTP'],
+    all.map((l) => [l.type, l.ports, l.client, Math.round(l.firstHello), l.hellos, Math.round(l.lastHello), Math.round(l.serverHello), Math.round(l.srtp)]));
   const slow = all.filter((l) => l.srtp > 500);
   for (const l of slow) console.log(`slow leg ${l.ports}: ${l.trace}`);
-  table('summary', ['legs', 'with a repeated ClientHello', 'first SRTP p50', 'p95'],
-    [[all.length, all.filter((l) => l.hellos > 1).length, Math.round(percentile(all.map((l) => l.srtp), 50)), Math.round(percentile(all.map((l) => l.srtp), 95))]]);
+  table('summary', ['leg', 'legs', 'with a repeated ClientHello', 'first SRTP p50', 'p95', 'max'],
+    (['pull', 'viewer', 'WCS player'] as const).map((type) => {
+      const of = all.filter((l) => l.type === type);
+      const srtp = of.map((l) => l.srtp);
+      return [type, of.length, of.filter((l) => l.hellos > 1).length, Math.round(percentile(srtp, 50)), Math.round(percentile(srtp, 95)), Math.round(Math.max(...srtp))];
+    }));
 } finally {
   await close();
   await Promise.all(relays.map((r) => r.stop()));
