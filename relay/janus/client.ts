@@ -58,8 +58,12 @@ export interface PluginHandle extends EventEmitter<HandleEvents> {
   readonly id: number;
   readonly plugin: string;
   request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply>;
+  /** Hands Janus a remote ICE candidate; `null` says the remote has no more. */
+  trickle(candidate: TrickleCandidate | null): Promise<void>;
   close(log: Logger): Promise<void>;
 }
+
+export interface TrickleCandidate { candidate: string; sdpMid?: string; sdpMLineIndex?: number }
 
 /** The Janus API as streams and their outputs use it: attach a plugin handle (JanusClient is the real one). */
 export interface JanusApi {
@@ -90,6 +94,13 @@ export class JanusHandle extends EventEmitter<HandleEvents> implements PluginHan
       throw new JanusUnavailableError(err.message);
     });
     return reply as PluginReply;
+  }
+
+  async trickle(candidate: TrickleCandidate | null): Promise<void> {
+    if (this.closed) throw new JanusUnavailableError(`${this.plugin} handle ${this.id} is detached`);
+    await (candidate ? this.inner.trickle(candidate) : this.inner.trickleComplete()).catch((err: Error) => {
+      throw new JanusRequestError(0, `trickle: ${err.message}`);
+    });
   }
 
   /** Detaching a handle of a dead Janus cannot fail in a way the caller could act on: we only log it. */
@@ -159,6 +170,13 @@ export class JanusAdmin {
 
   async sessionCount(): Promise<number> {
     return (await this.connection.listSessions()).sessions.length;
+  }
+
+  /** Plugin handles over all sessions: every WebRTC leg (NoSIP, viewer) and the relay's own control handles. */
+  async handleCount(): Promise<number> {
+    const { sessions } = await this.connection.listSessions();
+    const lists = await Promise.all(sessions.map((id) => this.connection.listHandles(id).catch(() => ({ handles: [] }))));
+    return lists.reduce((n, l) => n + l.handles.length, 0);
   }
 
   /** Mountpoints the Streaming plugin holds, asked through the Admin API (no session needed). */

@@ -14,6 +14,8 @@ declare module 'janode' {
     constructor(session: JanodeSession, id: number);
     id: number;
     message(body: object, jsep?: object): Promise<unknown>;
+    trickle(candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }): Promise<unknown>;
+    trickleComplete(): Promise<unknown>;
     hangup(): Promise<void>;
     detach(): Promise<void>;
     ownsTransaction(id: string): boolean;
@@ -33,6 +35,7 @@ declare module 'janode' {
     close(): Promise<void>;
     getInfo(): Promise<Record<string, unknown>>;
     listSessions(): Promise<{ sessions: number[] }>;
+    listHandles(sessionId: number): Promise<{ handles: number[] }>;
     sendRequest(request: object): Promise<unknown>;
   }
 

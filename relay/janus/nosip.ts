@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
-import type { JanusApi, PluginHandle, Jsep, PluginReply } from './client.ts';
+import type { JanusApi, PluginHandle, Jsep, PluginReply, TrickleCandidate } from './client.ts';
 import { JanusRequestError } from './client.ts';
 
 export interface NosipEvents {
@@ -65,6 +65,11 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
     const jsep: Jsep = { type: 'answer', sdp: webrtcAnswer };
     const generated = resultOf(await this.handle.request({ request: 'generate' }, jsep));
     return generated.sdp ?? '';
+  }
+
+  /** A remote candidate the peer trickled after its offer (WHEP/WHIP PATCH); `null`: end of candidates. */
+  async trickle(candidate: TrickleCandidate | null): Promise<void> {
+    await this.handle.trickle(candidate);
   }
 
   private down(reason: string, janusGone = false): void {

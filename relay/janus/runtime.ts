@@ -28,7 +28,7 @@ export interface JanusConnection {
   readonly client: JanusClient;
   /** Rejects when the Admin API does not answer within `timeoutMs` (resolves at once without an Admin API). */
   ping(timeoutMs: number): Promise<void>;
-  inventory(): Promise<{ sessions?: number; mountpoints?: number }>;
+  inventory(): Promise<{ sessions?: number; mountpoints?: number; handles?: number }>;
   /** Resolves when the API connection closes. */
   readonly closed: Promise<void>;
   close(): Promise<void>;
@@ -67,12 +67,13 @@ class JanodeConnection implements JanusConnection {
 
   async ping(timeoutMs: number): Promise<void> { await this.admin?.info(timeoutMs); }
 
-  async inventory(): Promise<{ sessions?: number; mountpoints?: number }> {
+  async inventory(): Promise<{ sessions?: number; mountpoints?: number; handles?: number }> {
     if (!this.admin) return {};
-    const [sessions, mountpoints] = await Promise.all([
+    const [sessions, mountpoints, handles] = await Promise.all([
       this.admin.sessionCount().catch(() => undefined), this.admin.mountpointCount().catch(() => undefined),
+      this.admin.handleCount().catch(() => undefined),
     ]);
-    return { sessions, mountpoints };
+    return { sessions, mountpoints, handles };
   }
 
   async close(): Promise<void> {

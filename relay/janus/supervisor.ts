@@ -225,7 +225,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Janus's own view of what it holds (sessions, mountpoints), for /metrics; empty while it is down. */
-  async inventory(): Promise<{ sessions?: number; mountpoints?: number }> {
+  async inventory(): Promise<{ sessions?: number; mountpoints?: number; handles?: number }> {
     return this.state === 'up' && this.connection ? this.connection.inventory() : {};
   }
 

@@ -35,7 +35,8 @@ function rows(relay: RelayView): Row[] {
   return [
     ['siphon_streams', 'gauge', 'Live streams on this relay', () => live().length],
     ['siphon_publishers', 'gauge', 'WCS publishers', sessions('publisher')],
-    ['siphon_players', 'gauge', 'WCS-protocol players', sessions('player')],
+    ['siphon_players', 'gauge', 'Players of a stream over WebRTC: WCS-protocol and WHEP', sessions('player')],
+    ['siphon_whep_sessions', 'gauge', 'WHEP viewers', () => relay.whep.size],
     ['siphon_viewers', 'gauge', 'Viewer-page connections to mountpoints', () => relay.viewerProxy.connections],
     ['siphon_wcs_sessions', 'gauge', 'Open WCS Websocket sessions', () => relay.wcs.sessions.size],
     ['siphon_janus_up', 'gauge', '1 when Janus answers', () => (janus.state === 'up' ? 1 : 0)],
@@ -48,6 +49,7 @@ function rows(relay: RelayView): Row[] {
     ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', () => relay.pulls.all().filter((p) => p.state === 'PLAYING').length],
     ['siphon_janus_sessions', 'gauge', 'Sessions Janus holds (Admin API; -1 when unknown)', async () => (await inventory()).sessions ?? -1],
     ['siphon_janus_mountpoints', 'gauge', 'Mountpoints Janus holds (Admin API; -1 when unknown)', async () => (await inventory()).mountpoints ?? -1],
+    ['siphon_janus_handles', 'gauge', 'Plugin handles Janus holds: WebRTC legs and the relay\'s own (Admin API; -1 when unknown)', async () => (await inventory()).handles ?? -1],
     ['siphon_event_loop_lag_p99_ms', 'gauge', 'p99 event-loop delay since the previous scrape', () => lagP99SinceLastScrape(relay.eventLoopLag)],
     ['siphon_udp_pairs', 'gauge', 'UDP port pairs the tee holds', () => teePorts.size],
     ['siphon_process_rss_bytes', 'gauge', 'Resident memory of the relay process', () => process.memoryUsage.rss()],

@@ -13,10 +13,11 @@ import type { WcsServer } from '../wcs/server.ts';
 import type { Pulls } from '../sources/pull/pulls.ts';
 import type { TestStream } from '../sources/test-stream.ts';
 import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
+import type { WhepSessions } from '../outputs/whep/whep-sessions.ts';
 
 export interface RelayView {
   readonly ctx: {
-    readonly config: Pick<Config, 'restToken' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert'>;
+    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert'>;
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
@@ -29,4 +30,5 @@ export interface RelayView {
   readonly eventLoopLag: Pick<Histogram, 'count' | 'percentile' | 'reset'>;
   readonly demo: TestStream | undefined;
   readonly hls: Pick<HlsOutputs, 'all' | 'get' | 'viewers' | 'totals'>;
+  readonly whep: WhepSessions;
 }

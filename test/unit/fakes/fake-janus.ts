@@ -4,7 +4,7 @@
  * when a leg's WebRTC comes up (`webrtcUp`), hangs up (`hangup`) or when Janus dies (`die`).
  */
 import { EventEmitter } from 'node:events';
-import type { HandleEvents, JanusApi, Jsep, PluginHandle, PluginName, PluginReply } from '../../../relay/janus/client.ts';
+import type { HandleEvents, JanusApi, Jsep, PluginHandle, PluginName, PluginReply, TrickleCandidate } from '../../../relay/janus/client.ts';
 import { parseSdp, plainSdp } from '../../../relay/sdp/session.ts';
 
 let nextPort = 21000;
@@ -19,6 +19,13 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
   closed = false;
 
   constructor(readonly id: number, readonly plugin: PluginName, private readonly janus: FakeJanus) { super(); }
+
+  readonly trickled: (TrickleCandidate | null)[] = [];
+
+  async trickle(candidate: TrickleCandidate | null): Promise<void> {
+    if (this.closed) throw new Error(`handle ${this.id} is detached`);
+    this.trickled.push(candidate);
+  }
 
   async request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply> {
     if (this.closed) throw new Error(`handle ${this.id} is detached`);

@@ -1,0 +1,96 @@
+/**
+ * WHEP play: a standard WHEP player (medooze's WHEPClient from npm `whip-whep`, in Chromium) plays a stream
+ * relay B pulled from relay A; its DELETE leaves no Janus leg behind; bad requests get JSON 4xx and leave
+ * nothing half-made.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { NetNamespace } from '../harness/netns.ts';
+import { RelayProcess } from '../harness/relay-process.ts';
+import { framesDecoded, launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { openWhep, stopWhep } from '../harness/whep-page.ts';
+
+const metric = async (relay: RelayProcess, name: string) =>
+  Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${relay.url}/metrics`)).text())?.[1]);
+
+describe('WHEP: every stream plays in a standard WHEP player', () => {
+  let ns: NetNamespace;
+  let a: RelayProcess;
+  let b: RelayProcess;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let idleHandles: number;
+
+  beforeAll(async () => {
+    ns = NetNamespace.create();
+    [a, b] = await Promise.all([
+      RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'demo' }),
+      RelayProcess.start(ns, RelayProcess.slot(1)),
+    ]);
+    ({ browser, close: closeBrowser } = await launchBrowser(ns));
+    const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: a.innerWsUrl, remoteStreamName: 'demo', localStreamName: 'copy' }) });
+    expect(res.status).toBe(200);
+    await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'copy' && l.to === 'PLAYING', 20_000);
+    idleHandles = await metric(b, 'siphon_janus_handles');
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await Promise.all([a?.stop(), b?.stop()]);
+    ns?.destroySync();
+  });
+
+  it('WHEPClient plays the pulled stream from B (frames keep rising); its DELETE ends the session and Janus has no leg left', async () => {
+    const player = await openWhep(browser, b.pageUrl, `${b.pageUrl}/whep/copy`);
+    await expect.poll(() => framesDecoded(player.page), { timeout: 15_000 }).toBeGreaterThan(0);
+    const samples = await sampleFrames(player.page, 3);
+    expect(samples.at(-1)!).toBeGreaterThan(samples[0]!);
+    expect(await player.resource()).toMatch(/\/whep\/copy\/[0-9a-f-]{36}$/);
+    expect(await metric(b, 'siphon_whep_sessions')).toBe(1);
+    const streams = await (await fetch(`${b.url}/rest-api/stream/find_all`)).json() as { name: string; mediaType: string; status: string }[];
+    expect(streams).toContainEqual(expect.objectContaining({ name: 'copy', mediaType: 'play', status: 'PLAYING' }));
+    expect(await metric(b, 'siphon_janus_handles')).toBe(idleHandles + 1);
+
+    // The DELETE a WHEP player sends when it stops, sent while its PeerConnection is still up.
+    expect((await fetch(`${b.url}${new URL(await player.resource()).pathname}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await metric(b, 'siphon_whep_sessions')).toBe(0);
+    await expect.poll(() => metric(b, 'siphon_janus_handles')).toBe(idleHandles);
+    await player.page.close();
+  });
+
+  it('bad requests get JSON errors: 415, 400 with why, 404, 413, 412 on a stale ETag; OPTIONS answers CORS; nothing is left', async () => {
+    const whep = `${b.url}/whep/copy`;
+    const post = (body: string, type = 'application/sdp', url = whep) => fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
+    const errorOf = async (res: Response) => ({ status: res.status, body: await res.json() as { error: string; message: string } });
+
+    const options = await fetch(whep, { method: 'OPTIONS', headers: { origin: 'http://player.example', 'access-control-request-method': 'POST' } });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('access-control-allow-origin')).toBe('*');
+    expect(options.headers.get('accept-post')).toBe('application/sdp');
+
+    expect(await errorOf(await post('v=0', 'application/json'))).toMatchObject({ status: 415, body: { error: 'unsupported_media_type' } });
+    const garbage = await errorOf(await post('this is not sdp'));
+    expect(garbage).toMatchObject({ status: 400, body: { error: 'bad_sdp' } });
+    expect(garbage.body.message).toMatch(/v=0/);
+    expect(await errorOf(await post('v=0\r\n', 'application/sdp', `${b.url}/whep/nope`))).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect((await post(`v=0\r\n${'a=x\r\n'.repeat(20_000)}`)).status).toBe(413);
+    const session = `${whep}/00000000-0000-0000-0000-000000000000`;
+    expect((await fetch(session, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(session, { method: 'PATCH', body: 'a=end-of-candidates', headers: { 'content-type': 'application/trickle-ice-sdpfrag' } })).status).toBe(404);
+
+    // A live session: a stale If-Match is refused, a trickle with the current one is taken.
+    const live = await openWhep(browser, b.pageUrl, `${b.pageUrl}/whep/copy`);
+    const resource = new URL(await live.resource()).pathname;
+    const patch = (ifMatch: string, body = 'a=end-of-candidates\r\n') =>
+      fetch(`${b.url}${resource}`, { method: 'PATCH', body, headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': ifMatch } });
+    expect(await errorOf(await patch('"stale"'))).toMatchObject({ status: 412, body: { error: 'precondition_failed' } });
+    expect((await patch('*')).status).toBe(501);
+    expect(await errorOf(await patch('"stale"', 'a=candidate:bad'))).toMatchObject({ status: 412 });
+    // WHEPClient.stop() closes its PeerConnection first, then DELETEs: the resource is still there to answer.
+    await stopWhep(live);
+    await b.waitFor((l) => l.event === 'whep.session_deleted' && l.session === resource.split('/').at(-1));
+    await live.page.close();
+    await expect.poll(() => metric(b, 'siphon_whep_sessions')).toBe(0);
+    await expect.poll(() => metric(b, 'siphon_janus_handles')).toBe(idleHandles);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * An independent WHEP client in Chromium: medooze's WHEPClient (npm `whip-whep`, not our code) playing a
+ * relay's `/whep/<stream>` into a <video>, the way a third-party player would.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { installFrameCounter } from './browser.ts';
+
+const require = createRequire(import.meta.url);
+// The module's one `export` becomes a global, so a classic page can use it.
+const WHEP_JS = readFileSync(require.resolve('whip-whep/whep.js'), 'utf8').replace('export class WHEPClient', 'window.WHEPClient = class WHEPClient');
+
+export interface WhepPage { page: Page; resource: () => Promise<string> }
+
+/** Opens `pageUrl` (any page of the relay: same origin as the WHEP URL, or not: CORS is on) and starts viewing. */
+export async function openWhep(browser: Browser, pageUrl: string, whepUrl: string): Promise<WhepPage> {
+  const page = await browser.newPage();
+  await installFrameCounter(page);
+  await page.goto(pageUrl);
+  await page.addScriptTag({ content: WHEP_JS });
+  await page.evaluate(async (url) => {
+    const w = window as unknown as { WHEPClient: new () => { view(pc: RTCPeerConnection, url: string): Promise<void>; stop(): Promise<void>; resourceURL?: URL }; whep: unknown };
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const video = document.createElement('video');
+    video.muted = true;
+    video.autoplay = true;
+    document.body.append(video);
+    pc.ontrack = (e) => { video.srcObject = e.streams[0] ?? new MediaStream([e.track]); };
+    const client = new w.WHEPClient();
+    w.whep = client;
+    await client.view(pc, url);
+  }, whepUrl);
+  return {
+    page,
+    resource: () => page.evaluate(() => String((window as unknown as { whep: { resourceURL?: URL } }).whep.resourceURL ?? '')),
+  };
+}
+
+/** The client's DELETE of its session. */
+export const stopWhep = (p: WhepPage) => p.page.evaluate(() => (window as unknown as { whep: { stop(): Promise<void> } }).whep.stop());
