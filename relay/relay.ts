@@ -21,7 +21,7 @@ import { startTestStream, type TestStream } from './sources/test-stream.ts';
 import { Pulls } from './sources/pull/pulls.ts';
 import { UdpPortPool } from './media/udp-port-pool.ts';
 import { HlsOutputs } from './outputs/hls/hls-outputs.ts';
-import { WhepSessions } from './outputs/whep/whep-sessions.ts';
+import { WishSessions } from './wish/wish-sessions.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 
@@ -33,7 +33,7 @@ export class Relay {
   readonly viewerProxy: ViewerProxy;
   readonly pulls: Pulls;
   readonly hls: HlsOutputs;
-  readonly whep: WhepSessions;
+  readonly wish: WishSessions;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -49,7 +49,7 @@ export class Relay {
     this.wcs = new WcsServer(this.ctx);
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
-    this.whep = new WhepSessions(this.ctx);
+    this.wish = new WishSessions(this.ctx);
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
       (mountpoint) => this.onViewerUp(mountpoint));
     janus.on('down', (reason) => this.onJanusDown(reason));
@@ -127,7 +127,7 @@ export class Relay {
   async close(): Promise<void> {
     this.ctx.log.info('relay.stopping');
     this.wcs.close();
-    this.whep.closeAll();
+    this.wish.closeAll();
     this.viewerProxy.close();
     await this.hls.closeAll();
     await this.pulls.closeAll();

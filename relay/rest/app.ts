@@ -17,7 +17,7 @@ import { metricsRegistry } from './metrics.ts';
 import { addStaticRoutes } from './static-routes.ts';
 import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
 import { addPullRoutes } from './pull-routes.ts';
-import { addWhepRoutes } from '../outputs/whep/whep-routes.ts';
+import { addWishRoutes } from '../wish/wish-routes.ts';
 import { Info } from '../wcs/status.ts';
 
 const require = createRequire(import.meta.url);
@@ -56,7 +56,7 @@ export function buildApp(relay: RelayView): Hono {
   app.use('/metrics', auth);
 
   addPullRoutes(app, relay);
-  addWhepRoutes(app, { whep: relay.whep, registry: relay.ctx.registry, token: () => config.whepToken, log: log.child({ component: 'whep' }) });
+  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, log: log.child({ component: 'wish' }) });
 
   const findAll = (c: import('hono').Context) => {
     const rows = streamRecords(relay);
@@ -78,7 +78,7 @@ export function buildApp(relay: RelayView): Hono {
     const ids = streamRecords(relay).filter((r) => (q.mediaSessionId === undefined || r.mediaSessionId === q.mediaSessionId)
       && (q.name === undefined || r.name === q.name) && (q.published === undefined || r.published === q.published))
       .map((r) => r.mediaSessionId);
-    const done = ids.filter((id) => relay.wcs.terminate(id, Info.restTerminate) || relay.whep.terminate(id, Info.restTerminate));
+    const done = ids.filter((id) => relay.wcs.terminate(id, Info.restTerminate) || relay.wish.terminate(id, Info.restTerminate));
     if (done.length === 0) throw apiError(404, 'not_found', 'no stream matches');
     log.info('rest.stream_terminated', { mediaSessionIds: done });
     return c.json({ terminated: done });

@@ -13,7 +13,7 @@ import type { WcsServer } from '../wcs/server.ts';
 import type { Pulls } from '../sources/pull/pulls.ts';
 import type { TestStream } from '../sources/test-stream.ts';
 import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
-import type { WhepSessions } from '../outputs/whep/whep-sessions.ts';
+import type { WishSessions } from '../wish/wish-sessions.ts';
 
 export interface RelayView {
   readonly ctx: {
@@ -30,5 +30,5 @@ export interface RelayView {
   readonly eventLoopLag: Pick<Histogram, 'count' | 'percentile' | 'reset'>;
   readonly demo: TestStream | undefined;
   readonly hls: Pick<HlsOutputs, 'all' | 'get' | 'viewers' | 'totals'>;
-  readonly whep: WhepSessions;
+  readonly wish: WishSessions;
 }

@@ -6,6 +6,7 @@
 import type { RelayContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import type { NosipLeg } from '../janus/nosip.ts';
+import type { TrickleCandidate } from '../janus/client.ts';
 import type { UdpPair } from '../media/udp-pair.ts';
 import { TERMINAL, type StreamStatus, Info } from './status.ts';
 import type { StreamEnd } from '../streams/stream.ts';
@@ -57,6 +58,12 @@ export abstract class MediaSession {
   }
 
   info = '';
+
+  /** A candidate the client trickled after its offer (WHIP/WHEP PATCH); `null`: no more. */
+  async trickle(candidate: TrickleCandidate | null): Promise<void> {
+    if (!this.leg || this.isEnded) throw new MediaSessionError('the session has no WebRTC leg (ended, or not started)');
+    await this.leg.trickle(candidate);
+  }
 
   /** Ends this media session once; subclasses release what they hold in `release()`. */
   end(end: StreamEnd): void {

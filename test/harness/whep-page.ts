@@ -1,6 +1,7 @@
 /**
- * An independent WHEP client in Chromium: medooze's WHEPClient (npm `whip-whep`, not our code) playing a
- * relay's `/whep/<stream>` into a <video>, the way a third-party player would.
+ * Independent WHIP/WHEP clients in Chromium: medooze's WHEPClient and WHIPClient (npm `whip-whep`, not our
+ * code), playing a relay's `/whep/<stream>` into a <video> or publishing the fake camera to `/whip/<stream>`,
+ * the way a third-party player or encoder would.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,8 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { installFrameCounter } from './browser.ts';
 
 const require = createRequire(import.meta.url);
-// The module's one `export` becomes a global, so a classic page can use it.
+// Each module's one `export` becomes a global, so a classic page can use it.
 const WHEP_JS = readFileSync(require.resolve('whip-whep/whep.js'), 'utf8').replace('export class WHEPClient', 'window.WHEPClient = class WHEPClient');
+const WHIP_JS = readFileSync(require.resolve('whip-whep/whip.js'), 'utf8').replace('export class WHIPClient', 'window.WHIPClient = class WHIPClient');
 
 export interface WhepPage { page: Page; resource: () => Promise<string> }
 
@@ -41,3 +43,24 @@ export async function openWhep(browser: Browser, pageUrl: string, whepUrl: strin
 
 /** The client's DELETE of its session. */
 export const stopWhep = (p: WhepPage) => p.page.evaluate(() => (window as unknown as { whep: { stop(): Promise<void> } }).whep.stop());
+
+/** Publishes Chromium's fake camera and microphone with WHIPClient; resolves once the relay has answered. */
+export async function openWhip(browser: Browser, pageUrl: string, whipUrl: string): Promise<WhepPage> {
+  const page = await browser.newPage();
+  await installFrameCounter(page);
+  await page.goto(pageUrl);
+  await page.addScriptTag({ content: WHIP_JS });
+  await page.evaluate(async (url) => {
+    const w = window as unknown as { WHIPClient: new () => { publish(pc: RTCPeerConnection, url: string): Promise<void>; resourceURL?: URL }; whip: unknown };
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+    const pc = new RTCPeerConnection();
+    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+    const client = new w.WHIPClient();
+    w.whip = client;
+    await client.publish(pc, url);
+  }, whipUrl);
+  return {
+    page,
+    resource: () => page.evaluate(() => String((window as unknown as { whip: { resourceURL?: URL } }).whip.resourceURL ?? '')),
+  };
+}

@@ -7,7 +7,6 @@ import { MediaSession, MediaSessionError } from '../../wcs/media-session.ts';
 import type { Stream, StreamEnd } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkNeeds, SinkState } from '../../streams/sink.ts';
 import { NosipLeg } from '../../janus/nosip.ts';
-import type { TrickleCandidate } from '../../janus/client.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
 import { matchCodec, parseSdp, plainSdp, unifyMsid, type Codec, type MediaKind, type MediaSection } from '../../sdp/session.ts';
 import { Info } from '../../wcs/status.ts';
@@ -77,12 +76,6 @@ export class Player extends MediaSession implements Sink {
     this.watchLeg(this.leg, 'PLAYING', () => stream.tee.requestKeyframe(`player ${this.id} up`));
     this.log.info('player.answered', { codecs: [...chosen.values()].map((c) => `${c.name}/${c.pt}`) });
     return unifyMsid(rawAnswer, `siphon-${this.id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 32) || 'stream'}`);
-  }
-
-  /** A candidate the viewer trickled after its offer (WHEP); `null`: no more. */
-  async trickle(candidate: TrickleCandidate | null): Promise<void> {
-    if (!this.leg) throw new MediaSessionError(Info.notReady);
-    await this.leg.trickle(candidate);
   }
 
   streamEvent(type: string, payload: unknown): void {

@@ -1,6 +1,6 @@
 /** The trickle body of a WHEP PATCH (RFC 8840), as WHEPClient and browsers write it. */
 import { describe, expect, it } from 'vitest';
-import { SdpFragmentError, parseSdpFragment } from '../../../relay/outputs/whep/sdp-fragment.ts';
+import { SdpFragmentError, parseSdpFragment } from '../../../relay/wish/sdp-fragment.ts';
 
 const FRAGMENT = [
   'a=ice-ufrag:EsAw', 'a=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1', 'm=audio 9 UDP/TLS/RTP/SAVPF 0', 'a=mid:0',

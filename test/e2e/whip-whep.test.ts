@@ -1,19 +1,23 @@
 /**
- * WHEP play: a standard WHEP player (medooze's WHEPClient from npm `whip-whep`, in Chromium) plays a stream
- * relay B pulled from relay A; its DELETE leaves no Janus leg behind; bad requests get JSON 4xx and leave
- * nothing half-made.
+ * WHEP and WHIP with independent clients (medooze's WHEPClient and WHIPClient from npm `whip-whep`, in
+ * Chromium): a WHEP player plays a stream relay B pulled from relay A and its DELETE leaves no Janus leg; a
+ * WHIP encoder publishes to A and every other output plays it (the SDK Player on A, B's pull, HLS on B); WCS's
+ * own WHIP path answers 202; bad requests get JSON 4xx and leave nothing half-made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { framesDecoded, launchBrowser, sampleFrames } from '../harness/browser.ts';
-import { openWhep, stopWhep } from '../harness/whep-page.ts';
+import { openWhep, openWhip, stopWhep } from '../harness/whep-page.ts';
+import { openPlayer } from '../harness/sdk-pages.ts';
+import { openViewer, viewerFrames } from '../harness/viewer-page.ts';
+import { hlsFrames, openHlsPlayer } from '../harness/hls-page.ts';
 
 const metric = async (relay: RelayProcess, name: string) =>
   Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${relay.url}/metrics`)).text())?.[1]);
 
-describe('WHEP: every stream plays in a standard WHEP player', () => {
+describe('WHIP and WHEP with standard clients', () => {
   let ns: NetNamespace;
   let a: RelayProcess;
   let b: RelayProcess;
@@ -56,6 +60,63 @@ describe('WHEP: every stream plays in a standard WHEP player', () => {
     expect(await metric(b, 'siphon_whep_sessions')).toBe(0);
     await expect.poll(() => metric(b, 'siphon_janus_handles')).toBe(idleHandles);
     await player.page.close();
+  });
+
+  it('a WHIP encoder publishes to A: the SDK Player on A, B pulling it and HLS on B all play it; a second WHIP of the name is 409; its DELETE ends the stream', async () => {
+    const encoder = await openWhip(browser, a.pageUrl, `${a.pageUrl}/whip/wpub`);
+    expect(await encoder.resource()).toMatch(/\/whip\/wpub\/[0-9a-f-]{36}$/);
+    const sdkPlayer = await openPlayer(browser, a.pageUrl, 'wpub');
+    await expect.poll(() => framesDecoded(sdkPlayer.page), { timeout: 15_000 }).toBeGreaterThan(0);
+
+    const again = await fetch(`${a.url}/whip/wpub`, { method: 'POST', body: 'v=0\r\n', headers: { 'content-type': 'application/sdp' } });
+    expect({ status: again.status, body: await again.json() }).toMatchObject({ status: 409, body: { error: 'conflict' } });
+
+    const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: a.innerWsUrl, remoteStreamName: 'wpub', localStreamName: 'wpub-copy' }) });
+    expect(res.status).toBe(200);
+    await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'wpub-copy' && l.to === 'PLAYING', 20_000);
+    const viewer = await openViewer(browser, b.pageUrl, 'wpub-copy');
+    await expect.poll(() => viewerFrames(viewer), { timeout: 10_000 }).toBeGreaterThan(0);
+    const hls = await openHlsPlayer(browser, b.pageUrl, 'wpub-copy', false);
+    await expect.poll(() => hlsFrames(hls), { timeout: 20_000 }).toBeGreaterThan(0);
+    await Promise.all([viewer.close(), hls.close()]);
+
+    const del = await fetch(`${a.url}${new URL(await encoder.resource()).pathname}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    await sdkPlayer.statuses.waitFor('STOPPED');
+    expect((await fetch(`${a.url}/rest-api/stream/find`, { method: 'POST', body: JSON.stringify({ name: 'wpub', published: true }) })).status).toBe(404);
+    await Promise.all([encoder.page.close(), sdkPlayer.page.close()]);
+    await fetch(`${b.url}/rest-api/pull/terminate`, { method: 'POST', body: JSON.stringify({ localStreamName: 'wpub-copy' }) });
+  });
+
+  it("WCS's WHIP path (POST /rest-api/stream/publish/<name>) answers 202 with the SDP answer and publishes", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(a.pageUrl);
+      const status = await page.evaluate(async (url) => {
+        const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+        const pc = new RTCPeerConnection();
+        for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+        await pc.setLocalDescription(await pc.createOffer());
+        await new Promise<void>((resolve) => {
+          if (pc.iceGatheringState === 'complete') resolve();
+          pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') resolve(); };
+        });
+        const res = await fetch(url, { method: 'POST', body: pc.localDescription!.sdp, headers: { 'content-type': 'application/sdp' } });
+        await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+        (window as unknown as { pc: RTCPeerConnection }).pc = pc;
+        return res.status;
+      }, `${a.pageUrl}/rest-api/stream/publish/wcs-whip`);
+      expect(status).toBe(202);
+      await expect.poll(async () => {
+        const res = await fetch(`${a.url}/rest-api/stream/find`, { method: 'POST', body: JSON.stringify({ name: 'wcs-whip', published: true }) });
+        return res.ok ? ((await res.json()) as { status: string }[])[0]?.status : res.status;
+      }, { timeout: 15_000 }).toBe('PUBLISHING');
+      // The encoder hangs up (its DTLS alert ends the leg): the publisher and its session go, no DELETE needed.
+      await page.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.close());
+      await expect.poll(() => metric(a, 'siphon_whip_sessions'), { timeout: 10_000 }).toBe(0);
+    } finally {
+      await page.close();
+    }
   });
 
   it('bad requests get JSON errors: 415, 400 with why, 404, 413, 412 on a stale ETag; OPTIONS answers CORS; nothing is left', async () => {

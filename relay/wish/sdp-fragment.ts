@@ -2,7 +2,7 @@
  * The body of a WHEP/WHIP PATCH, `application/trickle-ice-sdpfrag` (RFC 8840): the client's ICE credentials
  * and the candidates it gathered after its offer, each under the `a=mid` of its media section.
  */
-import type { TrickleCandidate } from '../../janus/client.ts';
+import type { TrickleCandidate } from '../janus/client.ts';
 
 export interface SdpFragment {
   ufrag?: string;

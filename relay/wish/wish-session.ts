@@ -1,0 +1,62 @@
+/**
+ * What a WHIP publisher and a WHEP viewer share (IETF WISH: RFC 9725, draft-ietf-wish-whep): a media session
+ * (a Publisher or a Player, with its NoSIP leg) behind an HTTP resource instead of a WCS socket. Its ETag
+ * names the ICE session: the ICE credentials of the client's offer. Trickled candidates go to Janus as they come.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TrickleCandidate } from '../janus/client.ts';
+import { parseSdp } from '../sdp/session.ts';
+import type { MediaClient, MediaSession } from '../wcs/media-session.ts';
+import type { StreamStatus } from '../wcs/status.ts';
+import { parseSdpFragment } from './sdp-fragment.ts';
+
+export type WishKind = 'whep' | 'whip';
+
+export abstract class WishSession {
+  readonly id = randomUUID();
+  abstract readonly kind: WishKind;
+  abstract readonly media: MediaSession & { trickle(candidate: TrickleCandidate | null): Promise<void> };
+  private mids: string[] = [];
+  private ufrag = '';
+
+  constructor(readonly streamName: string, private readonly onEnd: (s: WishSession) => void) {}
+
+  get etag(): string { return `"${this.ufrag || this.id}"`; }
+  get status(): StreamStatus { return this.media.status; }
+
+  /** The WCS-status side of the media session: nobody to tell but the log, and the collection when it ends. */
+  protected client(): MediaClient {
+    return {
+      notify: (status) => { if (this.media?.isEnded) this.onEnd(this); else this.media?.log.debug(`${this.kind}.status`, { status }); },
+      streamEvent: () => undefined,
+    };
+  }
+
+  /** Returns the SDP answer; on failure the session has ended and let go of everything. */
+  async start(offer: string): Promise<string> {
+    const parsed = parseSdp(offer);
+    this.mids = parsed.media.map((m, i) => m.mid ?? String(i));
+    this.ufrag = /^a=ice-ufrag:(\S+)/m.exec(offer)?.[1] ?? '';
+    try {
+      const answer = await this.open(offer);
+      if (this.media.isEnded) throw new Error(this.media.info || 'ended while starting');
+      return answer;
+    } catch (err) {
+      this.media.end({ status: 'FAILED', info: (err as Error).message });
+      throw err;
+    } finally {
+      await this.media.settle();
+    }
+  }
+
+  protected abstract open(offer: string): Promise<string>;
+
+  /** Trickle (PATCH): hands the candidates to Janus. */
+  async trickle(body: string): Promise<void> {
+    const fragment = parseSdpFragment(body, this.mids);
+    for (const candidate of fragment.candidates) await this.media.trickle(candidate);
+    if (fragment.endOfCandidates) await this.media.trickle(null);
+  }
+
+  abstract end(info?: string): void;
+}
