@@ -13,14 +13,21 @@ export const streamName = z.string()
   .refine((v) => v.trim().length > 0, 'must not be blank')
   .refine((v) => !CONTROL.test(v), 'must not contain control characters');
 
-const wsUri = z.string().min(1, 'must not be empty').max(2048)
-  .refine((v) => { try { return ['ws:', 'wss:'].includes(new URL(v).protocol); } catch { return false; } },
-    'must be a ws:// or wss:// URL');
+/** A WHEP endpoint (`http(s)://`) instead of a WCS server (`ws(s)://`): the origin is the URL itself, no stream name. */
+export const isWhepUri = (v: string) => { try { return ['http:', 'https:'].includes(new URL(v).protocol); } catch { return false; } };
+
+const originUri = z.string().min(1, 'must not be empty').max(2048)
+  .refine((v) => { try { return ['ws:', 'wss:', 'http:', 'https:'].includes(new URL(v).protocol); } catch { return false; } },
+    'must be a ws:// or wss:// URL (a WCS server) or an http:// or https:// URL (a WHEP endpoint)');
 
 export const PullRequest = z.object({
-  uri: wsUri.openapi({ example: 'wss://wcs.example.com:8443' }),
-  remoteStreamName: streamName.openapi({ example: 'stream1' }),
+  uri: originUri.openapi({ example: 'wss://wcs.example.com:8443', description: 'A WCS server (ws://, wss://) or a WHEP endpoint (http://, https://)' }),
+  remoteStreamName: z.string().max(256).default('').openapi({ example: 'stream1', description: 'The stream on a WCS server; empty for a WHEP endpoint' }),
   localStreamName: streamName.openapi({ example: 'stream1' }),
+}).superRefine((b, ctx) => {
+  if (isWhepUri(b.uri) && b.remoteStreamName === '') return;
+  const name = streamName.safeParse(b.remoteStreamName);
+  for (const issue of name.success ? [] : name.error.issues) ctx.addIssue({ code: 'custom', path: ['remoteStreamName'], message: issue.message });
 }).openapi('PullRequest');
 
 export const TerminateRequest = z.object({

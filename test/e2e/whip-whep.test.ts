@@ -2,7 +2,8 @@
  * WHEP and WHIP with independent clients (medooze's WHEPClient and WHIPClient from npm `whip-whep`, in
  * Chromium): a WHEP player plays a stream relay B pulled from relay A and its DELETE leaves no Janus leg; a
  * WHIP encoder publishes to A and every other output plays it (the SDK Player on A, B's pull, HLS on B); WCS's
- * own WHIP path answers 202; bad requests get JSON 4xx and leave nothing half-made.
+ * own WHIP path answers 202; bad requests get JSON 4xx and leave nothing half-made; relay B pulls relay A's
+ * WHEP URL as a source and rides out A's restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -153,5 +154,28 @@ describe('WHIP and WHEP with standard clients', () => {
     await live.page.close();
     await expect.poll(() => metric(b, 'siphon_whep_sessions')).toBe(0);
     await expect.poll(() => metric(b, 'siphon_janus_handles')).toBe(idleHandles);
+  });
+
+  it("B pulls A's WHEP URL (uri http://A:8080/whep/demo, no remoteStreamName): B's viewer plays it; A restarted → PLAYING again by itself; terminate DELETEs A's session", async () => {
+    const uri = `${a.url}/whep/demo`;
+    const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri, localStreamName: 'whep-copy' }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ uri, remoteStreamName: '', localStreamName: 'whep-copy' });
+    await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'whep-copy' && l.to === 'PLAYING', 20_000);
+    expect(await metric(a, 'siphon_whep_sessions')).toBe(1);
+    const viewer = await openViewer(browser, b.pageUrl, 'whep-copy');
+    await expect.poll(() => viewerFrames(viewer), { timeout: 10_000 }).toBeGreaterThan(0);
+    await viewer.close();
+
+    await a.stop();
+    const restartedAt = Date.now();
+    a = await RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'demo' });
+    await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'whep-copy' && l.to === 'PLAYING' && Date.parse(String(l.t)) > restartedAt, 30_000);
+    await expect.poll(() => metric(a, 'siphon_whep_sessions')).toBe(1);
+
+    const ended = await fetch(`${b.url}/rest-api/pull/terminate`, { method: 'POST', body: JSON.stringify({ localStreamName: 'whep-copy' }) });
+    expect(ended.status).toBe(200);
+    await a.waitFor((l) => l.event === 'whep.session_deleted' && l.stream === 'demo');
+    expect(await metric(a, 'siphon_whep_sessions')).toBe(0);
   });
 });

@@ -51,7 +51,8 @@ describe('POST /rest-api/pull/pull', () => {
     ['a blank name', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: '  ' }],
     ['a name over 256 characters', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'x'.repeat(257) }],
     ['a control character', { uri: 'ws://a:1', remoteStreamName: 's\n', localStreamName: 'v3' }],
-    ['an http uri', { uri: 'http://a:1', remoteStreamName: 's', localStreamName: 'v4' }],
+    ['an ftp uri', { uri: 'ftp://a:1', remoteStreamName: 's', localStreamName: 'v4' }],
+    ['a WCS uri without remoteStreamName', { uri: 'ws://a:1', remoteStreamName: '', localStreamName: 'v7' }],
     ['a uri that is no URL', { uri: 'somewhere', remoteStreamName: 's', localStreamName: 'v5' }],
     ['a body over 64 KiB', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'v6', pad: 'x'.repeat(70_000) }],
   ])('%s → 400 with a JSON error, nothing stored', async (_what, body) => {

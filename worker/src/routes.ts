@@ -13,7 +13,7 @@ export const pullRoute = createRoute({
   request: { body: { ...json(PullRequest, 'What to pull and the local name'), required: true } },
   responses: {
     200: json(PullRecord, 'Accepted: the relay runs the pull by itself'),
-    400: error('Bad input: missing or non-string fields, bad names, a uri that is not ws:// or wss://, body over 64 KiB'),
+    400: error('Bad input: missing or non-string fields, bad names, a uri that is not ws://, wss:// (WCS) or http://, https:// (WHEP), body over 64 KiB'),
     401: error('Missing or wrong bearer token'),
     403: error('The relay does not allow this origin'),
     409: error('localStreamName is already pulled'),

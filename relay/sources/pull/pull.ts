@@ -1,5 +1,5 @@
 /**
- * One pull: a remote WCS stream played through a Janus NoSIP leg (Janus offers, the remote answers)
+ * One pull: a remote WCS stream (or a WHEP endpoint's) played through a Janus NoSIP leg (Janus offers, the remote answers)
  * into the tee of a local stream named `localStreamName`. A supervised state machine:
  *
  *   NEW → PENDING → PLAYING          an attempt connects, the remote answers, media flows
@@ -20,9 +20,21 @@ import type { JanusAccess } from '../../janus/supervisor.ts';
 import type { Stream } from '../../streams/stream.ts';
 import { h264Baseline, opus, parseSdp, plainSdp, vp8 } from '../../sdp/session.ts';
 import { codecsFromAnswer } from '../../sdp/remote-answer.ts';
-import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type RemoteStatus } from './wcs-client.ts';
+import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type PlayRequest, type RemoteStatus } from './wcs-client.ts';
 import { retryDelayMs } from '../../backoff.ts';
 import { OriginProbe, type Reach } from './origin-probe.ts';
+import { WhepClient } from './whep-client.ts';
+import { isWhepUri } from '../../../contract/pull.ts';
+
+/** What a pull attempt asks of its origin: a WCS server over its Websocket API, or a WHEP endpoint. */
+interface OriginClient {
+  play(r: PlayRequest, timeoutMs: number): Promise<string>;
+  stop(r: { mediaSessionId: string; name: string; status: string }): void;
+  close(): void;
+  on(event: 'closed', listener: (reason: string) => void): unknown;
+  on(event: 'status', listener: (s: RemoteStatus) => void): unknown;
+  removeAllListeners(event: 'closed' | 'status'): unknown;
+}
 
 export type PullState = 'NEW' | 'PENDING' | 'PLAYING' | 'FAILED' | 'TERMINATED';
 
@@ -48,7 +60,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   private failuresInARow = 0;
   private legDownTimer: NodeJS.Timeout | undefined;
   private attemptId = 0;
-  private client: WcsClient | undefined;
+  private client: OriginClient | undefined;
   private leg: NosipLeg | undefined;
   private remotePlaying = false;
   private webrtcUp = false;
@@ -107,9 +119,9 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   private async negotiate(id: number): Promise<void> {
     const { config } = this.deps;
-    const client = await WcsClient.connect(this.spec.uri, {
-      ca: config.pullCaFile ? readFileSync(config.pullCaFile) : undefined,
-      rejectUnauthorized: !config.pullAllowSelfSigned, connectTimeoutMs: SIGNALLING_TIMEOUT_MS,
+    const tls = { ca: config.pullCaFile ? readFileSync(config.pullCaFile) : undefined, rejectUnauthorized: !config.pullAllowSelfSigned };
+    const client: OriginClient = isWhepUri(this.spec.uri) ? await WhepClient.connect(this.spec.uri, tls) : await WcsClient.connect(this.spec.uri, {
+      ...tls, connectTimeoutMs: SIGNALLING_TIMEOUT_MS,
       silenceTimeoutMs: Math.max(15_000, config.keepAliveIntervalMs * 4), maxFrameBytes: config.maxFrameBytes,
     });
     if (this.stale(id)) { client.close(); return; }

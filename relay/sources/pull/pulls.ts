@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../../context.ts';
 import { StreamClaim } from '../../streams/stream-factory.ts';
-import { originAllowed } from './origins.ts';
+import { isCloudMetadata, originAllowed } from './origins.ts';
 import { Pull, type PullSpec } from './pull.ts';
 
 /** The request cannot be carried out as asked; `status` is the HTTP code the REST edge answers with. */
@@ -39,10 +39,15 @@ export class Pulls {
     } catch {
       throw new PullRefusedError(400, 'bad_request', `uri: "${spec.uri}" is not a URL`);
     }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      throw new PullRefusedError(400, 'bad_request', 'uri: must start with ws:// or wss://');
+    if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) {
+      throw new PullRefusedError(400, 'bad_request', 'uri: must start with ws:// or wss:// (WCS) or http:// or https:// (WHEP)');
     }
     if (!url.hostname) throw new PullRefusedError(400, 'bad_request', 'uri: has no host');
+    const allowList = this.ctx.config.pullAllowedOrigins;
+    if (isCloudMetadata(url) && !(allowList.length > 0 && originAllowed(url, allowList))) {
+      throw new PullRefusedError(403, 'forbidden',
+        `uri: ${url.hostname} is a cloud metadata address; a pull there is refused unless pull_allowed_origins (SIPHON_PULL_ALLOWED_ORIGINS) names it`);
+    }
     if (url.protocol === 'wss:' && !this.ctx.config.wcsAgentSsl) {
       throw new PullRefusedError(400, 'bad_request',
         'uri: wss:// pulls are disabled; set wcs_agent_ssl=true (SIPHON_WCS_AGENT_SSL=true) to allow them, or use ws://');
