@@ -15,6 +15,12 @@ const WHIP_JS = readFileSync(require.resolve('whip-whep/whip.js'), 'utf8').repla
 
 export interface WhepPage { page: Page; resource: () => Promise<string> }
 
+/** Resolves with ms from the WHEP POST to the first painted frame, once there is one. */
+export async function whepFirstFrameMs(p: WhepPage, timeout = 20_000): Promise<number> {
+  await p.page.waitForFunction(() => (window as unknown as { whepFirstFrameMs?: number }).whepFirstFrameMs !== undefined, undefined, { timeout });
+  return p.page.evaluate(() => (window as unknown as { whepFirstFrameMs: number }).whepFirstFrameMs);
+}
+
 /** Opens `pageUrl` (any page of the relay: same origin as the WHEP URL, or not: CORS is on) and starts viewing. */
 export async function openWhep(browser: Browser, pageUrl: string, whepUrl: string): Promise<WhepPage> {
   const page = await browser.newPage();
@@ -33,6 +39,9 @@ export async function openWhep(browser: Browser, pageUrl: string, whepUrl: strin
     pc.ontrack = (e) => { video.srcObject = e.streams[0] ?? new MediaStream([e.track]); };
     const client = new w.WHEPClient();
     w.whep = client;
+    // From the POST to the first frame the page paints (what B9 measures).
+    const startedAt = performance.now();
+    video.requestVideoFrameCallback(() => { (window as unknown as { whepFirstFrameMs: number }).whepFirstFrameMs = performance.now() - startedAt; });
     await client.view(pc, url);
   }, whepUrl);
   return {
