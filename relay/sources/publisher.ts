@@ -32,7 +32,7 @@ export class Publisher extends MediaSession {
       const nosip = parseSdp(plainOffer);
       nosipVideoPort = nosip.media.find((m) => m.kind === 'video')?.port;
       const used = new Set<MediaKind>();
-      return plainSdp(nosip.media.map((m) => {
+      return this.plainAnswer = plainSdp(nosip.media.map((m) => {
         const kind = m.kind as MediaKind;
         const codec: Codec | undefined = used.has(kind) ? undefined : codecs[kind];
         used.add(kind);

@@ -59,6 +59,19 @@ export abstract class MediaSession {
 
   info = '';
 
+  /** NoSIP's plain side as we answered it, kept for a renegotiation (an ICE restart) of the same media. */
+  protected plainAnswer: string | undefined;
+
+  /**
+   * The client's new offer for the same media (an ICE restart: new credentials): Janus restarts ICE and
+   * answers with its own new credentials; the plain side stays as it was.
+   */
+  async reoffer(offer: string): Promise<string> {
+    const plain = this.plainAnswer;
+    if (!this.leg || this.isEnded || !plain) throw new MediaSessionError('the session has no WebRTC leg (ended, or not started)');
+    return this.leg.answer(offer, () => plain);
+  }
+
   /** A candidate the client trickled after its offer (WHIP/WHEP PATCH); `null`: no more. */
   async trickle(candidate: TrickleCandidate | null): Promise<void> {
     if (!this.leg || this.isEnded) throw new MediaSessionError('the session has no WebRTC leg (ended, or not started)');

@@ -1,7 +1,8 @@
 /**
  * WHEP (draft-ietf-wish-whep) and WHIP (RFC 9725) on the relay's HTTP port: `POST /whep/<stream>` (play) or
  * `/whip/<stream>` (publish) with the client's SDP offer → 201, the answer, `Location` of the session and its
- * `ETag`; `PATCH` that resource with trickled candidates → 204; `DELETE` → 200. WCS's own WHIP path,
+ * `ETag`; `PATCH` that resource with trickled candidates → 204, or with `If-Match: *` and new ICE credentials
+ * (an ICE restart) → 200, Janus's new credentials and a new ETag; `DELETE` → 200. WCS's own WHIP path,
  * `POST /rest-api/stream/publish/<stream>`, answers as WCS does (202). Errors are the relay's JSON error body.
  */
 import type { Context, Hono } from 'hono';
@@ -88,7 +89,11 @@ async function patch(c: Context, deps: WishDeps, prefix: string) {
   const session = sessionOf(c, deps, prefix);
   requireType(c, SDPFRAG);
   const ifMatch = c.req.header('if-match');
-  if (ifMatch === '*') throw apiError(501, 'not_implemented', 'ICE restart is not supported yet: DELETE the session and POST a new offer');
+  if (ifMatch === '*') {
+    const fragment = await session.restartIce(await c.req.text()).catch((err) => { throw wishError(err); });
+    deps.log.info(`${session.kind}.ice_restarted`, { session: session.id, stream: session.streamName });
+    return c.body(fragment, 200, { 'Content-Type': SDPFRAG, ETag: session.etag });
+  }
   if (ifMatch !== undefined && ifMatch !== session.etag) throw apiError(412, 'precondition_failed', `the session's ETag is ${session.etag}`);
   await session.trickle(await c.req.text()).catch((err) => { throw wishError(err); });
   return c.body(null, 204);

@@ -4,20 +4,20 @@
  * names the ICE session: the ICE credentials of the client's offer. Trickled candidates go to Janus as they come.
  */
 import { randomUUID } from 'node:crypto';
-import type { TrickleCandidate } from '../janus/client.ts';
 import { parseSdp } from '../sdp/session.ts';
 import type { MediaClient, MediaSession } from '../wcs/media-session.ts';
 import type { StreamStatus } from '../wcs/status.ts';
-import { parseSdpFragment } from './sdp-fragment.ts';
+import { SdpFragmentError, parseSdpFragment } from './sdp-fragment.ts';
 
 export type WishKind = 'whep' | 'whip';
 
 export abstract class WishSession {
   readonly id = randomUUID();
   abstract readonly kind: WishKind;
-  abstract readonly media: MediaSession & { trickle(candidate: TrickleCandidate | null): Promise<void> };
+  abstract readonly media: MediaSession;
   private mids: string[] = [];
   private ufrag = '';
+  private offer = '';
 
   constructor(readonly streamName: string, private readonly onEnd: (s: WishSession) => void) {}
 
@@ -37,6 +37,7 @@ export abstract class WishSession {
     const parsed = parseSdp(offer);
     this.mids = parsed.media.map((m, i) => m.mid ?? String(i));
     this.ufrag = /^a=ice-ufrag:(\S+)/m.exec(offer)?.[1] ?? '';
+    this.offer = offer;
     try {
       const answer = await this.open(offer);
       if (this.media.isEnded) throw new Error(this.media.info || 'ended while starting');
@@ -56,6 +57,29 @@ export abstract class WishSession {
     const fragment = parseSdpFragment(body, this.mids);
     for (const candidate of fragment.candidates) await this.media.trickle(candidate);
     if (fragment.endOfCandidates) await this.media.trickle(null);
+  }
+
+  /**
+   * ICE restart (PATCH with `If-Match: *`): the client's new credentials in its first offer, candidates
+   * stripped; Janus restarts ICE. Returns the fragment for the client: Janus's new credentials and candidates.
+   */
+  async restartIce(body: string): Promise<string> {
+    const fragment = parseSdpFragment(body, this.mids);
+    if (!fragment.ufrag || !fragment.pwd) throw new SdpFragmentError('an ICE restart needs a=ice-ufrag and a=ice-pwd');
+    const offer = this.offer
+      .replace(/^a=ice-ufrag:.*$/gm, `a=ice-ufrag:${fragment.ufrag}`).replace(/^a=ice-pwd:.*$/gm, `a=ice-pwd:${fragment.pwd}`)
+      .replace(/^a=(candidate:.*|end-of-candidates)\r?\n/gm, '');
+    const answer = await this.media.reoffer(offer);
+    this.offer = offer;
+    this.ufrag = fragment.ufrag;
+    for (const candidate of fragment.candidates) await this.media.trickle(candidate);
+    if (fragment.endOfCandidates) await this.media.trickle(null);
+    const lines = answer.split(/\r?\n/);
+    const first = (prefix: string) => lines.find((l) => l.startsWith(prefix));
+    // Janus repeats its candidates in each bundled m-section: each once here.
+    const candidates = [...new Set(lines.filter((l) => l.startsWith('a=candidate:')))];
+    const mine = [first('a=ice-ufrag:'), first('a=ice-pwd:'), ...candidates, 'a=end-of-candidates'];
+    return `${mine.filter(Boolean).join('\r\n')}\r\n`;
   }
 
   abstract end(info?: string): void;

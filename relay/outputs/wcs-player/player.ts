@@ -54,7 +54,7 @@ export class Player extends MediaSession implements Sink {
     const nosipPorts = new Map<MediaKind, number>();
     const rawAnswer = await this.leg.answer(offer, (plainOffer) => {
       const nosip = parseSdp(plainOffer);
-      return plainSdp(nosip.media.map((m, i) => {
+      return this.plainAnswer = plainSdp(nosip.media.map((m, i) => {
         const codec = chosen.get(parsed.media[i]!);
         const kind = m.kind as MediaKind;
         if (codec) nosipPorts.set(kind, m.port);
