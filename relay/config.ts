@@ -43,6 +43,8 @@ export const settings = {
     doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`. Letters, digits and - . _ ~ + / only (RFC 6750), optionally ending in =; anything else is refused at start.' }),
   whepToken: s({ kind: 'string', env: 'SIPHON_WHEP_TOKEN', property: 'siphon.whep_token', default: '',
     doc: 'When set, WHEP requests (`/whep/*`) need `Authorization: Bearer <token>` (the players\' token, apart from the REST one). Empty: open, like the viewer page.' }),
+  whipWhepIceServers: s({ kind: 'list', env: 'SIPHON_WHIP_WHEP_ICE_SERVERS', property: 'siphon.whip_whep_ice_servers', default: [],
+    doc: 'STUN/TURN servers WHIP and WHEP clients are told about (`Link: rel="ice-server"` on each 201), comma-separated: `stun:host:port` or `turn:host:port?transport=udp|username|credential`.' }),
   keepAliveIntervalMs: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_INTERVAL_MS', property: 'keep_alive.server_interval',
     default: 5000, doc: 'Server ping interval on WCS Websocket sessions (ms).' }),
   keepAliveProbes: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_PROBES', property: 'keep_alive.probes', default: 10,

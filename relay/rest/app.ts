@@ -56,7 +56,8 @@ export function buildApp(relay: RelayView): Hono {
   app.use('/metrics', auth);
 
   addPullRoutes(app, relay);
-  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, log: log.child({ component: 'wish' }) });
+  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken,
+    iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 
   const findAll = (c: import('hono').Context) => {
     const rows = streamRecords(relay);

@@ -17,7 +17,7 @@ import type { WishSessions } from '../wish/wish-sessions.ts';
 
 export interface RelayView {
   readonly ctx: {
-    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert'>;
+    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert'>;
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;

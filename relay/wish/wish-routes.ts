@@ -27,7 +27,20 @@ export interface WishDeps {
   sessions: WishSessions;
   registry: Pick<StreamRegistry, 'get'>;
   token: () => string;
+  /** `url` or `url|username|credential` each (SIPHON_WHIP_WHEP_ICE_SERVERS). */
+  iceServers: readonly string[];
   log: Logger;
+}
+
+/** RFC 9725 §4.6: one `Link: <url>; rel="ice-server"` per server, TURN with its credentials. */
+export function iceServerLinks(servers: readonly string[]): string[] {
+  const quoted = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+  return servers.map((entry) => {
+    const [url, username, credential] = entry.split('|').map((p) => p.trim());
+    const auth = username !== undefined && credential !== undefined
+      ? `; username=${quoted(username)}; credential=${quoted(credential)}; credential-type="password"` : '';
+    return `<${url}>; rel="ice-server"${auth}`;
+  });
 }
 
 function requireType(c: Context, type: string): void {
@@ -36,6 +49,7 @@ function requireType(c: Context, type: string): void {
 }
 
 export function addWishRoutes(app: Hono, deps: WishDeps): void {
+  const links = iceServerLinks(deps.iceServers);
   for (const prefix of ['/whep', '/whip'] as const) {
     // cors() answers preflights itself: what a WHIP/WHEP OPTIONS must also say is added on the way out.
     app.use(`${prefix}/*`, async (c, next) => {
@@ -59,19 +73,20 @@ export function addWishRoutes(app: Hono, deps: WishDeps): void {
     const stream = deps.registry.get(name);
     if (!stream || stream.isClosed) throw apiError(404, 'not_found', `no stream "${name}" on this relay`);
     const offer = await c.req.text();
-    return created(c, '/whep', await deps.sessions.play(stream, offer).catch((err) => { throw wishError(err); }), 201);
+    return created(c, '/whep', await deps.sessions.play(stream, offer).catch((err) => { throw wishError(err); }), 201, links);
   });
   const publish = (status: 201 | 202, prefix: string) => async (c: Context) => {
     requireType(c, SDP);
     const offer = await c.req.text();
-    return created(c, prefix, await deps.sessions.publish(c.req.param('name')!, offer).catch((err) => { throw wishError(err); }), status);
+    return created(c, prefix, await deps.sessions.publish(c.req.param('name')!, offer).catch((err) => { throw wishError(err); }), status, links);
   };
   app.post('/whip/:name', publish(201, '/whip'));
   // WCS's WHIP: same publisher, WCS's code; its resource is the /whip one.
   app.post('/rest-api/stream/publish/:name', publish(202, '/whip'));
 }
 
-function created(c: Context, prefix: string, { session, answer }: { session: WishSession; answer: string }, status: 201 | 202) {
+function created(c: Context, prefix: string, { session, answer }: { session: WishSession; answer: string }, status: 201 | 202, links: string[]) {
+  for (const link of links) c.header('Link', link, { append: true });
   return c.body(answer, status, {
     'Content-Type': SDP, Location: `${prefix}/${encodeURIComponent(session.streamName)}/${session.id}`, ETag: session.etag, 'Accept-Patch': SDPFRAG,
   });

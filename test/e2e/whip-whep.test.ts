@@ -30,7 +30,8 @@ describe('WHIP and WHEP with standard clients', () => {
     ns = NetNamespace.create();
     [a, b] = await Promise.all([
       RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'demo' }),
-      RelayProcess.start(ns, RelayProcess.slot(1)),
+      // A STUN server on the root side of the veth: advertised to WHEP clients, and nothing answers there.
+      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_WHIP_WHEP_ICE_SERVERS: `stun:${ns.hostAddress}:3478,turn:${ns.hostAddress}:3478?transport=udp|user|pass` }),
     ]);
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
     const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: a.innerWsUrl, remoteStreamName: 'demo', localStreamName: 'copy' }) });
@@ -159,6 +160,22 @@ describe('WHIP and WHEP with standard clients', () => {
     const session = `${whep}/00000000-0000-0000-0000-000000000000`;
     expect((await fetch(session, { method: 'DELETE' })).status).toBe(404);
     expect((await fetch(session, { method: 'PATCH', body: 'a=end-of-candidates', headers: { 'content-type': 'application/trickle-ice-sdpfrag' } })).status).toBe(404);
+
+    // A real offer from the browser: the 201 advertises the configured ICE servers (RFC 9725 Link headers).
+    const page = await browser.newPage();
+    await page.goto(b.pageUrl);
+    const made = await page.evaluate(async (url) => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      const res = await fetch(url, { method: 'POST', body: pc.localDescription!.sdp, headers: { 'content-type': 'application/sdp' } });
+      pc.close();
+      return { status: res.status, link: res.headers.get('link'), location: res.headers.get('location') };
+    }, `${b.pageUrl}/whep/copy`);
+    await page.close();
+    expect(made.status).toBe(201);
+    expect(made.link).toBe(`<stun:${ns.hostAddress}:3478>; rel="ice-server", <turn:${ns.hostAddress}:3478?transport=udp>; rel="ice-server"; username="user"; credential="pass"; credential-type="password"`);
+    expect((await fetch(`${b.url}${made.location}`, { method: 'DELETE' })).status).toBe(200);
 
     // A live session: a stale If-Match is refused, a trickle with the current one is taken.
     const live = await openWhep(browser, b.pageUrl, `${b.pageUrl}/whep/copy`);

@@ -72,6 +72,14 @@ describe('POST /rest-api/pull/pull', () => {
     expect((await send('{"uri":"ws://a:1","remoteStreamName":"s","localStreamName":"form"}')).status).toBe(200);
   });
 
+  it('a WHEP endpoint as the uri, with no remoteStreamName: passed through to the relay as it is', async () => {
+    const e = envWith(['ok']);
+    const res = await call(e, 'POST', '/rest-api/pull/pull', { uri: 'https://whep.example/whep/cam', localStreamName: 'from-whep' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ uri: 'https://whep.example/whep/cam', remoteStreamName: '', localStreamName: 'from-whep' });
+    expect(await (await fetch('http://ok.relay/__calls')).json()).toContain('from-whep');
+  });
+
   it('20 concurrent POSTs of one name: exactly one 200 and nineteen 409', async () => {
     const e = envWith(['ok']);
     const codes = await Promise.all(Array.from({ length: 20 }, () => pull(e, 'race').then((r) => r.status)));
