@@ -126,7 +126,8 @@ describe('pull: relay B captures streams published on relay A', () => {
       ['blank name', { ...ok, remoteStreamName: '   ' }],
       ['over-long name', { ...ok, localStreamName: 'n'.repeat(257) }],
       ['control character', { ...ok, localStreamName: 'a\u0007b' }],
-      ['http uri', { ...ok, uri: `http://${ns.address}:8080` }],
+      ['ftp uri', { ...ok, uri: `ftp://${ns.address}:8080` }],
+      ['a WCS uri with no remoteStreamName', { ...ok, remoteStreamName: '' }],
       ['not a url', { ...ok, uri: 'wcs-server' }],
       ['over 64 KiB', { ...ok, padding: 'x'.repeat(70_000) }],
     ];

@@ -20,7 +20,7 @@ const nasty: unknown[] = [null, true, 0, -1, 1e308, '', ' ', '\u0000', 'a\u0007b
   'ws://[::1', 'javascript:alert(1)', 'ws://user:pass@h:1', 'ws://\u0000h', 123.5, { toString: 'x' }];
 
 const BAD_NAMES: unknown[] = [null, true, 0, -1, '', ' ', '\u0000', 'a\u0007b', '\n', 'x'.repeat(300), [], {}, ['a'], { $gt: '' }];
-const BAD_URIS: unknown[] = [null, 42, '', ' ', 'ws://', 'wss://', 'http://h:1', 'ws://h:99999', 'ws://[::1', 'javascript:alert(1)',
+const BAD_URIS: unknown[] = [null, 42, '', ' ', 'ws://', 'wss://', 'http://', 'sftp://h:1', 'ws://h:99999', 'ws://[::1', 'javascript:alert(1)',
   '../../etc/passwd', 'h:8080', ['ws://h:1'], {}];
 
 /** Deeply nested JSON text (built as a string: stringify itself would overflow the stack). */
@@ -52,7 +52,7 @@ export function malformedRequests(count: number, seed: number, paths: string[]):
         break;
       }
       case 3: { const { uri: _u, ...rest } = valid; body = JSON.stringify(rand() < 0.5 ? rest : { uri: valid.uri }); break; }
-      case 4: body = JSON.stringify({ ...valid, uri: pick(rand, ['http://h:1', 'ftp://h', 'ws//h', 'h:1', 'ws:', '', 'ws:/', 'file:///x']) }); break;
+      case 4: body = JSON.stringify({ ...valid, uri: pick(rand, ['gopher://h:1', 'http:', 'ftp://h', 'ws//h', 'h:1', 'ws:', '', 'ws:/', 'file:///x']) }); break;
       case 5: body = JSON.stringify({ ...valid, localStreamName: 'x'.repeat(257 + Math.floor(rand() * 1000)) }); break;
       case 6: body = JSON.stringify({ ...valid, uri: 'ws://h:1', pad: 'p'.repeat(65 * 1024 + Math.floor(rand() * 50_000)) }); break;
       case 7: body = deepJson(50 + Math.floor(rand() * 5000)); break;
