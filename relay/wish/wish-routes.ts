@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import { apiError } from '../../contract/error-body.ts';
+import { streamName } from '../../contract/pull.ts';
 import { bearerGuard } from '../../contract/bearer.ts';
 import type { StreamRegistry } from '../streams/registry.ts';
 import { SdpError } from '../sdp/session.ts';
@@ -77,8 +78,10 @@ export function addWishRoutes(app: Hono, deps: WishDeps): void {
   });
   const publish = (status: 201 | 202, prefix: string) => async (c: Context) => {
     requireType(c, SDP);
+    const name = streamName.safeParse(c.req.param('name'));
+    if (!name.success) throw apiError(400, 'bad_request', `stream name: ${name.error.issues[0]?.message}`);
     const offer = await c.req.text();
-    return created(c, prefix, await deps.sessions.publish(c.req.param('name')!, offer).catch((err) => { throw wishError(err); }), status, links);
+    return created(c, prefix, await deps.sessions.publish(name.data, offer).catch((err) => { throw wishError(err); }), status, links);
   };
   app.post('/whip/:name', publish(201, '/whip'));
   // WCS's WHIP: same publisher, WCS's code; its resource is the /whip one.

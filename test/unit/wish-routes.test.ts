@@ -35,6 +35,8 @@ describe('WHIP/WHEP routes', () => {
     const { hono, opened } = app();
     expect((await hono.request('/whip/cam', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(415);
     expect((await hono.request('/whep/cam', sdp())).status).toBe(404);
+    expect(await (await hono.request(`/whip/${'n'.repeat(300)}`, sdp())).json()).toMatchObject({ error: 'bad_request' });
+    expect((await hono.request('/whip/%20%20', sdp())).status).toBe(400);
     expect((await hono.request('/whep/cam/nope', { method: 'DELETE' })).status).toBe(404);
     expect((await hono.request('/whip/cam/nope', { method: 'PATCH', body: '', headers: { 'content-type': 'application/trickle-ice-sdpfrag' } })).status).toBe(404);
     expect(opened).toEqual([]);

@@ -5,7 +5,6 @@
 import type { RelayContext } from '../../context.ts';
 import { Publisher } from '../publisher.ts';
 import { WishSession } from '../../wish/wish-session.ts';
-import { Info } from '../../wcs/status.ts';
 
 export class WhipSession extends WishSession {
   readonly kind = 'whip';
@@ -21,5 +20,5 @@ export class WhipSession extends WishSession {
 
   protected open(offer: string): Promise<string> { return this.media.start(offer); }
 
-  end(info = 'Stopped by WHIP DELETE'): void { this.media.end({ status: 'UNPUBLISHED', info: info || Info.restTerminate }); }
+  end(info = 'Stopped by WHIP DELETE'): void { this.media.end({ status: 'UNPUBLISHED', info }); }
 }
