@@ -3,6 +3,9 @@ import { RELAY_NODE_ARGS } from '../../relay/node-args.ts';
 import { stopChild } from '../../relay/stop-child.ts';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { NetNamespace } from './netns.ts';
@@ -47,10 +50,13 @@ export class RelayProcess {
 
   static async start(ns: NetNamespace, env: Record<string, string> = {}): Promise<RelayProcess> {
     const port = Number(env.SIPHON_WS_PORT ?? 8080);
+    // The harness owns the Janus work dir, so a relay a test SIGKILLs leaves nothing in /tmp either.
+    const workDir = env.SIPHON_WORK_DIR ?? mkdtempSync(join(tmpdir(), 'siphon-test-relay-'));
     const child = ns.spawn(process.execPath, RELAY_NODE_ARGS, {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SIPHON_KEEPALIVE_INTERVAL_MS: '5000', SIPHON_LOG_LEVEL: 'debug', ...env },
+      env: { ...process.env, SIPHON_KEEPALIVE_INTERVAL_MS: '5000', SIPHON_LOG_LEVEL: 'debug', SIPHON_WORK_DIR: workDir, ...env },
     });
+    if (!env.SIPHON_WORK_DIR) child.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
     const relay = new RelayProcess(child, ns, port, Number(env.SIPHON_HLS_PORT ?? 8082));
     await Promise.race([
       relay.waitFor((l) => l.event === 'relay.ready', 20_000),
