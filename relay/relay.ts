@@ -22,6 +22,7 @@ import { Pulls } from './sources/pull/pulls.ts';
 import { UdpPortPool } from './media/udp-port-pool.ts';
 import { HlsOutputs } from './outputs/hls/hls-outputs.ts';
 import { WishSessions } from './wish/wish-sessions.ts';
+import { RtmpPushes } from './outputs/rtmp/rtmp-pushes.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 
@@ -34,6 +35,7 @@ export class Relay {
   readonly pulls: Pulls;
   readonly hls: HlsOutputs;
   readonly wish: WishSessions;
+  readonly pushes: RtmpPushes;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -50,6 +52,7 @@ export class Relay {
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.wish = new WishSessions(this.ctx);
+    this.pushes = new RtmpPushes(this.ctx, hlsSettings(config).encoder);
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
       (mountpoint) => this.onViewerUp(mountpoint));
     janus.on('down', (reason) => this.onJanusDown(reason));
@@ -130,6 +133,7 @@ export class Relay {
     this.wish.closeAll();
     this.viewerProxy.close();
     await this.hls.closeAll();
+    await this.pushes.closeAll();
     await this.pulls.closeAll();
     await Promise.all(this.ctx.registry.all().map((s) => s.close({ status: 'STOPPED', info: 'relay shutting down' })));
     for (const server of this.servers) {

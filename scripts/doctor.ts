@@ -7,6 +7,7 @@
  * `--quiet` prints only when it has something to do.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { checkAll, formatTable, missingBuilds, missingPackages } from '../relay/host/check.ts';
 import { buildJanus } from '../relay/janus/build/janus-build.ts';
 import { binary } from '../relay/host/requirement.ts';
@@ -20,6 +21,23 @@ const REQUIREMENTS = [
 ];
 
 const install = process.argv.includes('--install');
+
+/**
+ * Packages are installed for the binaries in them: nginx is there for the RTMP tests, which run their own
+ * nginx in a test namespace; Debian would otherwise start it as a service on port 80. Debian's own switch
+ * for that (policy-rc.d answering 101, as container images do), only for this install and only if the host
+ * has none.
+ */
+function withoutStartingServices(install: () => void): void {
+  const policy = '/usr/sbin/policy-rc.d';
+  const mine = !existsSync(policy);
+  if (mine) writeFileSync(policy, '#!/bin/sh\n# written by siphon doctor for one apt-get install: no service starts\nexit 101\n', { mode: 0o755 });
+  try {
+    install();
+  } finally {
+    if (mine) rmSync(policy, { force: true });
+  }
+}
 const quiet = process.argv.includes('--quiet');
 
 let checked = await checkAll(REQUIREMENTS);
@@ -32,7 +50,8 @@ if (missing.length > 0 && install) {
   console.log(`doctor: installing ${missing.join(' ')} (apt)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  withoutStartingServices(() =>
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env }));
   checked = await checkAll(REQUIREMENTS);
   missing = missingPackages(checked);
 }

@@ -18,6 +18,7 @@ import { addStaticRoutes } from './static-routes.ts';
 import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
 import { addPullRoutes } from './pull-routes.ts';
 import { addWishRoutes } from '../wish/wish-routes.ts';
+import { addPushRoutes } from '../outputs/rtmp/push-routes.ts';
 import { Info } from '../wcs/status.ts';
 
 const require = createRequire(import.meta.url);
@@ -56,6 +57,7 @@ export function buildApp(relay: RelayView): Hono {
   app.use('/metrics', auth);
 
   addPullRoutes(app, relay);
+  addPushRoutes(app, relay.pushes);
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken,
     iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 

@@ -38,6 +38,8 @@ function rows(relay: RelayView): Row[] {
     ['siphon_players', 'gauge', 'Players of a stream over WebRTC: WCS-protocol and WHEP', sessions('player')],
     ['siphon_whep_sessions', 'gauge', 'WHEP viewers', () => relay.wish.count('whep')],
     ['siphon_whip_sessions', 'gauge', 'WHIP publishers', () => relay.wish.count('whip')],
+    ['siphon_rtmp_pushes', 'gauge', 'RTMP pushes (any state)', () => relay.pushes.all().length],
+    ['siphon_rtmp_pushes_sending', 'gauge', 'RTMP pushes whose target takes the stream now', () => relay.pushes.all().filter((p) => p.state === 'running').length],
     ['siphon_viewers', 'gauge', 'Viewer-page connections to mountpoints', () => relay.viewerProxy.connections],
     ['siphon_wcs_sessions', 'gauge', 'Open WCS Websocket sessions', () => relay.wcs.sessions.size],
     ['siphon_janus_up', 'gauge', '1 when Janus answers', () => (janus.state === 'up' ? 1 : 0)],

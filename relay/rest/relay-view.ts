@@ -14,6 +14,7 @@ import type { Pulls } from '../sources/pull/pulls.ts';
 import type { TestStream } from '../sources/test-stream.ts';
 import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
 import type { WishSessions } from '../wish/wish-sessions.ts';
+import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 
 export interface RelayView {
   readonly ctx: {
@@ -31,4 +32,5 @@ export interface RelayView {
   readonly demo: TestStream | undefined;
   readonly hls: Pick<HlsOutputs, 'all' | 'get' | 'viewers' | 'totals'>;
   readonly wish: WishSessions;
+  readonly pushes: RtmpPushes;
 }

@@ -1,5 +1,6 @@
 /** What the tests, `npm start` and the benchmarks run beside the relay's own requirements. */
 import { binary, type Requirement } from '../../relay/host/requirement.ts';
+import { NGINX_RTMP_MODULE } from './rtmp-server.ts';
 
 export const TEST_REQUIREMENTS: Requirement[] = [
   binary('chromium', 'chromium', 'end-to-end tests: the SDK pages and the viewer (test/harness/browser.ts)'),
@@ -12,4 +13,6 @@ export const TEST_REQUIREMENTS: Requirement[] = [
   binary('ps', 'procps', 'tests report leftover processes'),
   binary('tcpdump', 'tcpdump', 'bench B3 reads added latency off the wire (bench/rtp-capture.ts)'),
   binary('ffprobe', 'ffmpeg', 'HLS tests read the playlist as an independent client (test/e2e/hls.test.ts)'),
+  binary('nginx', 'nginx', 'RTMP push tests: the RTMP server (test/harness/rtmp-server.ts)'),
+  { kind: 'file', name: 'ngx_rtmp_module.so', path: NGINX_RTMP_MODULE, package: 'libnginx-mod-rtmp', usedBy: 'RTMP push tests: nginx\'s RTMP module (test/harness/rtmp-server.ts)' },
 ];

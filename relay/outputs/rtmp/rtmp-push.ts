@@ -1,0 +1,166 @@
+/**
+ * One RTMP push of a stream (WCS's `/rest-api/push/startup`): a sink on the stream's tee feeding one ffmpeg
+ * that publishes to the target. States: starting (ffmpeg spawned, nothing sent yet) → running (bytes reach
+ * the server); restarting after ffmpeg exits (the server restarted, the network broke) with backoff, and
+ * when the source restarts (a pull's reconnect: new RTP timing); stopped by terminate or the stream's end.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../log.ts';
+import type { Stream } from '../../streams/stream.ts';
+import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
+import { UdpPair, type PortLease } from '../../media/udp-pair.ts';
+import type { UdpPortPool } from '../../media/udp-port-pool.ts';
+import { retryDelayMs } from '../../backoff.ts';
+import type { EncoderSettings } from '../hls/ffmpeg-packager.ts';
+import type { PusherProcess, SpawnPusher } from './ffmpeg-rtmp.ts';
+import type { RtmpTarget } from './rtmp-target.ts';
+
+export interface RtmpPushDeps { teePorts: UdpPortPool; spawn: SpawnPusher; encoder: EncoderSettings }
+
+const RESTART_MAX_MS = 10_000;
+/** A new ffmpeg waits for a keyframe to start: asked again until one has gone out. */
+const START_KEYFRAME_INTERVAL_MS = 500;
+const BITRATE_WINDOW_MS = 2000;
+
+export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Sink {
+  readonly kind = 'rtmp';
+  readonly mediaSessionId = randomUUID();
+  readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
+  readonly createdAt = Date.now();
+  readonly log: Logger;
+  state: SinkState = 'idle';
+  attempts = 0;
+  lastError: string | null = null;
+  bytesSent = 0;
+  kbps = 0;
+  private pusher: PusherProcess | undefined;
+  private sender: UdpPair | undefined;
+  private held: { leases: PortLease[]; unlink: (() => void)[] } = { leases: [], unlink: [] };
+  private generation = 0;
+  private failuresInARow = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private keyframeTimer: NodeJS.Timeout | undefined;
+  private sample = { at: 0, bytes: 0 };
+  /** Bytes of earlier ffmpeg runs: ffmpeg counts from 0 each time. */
+  private base = 0;
+
+  constructor(readonly stream: Stream, readonly target: RtmpTarget, private readonly deps: RtmpPushDeps, log: Logger) {
+    super();
+    this.log = log.child({ push: this.mediaSessionId, stream: stream.name, target: target.masked });
+  }
+
+  get id(): string { return this.mediaSessionId; }
+  get transcodes(): boolean { return this.pusher?.transcodes ?? false; }
+  stats() { return {}; }
+
+  async open(): Promise<void> {
+    this.sender = await UdpPair.bind(this.deps.teePorts);
+    this.stream.attach(this);
+    await this.start('startup');
+  }
+
+  sourceStarted(): void {
+    if (this.state === 'stopped') return;
+    void this.restartNow(this.state === 'idle' ? 'codecs known' : 'source restarted');
+  }
+
+  async codecsChanged(): Promise<void> { /* sourceStarted follows with the new codecs */ }
+  janusLost(): void { /* RTMP does not go through Janus */ }
+
+  async streamClosed(end: SinkEnd): Promise<void> { await this.finish(`stream ended: ${end.info || end.status}`); }
+
+  /** /push/terminate, or the relay stopping. */
+  async close(reason: string): Promise<void> {
+    this.stream.detach(this);
+    await this.finish(reason);
+  }
+
+  private async finish(reason: string): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
+    this.setState('stopped', reason);
+    await this.stopPusher();
+    this.sender?.close();
+  }
+
+  private async restartNow(reason: string): Promise<void> {
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
+    await this.stopPusher();
+    await this.start(reason);
+  }
+
+  private async start(reason: string): Promise<void> {
+    const { codecs } = this.stream;
+    if (this.state === 'stopped' || !this.sender || (!codecs.audio && !codecs.video)) return;
+    const generation = ++this.generation;
+    const leases: PortLease[] = [];
+    const ports: { audio?: number; video?: number } = {};
+    for (const kind of ['audio', 'video'] as const) {
+      if (!codecs[kind]) continue;
+      const lease = await UdpPair.lease(this.deps.teePorts);
+      leases.push(lease);
+      ports[kind] = lease.port;
+    }
+    if (generation !== this.generation || (this.state as SinkState) === 'stopped') { for (const l of leases) l.release(); return; }
+    this.attempts += 1;
+    this.setState(this.attempts > 1 ? 'restarting' : 'starting', reason);
+    const pusher = this.deps.spawn({ codecs, ports, target: this.target, encoder: this.deps.encoder }, this.log);
+    this.pusher = pusher;
+    pusher.on('progress', (bytes) => { if (generation === this.generation) this.onProgress(bytes); });
+    pusher.once('exited', (why) => this.onExit(generation, why));
+    const unlink = (['audio', 'video'] as const).filter((k) => ports[k]).map((kind) =>
+      this.stream.tee.addSink({ kind, from: this.sender!.rtp, port: ports[kind]!, pt: codecs[kind]!.pt }));
+    this.held = { leases, unlink };
+    this.sample = { at: Date.now(), bytes: this.bytesSent };
+    this.stream.requestKeyframe('rtmp push started');
+    clearInterval(this.keyframeTimer);
+    this.keyframeTimer = setInterval(() => this.stream.requestKeyframe('rtmp push waits for a keyframe'), START_KEYFRAME_INTERVAL_MS);
+  }
+
+  private onProgress(total: number): void {
+    if (this.state !== 'running' && total > 0) {
+      this.failuresInARow = 0;
+      this.base = this.bytesSent;
+      clearInterval(this.keyframeTimer);
+      this.setState('running', 'sending');
+    }
+    this.bytesSent = this.base + total;
+    const now = Date.now();
+    if (now - this.sample.at >= BITRATE_WINDOW_MS) {
+      this.kbps = Math.round(((this.bytesSent - this.sample.bytes) * 8) / (now - this.sample.at));
+      this.sample = { at: now, bytes: this.bytesSent };
+    }
+  }
+
+  private onExit(generation: number, why: string): void {
+    if (generation !== this.generation || this.state === 'stopped') return;
+    this.lastError = why;
+    this.failuresInARow += 1;
+    this.kbps = 0;
+    const wait = retryDelayMs(this.failuresInARow, RESTART_MAX_MS);
+    this.log.warn('rtmp.push_failed', { why, restartInMs: wait });
+    void this.stopPusher();
+    this.setState('restarting', why);
+    this.retryTimer = setTimeout(() => void this.start('after a failure'), wait);
+  }
+
+  private async stopPusher(): Promise<void> {
+    const { pusher, held } = this;
+    this.pusher = undefined;
+    this.held = { leases: [], unlink: [] };
+    clearInterval(this.keyframeTimer);
+    for (const unlink of held.unlink) unlink();
+    await pusher?.stop();
+    for (const lease of held.leases) lease.release();
+  }
+
+  private setState(to: SinkState, reason: string): void {
+    if (this.state === to) return;
+    this.log.info('rtmp.state', { from: this.state, to, reason });
+    this.state = to;
+    this.emit('state', to);
+  }
+}
