@@ -59,13 +59,35 @@ export async function textIs(page: Page, selector: string, text: string, timeout
  * waits forever, reading "").
  */
 async function clickWhenBound(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction((sel) => {
-    const jq = (window as unknown as { $?: { _data?: (el: Element, key: string) => { click?: unknown[] } | undefined } }).$;
-    const el = document.querySelector(sel);
-    return !!el && !(el as HTMLButtonElement).disabled && !!jq?._data?.(el, 'events')?.click?.length;
-  }, selector, { timeout: 20_000 });
+  // Generous: the first browser suite of a run starts while vitest is still starting workerd and transforming
+  // every project's files on the same 2 cores; twice a page's init then took over 20 s.
+  const timeout = 45_000;
+  try {
+    await page.waitForFunction((sel) => {
+      const jq = (window as unknown as { $?: { _data?: (el: Element, key: string) => { click?: unknown[] } | undefined } }).$;
+      const el = document.querySelector(sel);
+      return !!el && !(el as HTMLButtonElement).disabled && !!jq?._data?.(el, 'events')?.click?.length;
+    }, selector, { timeout });
+  } catch (err) {
+    const notice = await page.textContent('#notifyFlash').catch(() => null);
+    throw new Error(`${selector} never got the page's click handler within ${timeout / 1000} s; the page says "${notice ?? ''}"; `
+      + `trouble: ${troubleOf(page)}`, { cause: err });
+  }
   await page.click(selector);
 }
+
+const troubles = new WeakMap<Page, string[]>();
+
+/** Records what went wrong on a page from its start (script errors, failed or refused requests) for failure messages. */
+function watchTrouble(page: Page): void {
+  const seen: string[] = [];
+  troubles.set(page, seen);
+  page.on('pageerror', (err) => seen.push(`error: ${err.message}`));
+  page.on('requestfailed', (r) => seen.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => { if (r.status() >= 400) seen.push(`${r.status()}: ${r.url()}`); });
+}
+
+const troubleOf = (page: Page) => JSON.stringify(troubles.get(page)?.slice(-8) ?? []);
 
 /** What the page's WebSockets did, for a failure message: whether one opened, frames each way, how it closed. */
 function watchSockets(page: Page): () => string {
@@ -82,6 +104,7 @@ function watchSockets(page: Page): () => string {
 
 export async function openTwoWay(browser: Browser, baseUrl: string): Promise<{ page: Page; statuses: StatusLog }> {
   const page = await browser.newPage();
+  watchTrouble(page);
   const statuses = new StatusLog(page);
   const sockets = watchSockets(page);
   await installFrameCounter(page);
@@ -101,6 +124,7 @@ export async function publishOn(page: Page, name: string, expectStatus = 'PUBLIS
 export async function openPlayer(browser: Browser, baseUrl: string, name: string, expectStatus = 'PLAYING')
   : Promise<{ page: Page; statuses: StatusLog }> {
   const page = await browser.newPage();
+  watchTrouble(page);
   const statuses = new StatusLog(page);
   await installFrameCounter(page);
   const sockets = watchSockets(page);
