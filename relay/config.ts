@@ -45,6 +45,8 @@ export const settings = {
     doc: 'When set, WHEP requests (`/whep/*`) need `Authorization: Bearer <token>` (the players\' token, apart from the REST one). Empty: open, like the viewer page.' }),
   whipWhepIceServers: s({ kind: 'list', env: 'SIPHON_WHIP_WHEP_ICE_SERVERS', property: 'siphon.whip_whep_ice_servers', default: [],
     doc: 'STUN/TURN servers WHIP and WHEP clients are told about (`Link: rel="ice-server"` on each 201), comma-separated: `stun:host:port` or `turn:host:port?transport=udp|username|credential`.' }),
+  rtmpStreamNamePrefix: s({ kind: 'string', env: 'SIPHON_RTMP_STREAM_NAME_PREFIX', property: 'rtmp_transponder_stream_name_prefix', default: 'rtmp_',
+    doc: 'What a publish with `rtmpUrl` (SDK republishing) is called at the RTMP server: `<rtmpUrl>/<prefix><stream>`, as in WCS.' }),
   keepAliveIntervalMs: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_INTERVAL_MS', property: 'keep_alive.server_interval',
     default: 5000, doc: 'Server ping interval on WCS Websocket sessions (ms).' }),
   keepAliveProbes: s({ kind: 'int', env: 'SIPHON_KEEPALIVE_PROBES', property: 'keep_alive.probes', default: 10,

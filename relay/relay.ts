@@ -48,7 +48,7 @@ export class Relay {
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
     this.ctx = { config, log, janus, registry, teePorts };
-    this.wcs = new WcsServer(this.ctx);
+    this.wcs = new WcsServer(this.ctx, { republish: (name, url) => this.pushes.republish(name, url) });
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.wish = new WishSessions(this.ctx);

@@ -3,20 +3,20 @@ import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RelayContext } from '../context.ts';
-import { WcsSession } from './session.ts';
+import { WcsSession, type WcsHooks } from './session.ts';
 
 export class WcsServer {
   readonly sessions = new Set<WcsSession>();
   private readonly wss: WebSocketServer;
 
-  constructor(private readonly ctx: RelayContext) {
+  constructor(private readonly ctx: RelayContext, private readonly hooks: WcsHooks = {}) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.maxFrameBytes });
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      const session = new WcsSession(ws, this.ctx, remote, (s) => this.sessions.delete(s));
+      const session = new WcsSession(ws, this.ctx, remote, (s) => this.sessions.delete(s), this.hooks);
       this.sessions.add(session);
     });
   }

@@ -29,6 +29,12 @@ export function infoFor(err: unknown): string {
   return `Failed by error: ${(err as Error)?.message ?? String(err)}`;
 }
 
+/** What a WCS session may ask of the rest of the relay. */
+export interface WcsHooks {
+  /** A publish asked to be republished over RTMP (its stream, the `rtmpUrl` it gave). */
+  republish?(streamName: string, rtmpUrl: string): Promise<void>;
+}
+
 export class WcsSession {
   readonly id = randomUUID();
   readonly connectedAt = Date.now();
@@ -40,7 +46,7 @@ export class WcsSession {
   private readonly log: Logger;
 
   constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, remote: string,
-    private readonly onClose: (s: WcsSession) => void) {
+    private readonly onClose: (s: WcsSession) => void, private readonly hooks: WcsHooks = {}) {
     this.log = ctx.log.child({ session: this.id });
     this.log.info('wcs.connected', { remote });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
@@ -159,6 +165,8 @@ export class WcsSession {
       return;
     }
     await this.negotiate(pub, request, () => pub.start(request.sdp!));
+    // The SDK's webrtc-as-rtmp-republishing page: a publish that carries `rtmpUrl` is pushed there, for as long as it lasts.
+    if (!pub.isEnded && typeof request.rtmpUrl === 'string' && request.rtmpUrl) await this.hooks.republish?.(request.name, request.rtmpUrl);
   }
 
   private async play(data: unknown[]): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * RTMP push (WCS's /rest-api/push/*) of a pulled stream to a real RTMP server (Debian's nginx + libnginx-mod-rtmp,
  * in the test's namespace); ffprobe reads it back from the server; the server restarted mid-push → the push
- * reconnects by itself; stream keys never show; WCS's codes for bad input.
+ * reconnects by itself; stream keys never show; WCS's codes for bad input; the SDK's own
+ * webrtc-as-rtmp-republishing page publishes a camera with an rtmpUrl and the RTMP server has it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -9,6 +10,8 @@ import { promisify } from 'node:util';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { RtmpServer } from '../harness/rtmp-server.ts';
+import { launchBrowser } from '../harness/browser.ts';
+import { clickWhenBound, textIs } from '../harness/sdk-pages.ts';
 
 const run = promisify(execFile);
 
@@ -85,5 +88,25 @@ describe('RTMP push to a real RTMP server', () => {
     const mediaSessionId = listed!.mediaSessionId;
     expect((await post('terminate', { mediaSessionId })).status).toBe(200);
     expect((await post('terminate', { mediaSessionId })).status).toBe(404);
+  });
+
+  it("the SDK's webrtc-as-rtmp-republishing page: a camera published with an rtmpUrl is on the RTMP server as rtmp_<name>, until the page stops", async () => {
+    const { browser, close } = await launchBrowser(ns);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${b.pageUrl}/client2/examples/demo/streaming/webrtc-as-rtmp-republishing/webrtc-as-rtmp-republishing.html`);
+      await page.fill('#url', b.pageUrl.replace(/^http/, 'ws'));
+      await page.fill('#rtmpUrl', rtmp.innerUrl);
+      await page.fill('#streamName', 'republished');
+      await clickWhenBound(page, '#publishBtn');
+      await textIs(page, '#status', 'PUBLISHING');
+      await b.waitFor((l) => l.event === 'rtmp.state' && l.to === 'running' && l.stream === 'republished', 30_000);
+      expect((await probe(`${rtmp.url}/rtmp_republished`)).codecs).toEqual(['aac', 'h264']);
+      await page.click('#publishBtn'); // the page's Stop
+      await textIs(page, '#status', 'UNPUBLISHED');
+      await expect.poll(async () => (await post('find_all', {})).status).toBe(404);
+    } finally {
+      await close();
+    }
   });
 });

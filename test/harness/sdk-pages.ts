@@ -58,7 +58,7 @@ export async function textIs(page: Page, selector: string, text: string, timeout
  * the HTML before `init_page()` binds them, so a click that comes first is silently lost (the page then
  * waits forever, reading "").
  */
-async function clickWhenBound(page: Page, selector: string): Promise<void> {
+export async function clickWhenBound(page: Page, selector: string): Promise<void> {
   // Generous: the first browser suite of a run starts while vitest is still starting workerd and transforming
   // every project's files on the same 2 cores; twice a page's init then took over 20 s.
   const timeout = 45_000;

@@ -2,7 +2,7 @@
 import type { RelayContext } from '../../context.ts';
 import type { EncoderSettings } from '../hls/ffmpeg-packager.ts';
 import { RtmpPush } from './rtmp-push.ts';
-import { rtmpTarget } from './rtmp-target.ts';
+import { maskKey, rtmpTarget } from './rtmp-target.ts';
 import { spawnFfmpegPusher, type SpawnPusher } from './ffmpeg-rtmp.ts';
 
 export class PushRefusedError extends Error {
@@ -36,6 +36,17 @@ export class RtmpPushes {
     await push.open();
     push.log.info('rtmp.push_started', { transcodes: push.transcodes });
     return push;
+  }
+
+  /**
+   * A WCS publish with `rtmpUrl` (the SDK's republishing page): pushed to `<rtmpUrl>/<prefix><name>`, as WCS
+   * does (`rtmp_transponder_stream_name_prefix`, `rtmp_` by default); it ends with the stream. A target that
+   * cannot be used is logged and the publish goes on.
+   */
+  async republish(streamName: string, rtmpUrl: string): Promise<void> {
+    const url = `${rtmpUrl.replace(/\/+$/, '')}/${encodeURIComponent(`${this.ctx.config.rtmpStreamNamePrefix}${streamName}`)}`;
+    await this.startup(streamName, url, true).catch((err: Error) =>
+      this.ctx.log.warn('rtmp.republish_refused', { stream: streamName, reason: err.message.split(url).join(maskKey(url)) }));
   }
 
   all(): RtmpPush[] { return [...this.pushes.values()]; }
