@@ -40,6 +40,11 @@ export class NetNamespace {
       ip('netns', 'add', ns.name);
       ip('link', 'add', ns.hostVeth, 'type', 'veth', 'peer', 'name', inner);
       ip('link', 'set', inner, 'netns', ns.name);
+      // IPv4 only: an IPv6 link-local address finishes duplicate address detection ~1.5 s after the link comes up,
+      // and Chromium in the namespace takes that for a network change and aborts every request in flight
+      // (net::ERR_NETWORK_CHANGED: a demo page's scripts failed to load, its buttons never worked).
+      ip('netns', 'exec', ns.name, 'sysctl', '-qw', `net.ipv6.conf.${inner}.disable_ipv6=1`);
+      execFileSync('sysctl', ['-qw', `net.ipv6.conf.${ns.hostVeth}.disable_ipv6=1`], { stdio: ['ignore', 'ignore', 'pipe'] });
       ip('addr', 'add', `${ns.hostAddress}/24`, 'dev', ns.hostVeth);
       ip('link', 'set', ns.hostVeth, 'up');
       ip('netns', 'exec', ns.name, 'ip', 'addr', 'add', `${ns.address}/24`, 'dev', inner);

@@ -10,7 +10,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
-import { UdpPair, type PortLease } from '../../media/udp-pair.ts';
+import { UdpPair } from '../../media/udp-pair.ts';
+import { ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { retryDelayMs } from '../../backoff.ts';
 import { KEYFRAME_CUT_SHARE, MediaWindow, type WindowSettings } from './media-window.ts';
@@ -45,7 +46,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   readonly served = { playlists: 0, inits: 0, parts: 0, segments: 0, bytes: 0 };
   private packager: PackagerProcess | undefined;
   private sender: UdpPair | undefined;
-  private held: { leases: PortLease[]; unlink: (() => void)[] } = { leases: [], unlink: [] };
+  private feed: ProcessFeed | undefined;
   /** Bumped whenever the current packager is no longer wanted; its late events are ignored. */
   private generation = 0;
   private timelineEnd = 0;
@@ -138,21 +139,15 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     if (this.state === 'stopped' || !this.hasCodecs() || !this.sender) return;
     const generation = ++this.generation;
     const { codecs } = this.stream;
-    const leases: PortLease[] = [];
-    const ports: { audio?: number; video?: number } = {};
+    let feed: ProcessFeed;
     try {
-      for (const kind of ['audio', 'video'] as const) {
-        if (!codecs[kind]) continue;
-        const lease = await UdpPair.lease(this.deps.teePorts);
-        leases.push(lease);
-        ports[kind] = lease.port;
-      }
+      feed = await ProcessFeed.reserve(this.deps.teePorts, codecs);
     } catch (err) {
-      for (const l of leases) l.release();
       this.onPackagerExit(generation, `no UDP ports for the packager: ${(err as Error).message}`);
       return;
     }
-    if (generation !== this.generation) { for (const l of leases) l.release(); return; }
+    if (generation !== this.generation) { feed.release(); return; }
+    const { ports } = feed;
     if (this.state !== 'restarting') this.setState('starting', reason);
     const { settings } = this.deps;
     const packager = this.deps.spawn({ codecs, ports, partSeconds: settings.partSeconds, segmentSeconds: settings.segmentSeconds,
@@ -167,9 +162,8 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     });
     packager.on('fragment', (f) => { if (generation === this.generation) this.onFragment(f); });
     packager.once('exited', (why) => this.onPackagerExit(generation, why));
-    const unlink = (['audio', 'video'] as const).filter((k) => ports[k] && codecs[k]).map((kind) =>
-      this.stream.tee.addSink({ kind, from: this.sender!.rtp, port: ports[kind]!, pt: codecs[kind]!.pt }));
-    this.held = { leases, unlink };
+    feed.connect(this.stream.tee, this.sender.rtp, codecs);
+    this.feed = feed;
     this.stream.requestKeyframe('hls packager started');
     clearInterval(this.keyframeTimer);
     this.keyframeTimer = setInterval(() => this.stream.requestKeyframe('hls packager waits for a keyframe'), START_KEYFRAME_INTERVAL_MS);
@@ -221,13 +215,13 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   }
 
   private async stopPackager(): Promise<void> {
-    const { packager, held } = this;
+    const { packager, feed } = this;
     this.packager = undefined;
-    this.held = { leases: [], unlink: [] };
+    this.feed = undefined;
     clearInterval(this.keyframeTimer);
-    for (const unlink of held.unlink) unlink();
+    feed?.disconnect();
     await packager?.stop();
-    for (const lease of held.leases) lease.release();
+    feed?.release();
   }
 
   private setState(to: SinkState, reason: string): void {

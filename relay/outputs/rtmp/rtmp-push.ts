@@ -9,7 +9,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
-import { UdpPair, type PortLease } from '../../media/udp-pair.ts';
+import { UdpPair } from '../../media/udp-pair.ts';
+import { ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { retryDelayMs } from '../../backoff.ts';
 import type { EncoderSettings } from '../hls/ffmpeg-packager.ts';
@@ -36,7 +37,7 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   kbps = 0;
   private pusher: PusherProcess | undefined;
   private sender: UdpPair | undefined;
-  private held: { leases: PortLease[]; unlink: (() => void)[] } = { leases: [], unlink: [] };
+  private feed: ProcessFeed | undefined;
   private generation = 0;
   private failuresInARow = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -96,24 +97,23 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
     const { codecs } = this.stream;
     if (this.state === 'stopped' || !this.sender || (!codecs.audio && !codecs.video)) return;
     const generation = ++this.generation;
-    const leases: PortLease[] = [];
-    const ports: { audio?: number; video?: number } = {};
-    for (const kind of ['audio', 'video'] as const) {
-      if (!codecs[kind]) continue;
-      const lease = await UdpPair.lease(this.deps.teePorts);
-      leases.push(lease);
-      ports[kind] = lease.port;
+    let feed: ProcessFeed;
+    try {
+      feed = await ProcessFeed.reserve(this.deps.teePorts, codecs);
+    } catch (err) {
+      this.onExit(generation, `no UDP ports for ffmpeg: ${(err as Error).message}`);
+      return;
     }
-    if (generation !== this.generation || (this.state as SinkState) === 'stopped') { for (const l of leases) l.release(); return; }
+    if (generation !== this.generation || (this.state as SinkState) === 'stopped') { feed.release(); return; }
+    const { ports } = feed;
     this.attempts += 1;
     this.setState(this.attempts > 1 ? 'restarting' : 'starting', reason);
     const pusher = this.deps.spawn({ codecs, ports, target: this.target, encoder: this.deps.encoder }, this.log);
     this.pusher = pusher;
     pusher.on('progress', (bytes) => { if (generation === this.generation) this.onProgress(bytes); });
     pusher.once('exited', (why) => this.onExit(generation, why));
-    const unlink = (['audio', 'video'] as const).filter((k) => ports[k]).map((kind) =>
-      this.stream.tee.addSink({ kind, from: this.sender!.rtp, port: ports[kind]!, pt: codecs[kind]!.pt }));
-    this.held = { leases, unlink };
+    feed.connect(this.stream.tee, this.sender.rtp, codecs);
+    this.feed = feed;
     this.sample = { at: Date.now(), bytes: this.bytesSent };
     this.stream.requestKeyframe('rtmp push started');
     clearInterval(this.keyframeTimer);
@@ -148,13 +148,13 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   }
 
   private async stopPusher(): Promise<void> {
-    const { pusher, held } = this;
+    const { pusher, feed } = this;
     this.pusher = undefined;
-    this.held = { leases: [], unlink: [] };
+    this.feed = undefined;
     clearInterval(this.keyframeTimer);
-    for (const unlink of held.unlink) unlink();
+    feed?.disconnect();
     await pusher?.stop();
-    for (const lease of held.leases) lease.release();
+    feed?.release();
   }
 
   private setState(to: SinkState, reason: string): void {
