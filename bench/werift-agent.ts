@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RTCPeerConnection, useOPUS, useVP8 } from 'werift';
 import { JanusClient } from '../relay/janus/client.ts';
 import { Mountpoint } from '../relay/janus/mountpoint.ts';
-import { WcsClient } from '../relay/sources/pull/wcs-client.ts';
+import { WcsClient } from '../relay/wcs/wcs-client.ts';
 import { rootLog } from '../relay/log.ts';
 import { opus, vp8 } from '../relay/sdp/session.ts';
 

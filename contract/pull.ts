@@ -37,6 +37,15 @@ export const TerminateRequest = z.object({
 }).refine((b) => b.uri !== undefined || b.localStreamName !== undefined || b.remoteStreamName !== undefined,
   { message: 'give uri, localStreamName or remoteStreamName' }).openapi('TerminateRequest');
 
+/** `/pull/push`: publish the local stream `localStreamName` on the WCS server at `uri` as `remoteStreamName`. */
+export const PushRequest = z.object({
+  uri: z.string().min(1, 'must not be empty').max(2048)
+    .refine((v) => { try { return ['ws:', 'wss:'].includes(new URL(v).protocol); } catch { return false; } }, 'must be a ws:// or wss:// URL (a WCS server)')
+    .openapi({ example: 'wss://wcs.example.com:8443' }),
+  localStreamName: streamName.openapi({ example: 'stream1' }),
+  remoteStreamName: streamName.openapi({ example: 'stream1' }),
+}).openapi('PushRequest');
+
 const PULL_STATUS = 'NEW, PENDING, PLAYING, FAILED (TERMINATED in a terminate answer)';
 
 /**
@@ -56,8 +65,10 @@ export const RelayPullRecord = z.object({
   lastError: z.string().nullable(),
   videoCodec: z.string().nullable(),
   audioCodec: z.string().nullable(),
-  bitrates: z.object({ averageInKbps: z.number(), bytesIn: z.number() }),
+  bitrates: z.object({ averageInKbps: z.number(), bytesIn: z.number(), averageOutKbps: z.number().optional(), bytesOut: z.number().optional() }),
   players: z.number().int(),
+  /** WCS lists `/pull/push`es with the pulls; a push's status is PUBLISHING where a pull's is PLAYING. */
+  direction: z.enum(['pull', 'push']).optional(),
 }).openapi('RelayPullRecord');
 
 /** What the edge answers: its record (which relay, since when) merged with the relay's live view when it has one. */
@@ -75,5 +86,6 @@ export const PullRecord = RelayPullRecord.partial().extend({
 
 export type PullRequest = z.infer<typeof PullRequest>;
 export type TerminateRequest = z.infer<typeof TerminateRequest>;
+export type PushRequest = z.infer<typeof PushRequest>;
 export type RelayPullRecord = z.infer<typeof RelayPullRecord>;
 export type PullRecord = z.infer<typeof PullRecord>;

@@ -23,6 +23,7 @@ import { UdpPortPool } from './media/udp-port-pool.ts';
 import { HlsOutputs } from './outputs/hls/hls-outputs.ts';
 import { WishSessions } from './wish/wish-sessions.ts';
 import { RtmpPushes } from './outputs/rtmp/rtmp-pushes.ts';
+import { WcsPushes } from './outputs/wcs-push/wcs-pushes.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 
@@ -36,6 +37,8 @@ export class Relay {
   readonly hls: HlsOutputs;
   readonly wish: WishSessions;
   readonly pushes: RtmpPushes;
+  /** `/pull/push`es: local streams published to remote WCS servers. */
+  readonly wcsPushes: WcsPushes;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -53,6 +56,7 @@ export class Relay {
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.wish = new WishSessions(this.ctx);
     this.pushes = new RtmpPushes(this.ctx, hlsSettings(config).encoder);
+    this.wcsPushes = new WcsPushes(this.ctx);
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
       (mountpoint) => this.onViewerUp(mountpoint));
     janus.on('down', (reason) => this.onJanusDown(reason));
@@ -134,6 +138,7 @@ export class Relay {
     this.viewerProxy.close();
     await this.hls.closeAll();
     await this.pushes.closeAll();
+    await this.wcsPushes.closeAll();
     await this.pulls.closeAll();
     await Promise.all(this.ctx.registry.all().map((s) => s.close({ status: 'STOPPED', info: 'relay shutting down' })));
     for (const server of this.servers) {

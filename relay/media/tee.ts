@@ -16,6 +16,8 @@ export interface TeeSink {
   from: Socket;
   port: number;
   pt: number;
+  /** Bytes sent to this sink so far (the tee counts them). */
+  bytes?: number;
 }
 
 export interface TeeEvents {
@@ -127,6 +129,7 @@ export class Tee extends EventEmitter<TeeEvents> {
       const out = sink.pt === pt ? packet : withPayloadType(packet, sink.pt);
       sink.from.send(out, sink.port, LOOPBACK);
       this.bytesOut += out.length;
+      sink.bytes = (sink.bytes ?? 0) + out.length;
     }
   }
 

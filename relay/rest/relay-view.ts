@@ -15,6 +15,7 @@ import type { TestStream } from '../sources/test-stream.ts';
 import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
 import type { WishSessions } from '../wish/wish-sessions.ts';
 import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
+import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 
 export interface RelayView {
   readonly ctx: {
@@ -33,4 +34,5 @@ export interface RelayView {
   readonly hls: Pick<HlsOutputs, 'all' | 'get' | 'viewers' | 'totals'>;
   readonly wish: WishSessions;
   readonly pushes: RtmpPushes;
+  readonly wcsPushes: Pick<WcsPushes, 'all' | 'create' | 'terminate'>;
 }

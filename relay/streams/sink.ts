@@ -6,7 +6,7 @@
  */
 import type { Codec, MediaKind } from '../sdp/session.ts';
 
-export type SinkKind = 'mountpoint' | 'wcs-player' | 'hls' | 'rtmp';
+export type SinkKind = 'mountpoint' | 'wcs-player' | 'hls' | 'rtmp' | 'wcs-push' | 'record';
 /** `restarting`: a sink that outlives its source's restarts (HLS) is making its media path again. */
 export type SinkState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
 

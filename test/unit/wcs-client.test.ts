@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
-import { WcsClient } from '../../relay/sources/pull/wcs-client.ts';
+import { WcsClient } from '../../relay/wcs/wcs-client.ts';
 
 const OPTIONS = { rejectUnauthorized: true, connectTimeoutMs: 2000, silenceTimeoutMs: 15_000, maxFrameBytes: 1 << 20 };
 

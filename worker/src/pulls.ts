@@ -82,7 +82,7 @@ async function liveByRelay(env: Env, records: StoredPull[]): Promise<Map<string,
     if (!cfg) { out.set(id, `relay ${id} is no longer configured`); return; }
     try {
       const live = await new RelayClient(cfg).findAll();
-      out.set(id, new Map(live.map((p) => [p.localStreamName, p])));
+      out.set(id, new Map(live.filter((p) => p.direction !== 'push').map((p) => [p.localStreamName, p])));
     } catch (err) {
       out.set(id, (err as Error).message);
     }

@@ -20,7 +20,7 @@ import type { JanusAccess } from '../../janus/supervisor.ts';
 import type { Stream } from '../../streams/stream.ts';
 import { h264Baseline, opus, parseSdp, plainSdp, vp8 } from '../../sdp/session.ts';
 import { codecsFromAnswer } from '../../sdp/remote-answer.ts';
-import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type PlayRequest, type RemoteStatus } from './wcs-client.ts';
+import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type PlayRequest, type RemoteStatus } from '../../wcs/wcs-client.ts';
 import { retryDelayMs } from '../../backoff.ts';
 import { OriginProbe, type Reach } from './origin-probe.ts';
 import { WhepClient } from './whep-client.ts';

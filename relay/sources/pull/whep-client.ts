@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { RemoteError, type PlayRequest, type WcsClientEvents } from './wcs-client.ts';
+import { RemoteError, type PlayRequest, type WcsClientEvents } from '../../wcs/wcs-client.ts';
 
 export interface WhepClientOptions { ca?: Buffer; rejectUnauthorized: boolean }
 

@@ -1,8 +1,9 @@
 /**
  * A remote WCS server for the pull agent, on loopback: a real Websocket server speaking the WCS API
  * as the SDK sees it (connection → getUserData, playStream → setRemoteSDP and PLAYING, or FAILED
- * `Stream not found` for streams it does not have). The test publishes and unpublishes its streams
- * and sends any status; every frame it receives is kept.
+ * `Stream not found` for streams it does not have; publishStream → setRemoteSDP and PUBLISHING, or FAILED
+ * with `refusePublish`). The test publishes and unpublishes its streams and sends any status; every frame it
+ * receives is kept.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +14,14 @@ import { opus, plainSdp, vp8 } from '../../../relay/sdp/session.ts';
 export interface OriginFrame { message: string; data: Record<string, unknown>[] }
 
 const ANSWER = plainSdp([{ kind: 'audio', port: 9, codecs: [opus(111)] }, { kind: 'video', port: 9, codecs: [vp8(96)] }], 'sendonly');
+const PUBLISH_ANSWER = ANSWER.replaceAll('a=sendonly', 'a=recvonly');
 
 export class FakeWcsOrigin extends EventEmitter<{ frame: [OriginFrame]; played: [string] }> {
   readonly published = new Set<string>();
+  /** Streams clients publish here (a relay's /pull/push): mediaSessionId → name. */
+  readonly pushedIn = new Map<string, string>();
+  /** When set, a publishStream is answered FAILED with this info. */
+  refusePublish: string | undefined;
   readonly received: OriginFrame[] = [];
   private readonly sockets = new Set<WebSocket>();
   /** mediaSessionId → the socket and stream name it plays. */
@@ -41,6 +47,8 @@ export class FakeWcsOrigin extends EventEmitter<{ frame: [OriginFrame]; played: 
       this.emit('frame', f);
       if (f.message === 'connection') this.send(ws, 'getUserData', { status: 'ESTABLISHED' });
       if (f.message === 'playStream') this.play(ws, f.data[0]!);
+      if (f.message === 'publishStream') this.takePublish(ws, f.data[0]!);
+      if (f.message === 'stopStream') this.pushedIn.delete(String(f.data[0]?.mediaSessionId));
     });
   }
 
@@ -52,6 +60,14 @@ export class FakeWcsOrigin extends EventEmitter<{ frame: [OriginFrame]; played: 
     this.send(ws, 'setRemoteSDP', id, ANSWER, true);
     this.send(ws, 'notifyStreamStatusEvent', { ...o, sdp: undefined, status: 'PLAYING', info: '' });
     this.emit('played', id);
+  }
+
+  private takePublish(ws: WebSocket, o: Record<string, unknown>): void {
+    const id = String(o.mediaSessionId);
+    if (this.refusePublish) return this.send(ws, 'notifyStreamStatusEvent', { ...o, sdp: undefined, status: 'FAILED', info: this.refusePublish });
+    this.pushedIn.set(id, String(o.name));
+    this.send(ws, 'setRemoteSDP', id, PUBLISH_ANSWER, true);
+    this.send(ws, 'notifyStreamStatusEvent', { ...o, sdp: undefined, status: 'PUBLISHING', info: '' });
   }
 
   private send(ws: WebSocket, message: string, ...data: unknown[]): void {

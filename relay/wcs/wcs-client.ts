@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { frame, parseFrame, type Frame } from '../../wcs/frame.ts';
+import { frame, parseFrame, type Frame } from './frame.ts';
 
 export class RemoteError extends Error {
   override name = 'RemoteError';
@@ -101,18 +101,31 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
       status: 'PENDING', record: false, width: 0, height: 0, mediaProvider: 'WebRTC', sdp: r.sdp,
       bitrate: 0, minBitrate: 0, maxBitrate: 0, quality: 0, custom: {},
     });
-    const ended = (f: Frame) => { const st = statusOf(f); return st?.mediaSessionId === r.mediaSessionId && REMOTE_TERMINAL.has(st.status); };
-    const reply = await this.next((f) => (f.message === 'setRemoteSDP' && f.data[0] === r.mediaSessionId) || ended(f), timeoutMs, 'setRemoteSDP');
+    return this.awaitAnswer(r.mediaSessionId, timeoutMs);
+  }
+
+  /** Publishes `name` with our offer (a `/pull/push`): resolves with the remote's answer, rejects with its reason. */
+  async publish(r: PlayRequest & { hasAudio: boolean; hasVideo: boolean }, timeoutMs: number): Promise<string> {
+    this.send('publishStream', {
+      mediaSessionId: r.mediaSessionId, name: r.name, published: true, hasVideo: r.hasVideo, hasAudio: r.hasAudio,
+      status: 'PENDING', record: false, mediaProvider: 'WebRTC', sdp: r.sdp, bitrate: 0, minBitrate: 0, maxBitrate: 0, custom: {},
+    });
+    return this.awaitAnswer(r.mediaSessionId, timeoutMs);
+  }
+
+  private async awaitAnswer(mediaSessionId: string, timeoutMs: number): Promise<string> {
+    const ended = (f: Frame) => { const st = statusOf(f); return st?.mediaSessionId === mediaSessionId && REMOTE_TERMINAL.has(st.status); };
+    const reply = await this.next((f) => (f.message === 'setRemoteSDP' && f.data[0] === mediaSessionId) || ended(f), timeoutMs, 'setRemoteSDP');
     if (reply.message !== 'setRemoteSDP') throw new RemoteError(remoteReason(statusOf(reply)!));
     const answer = reply.data[1];
     if (typeof answer !== 'string') throw new RemoteError('setRemoteSDP without an SDP');
     return answer;
   }
 
-  /** Tells the remote we stop playing (no answer expected). */
-  stop(r: { mediaSessionId: string; name: string; status: string }): void {
+  /** Tells the remote we stop playing, or publishing (no answer expected). */
+  stop(r: { mediaSessionId: string; name: string; status: string; published?: boolean }): void {
     this.send('stopStream', {
-      mediaSessionId: r.mediaSessionId, name: r.name, published: false, hasVideo: true, hasAudio: true, status: r.status, record: false,
+      mediaSessionId: r.mediaSessionId, name: r.name, published: r.published ?? false, hasVideo: true, hasAudio: true, status: r.status, record: false,
     });
   }
 
