@@ -2,6 +2,7 @@
  * The relay process as one object: Janus supervisor, stream registry, WCS Websocket API, viewer proxy
  * and HTTP(S) listeners. `close()` cascades through all of them, Janus last.
  */
+import { resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer as createHttpsServer } from 'node:https';
@@ -24,6 +25,7 @@ import { HlsOutputs } from './outputs/hls/hls-outputs.ts';
 import { WishSessions } from './wish/wish-sessions.ts';
 import { RtmpPushes } from './outputs/rtmp/rtmp-pushes.ts';
 import { WcsPushes } from './outputs/wcs-push/wcs-pushes.ts';
+import { Recordings } from './outputs/record/recordings.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 
@@ -39,6 +41,7 @@ export class Relay {
   readonly pushes: RtmpPushes;
   /** `/pull/push`es: local streams published to remote WCS servers. */
   readonly wcsPushes: WcsPushes;
+  readonly recordings: Recordings;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -51,12 +54,19 @@ export class Relay {
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
     this.ctx = { config, log, janus, registry, teePorts };
-    this.wcs = new WcsServer(this.ctx, { republish: (name, url) => this.pushes.republish(name, url) });
+    this.wcs = new WcsServer(this.ctx, {
+      republish: (name, url) => this.pushes.republish(name, url),
+      record: (name) => this.recordPublish(name),
+    });
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.wish = new WishSessions(this.ctx);
     this.pushes = new RtmpPushes(this.ctx, hlsSettings(config).encoder);
     this.wcsPushes = new WcsPushes(this.ctx);
+    this.recordings = new Recordings(this.ctx, {
+      dir: resolve(config.recordDir), template: config.recordTemplate, audioKbps: config.hlsAudioKbps,
+      maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
+    });
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
       (mountpoint) => this.onViewerUp(mountpoint));
     janus.on('down', (reason) => this.onJanusDown(reason));
@@ -127,6 +137,18 @@ export class Relay {
     for (const ms of this.ctx.registry.allMediaSessions()) ms.end({ status: 'FAILED', info: Info.mediaServerDown });
   }
 
+  /** A publish with `record: true` (the SDK's stream_recording page): its file name, or undefined when refused (logged). */
+  private async recordPublish(name: string): Promise<string | undefined> {
+    const stream = this.ctx.registry.get(name);
+    if (!stream) return undefined;
+    try {
+      return (await this.recordings.start(stream)).fileName;
+    } catch (err) {
+      this.ctx.log.warn('record.refused', { stream: name, reason: (err as Error).message });
+      return undefined;
+    }
+  }
+
   private onJanusUp(): void {
     for (const stream of this.ctx.registry.all()) void stream.startSinks();
   }
@@ -139,6 +161,7 @@ export class Relay {
     await this.hls.closeAll();
     await this.pushes.closeAll();
     await this.wcsPushes.closeAll();
+    await this.recordings.closeAll();
     await this.pulls.closeAll();
     await Promise.all(this.ctx.registry.all().map((s) => s.close({ status: 'STOPPED', info: 'relay shutting down' })));
     for (const server of this.servers) {

@@ -19,6 +19,7 @@ import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
 import { addPullRoutes } from './pull-routes.ts';
 import { addWishRoutes } from '../wish/wish-routes.ts';
 import { addPushRoutes } from '../outputs/rtmp/push-routes.ts';
+import { addRecordRoutes } from '../outputs/record/record-routes.ts';
 import { Info } from '../wcs/status.ts';
 
 const require = createRequire(import.meta.url);
@@ -58,6 +59,7 @@ export function buildApp(relay: RelayView): Hono {
 
   addPullRoutes(app, relay);
   addPushRoutes(app, relay.pushes);
+  addRecordRoutes(app, relay.recordings);
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken,
     iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 

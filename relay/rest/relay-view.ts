@@ -16,6 +16,7 @@ import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
 import type { WishSessions } from '../wish/wish-sessions.ts';
 import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
+import type { Recordings } from '../outputs/record/recordings.ts';
 
 export interface RelayView {
   readonly ctx: {
@@ -35,4 +36,5 @@ export interface RelayView {
   readonly wish: WishSessions;
   readonly pushes: RtmpPushes;
   readonly wcsPushes: Pick<WcsPushes, 'all' | 'create' | 'terminate'>;
+  readonly recordings: Recordings;
 }

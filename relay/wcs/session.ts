@@ -33,6 +33,8 @@ export function infoFor(err: unknown): string {
 export interface WcsHooks {
   /** A publish asked to be republished over RTMP (its stream, the `rtmpUrl` it gave). */
   republish?(streamName: string, rtmpUrl: string): Promise<void>;
+  /** A publish asked to be recorded (`record: true`): the file's name, which its statuses carry as `recordName`. */
+  record?(streamName: string): Promise<string | undefined>;
 }
 
 export class WcsSession {
@@ -167,6 +169,11 @@ export class WcsSession {
     await this.negotiate(pub, request, () => pub.start(request.sdp!));
     // The SDK's webrtc-as-rtmp-republishing page: a publish that carries `rtmpUrl` is pushed there, for as long as it lasts.
     if (!pub.isEnded && typeof request.rtmpUrl === 'string' && request.rtmpUrl) await this.hooks.republish?.(request.name, request.rtmpUrl);
+    // The SDK's stream_recording page reads the file name from the stream's statuses (`recordName`).
+    if (!pub.isEnded && request.record === true) {
+      const file = await this.hooks.record?.(request.name);
+      if (file) request.recordName = file;
+    }
   }
 
   private async play(data: unknown[]): Promise<void> {

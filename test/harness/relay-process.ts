@@ -54,7 +54,7 @@ export class RelayProcess {
     const workDir = env.SIPHON_WORK_DIR ?? mkdtempSync(join(tmpdir(), 'siphon-test-relay-'));
     const child = ns.spawn(process.execPath, RELAY_NODE_ARGS, {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SIPHON_KEEPALIVE_INTERVAL_MS: '5000', SIPHON_LOG_LEVEL: 'debug', SIPHON_WORK_DIR: workDir, ...env },
+      env: { ...process.env, SIPHON_KEEPALIVE_INTERVAL_MS: '5000', SIPHON_LOG_LEVEL: 'debug', SIPHON_WORK_DIR: workDir, SIPHON_RECORD_DIR: join(workDir, 'records'), ...env },
     });
     if (!env.SIPHON_WORK_DIR) child.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
     const relay = new RelayProcess(child, ns, port, Number(env.SIPHON_HLS_PORT ?? 8082));
