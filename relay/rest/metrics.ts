@@ -50,6 +50,8 @@ function rows(relay: RelayView): Row[] {
     ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (sequence gaps at the tee)', () => live().reduce((n, s) => n + s.tee.packetsLost, 0)],
     ['siphon_pulls', 'gauge', 'Pulls on this relay', () => relay.pulls.all().length],
     ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', () => relay.pulls.all().filter((p) => p.state === 'PLAYING').length],
+    ['siphon_recordings', 'gauge', 'Recordings writing a file now', () => relay.recordings.all().filter((r) => !r.ended).length],
+    ['siphon_recordings_failed', 'gauge', 'Recordings of this run that ended failed (ffmpeg died, disk full)', () => relay.recordings.all().filter((r) => r.recState === 'failed').length],
     ['siphon_wcs_pushes', 'gauge', '/pull/push es: local streams published to remote WCS servers (any state)', () => relay.wcsPushes.all().length],
     ['siphon_wcs_pushes_publishing', 'gauge', '/pull/push es in state PUBLISHING', () => relay.wcsPushes.all().filter((p) => p.pushState === 'PUBLISHING').length],
     ['siphon_janus_sessions', 'gauge', 'Sessions Janus holds (Admin API; -1 when unknown)', async () => (await inventory()).sessions ?? -1],

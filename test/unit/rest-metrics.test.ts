@@ -25,6 +25,7 @@ function fakeRelay() {
     demo: undefined,
     wish: { count: (kind: string) => (kind === 'whep' ? 3 : 1) },
     pushes: { all: () => [{ state: 'running' }, { state: 'restarting' }] },
+    recordings: { all: () => [{ ended: false, recState: 'recording' }, { ended: true, recState: 'failed' }, { ended: true, recState: 'stopped' }] },
     wcsPushes: { all: () => [{ pushState: 'PUBLISHING' }, { pushState: 'FAILED' }, { pushState: 'PENDING' }] },
     hls: {
       all: () => state.hls, get: () => undefined, viewers: () => 2,
@@ -46,6 +47,7 @@ describe('metrics registry', () => {
     expect([value(text, 'siphon_whep_sessions'), value(text, 'siphon_whip_sessions')]).toEqual([3, 1]);
     expect([value(text, 'siphon_rtmp_pushes'), value(text, 'siphon_rtmp_pushes_sending')]).toEqual([2, 1]);
     expect([value(text, 'siphon_wcs_pushes'), value(text, 'siphon_wcs_pushes_publishing')]).toEqual([3, 1]);
+    expect([value(text, 'siphon_recordings'), value(text, 'siphon_recordings_failed')]).toEqual([1, 1]);
     expect([value(text, 'siphon_pulls'), value(text, 'siphon_pulls_playing'), value(text, 'siphon_janus_up')]).toEqual([2, 1, 1]);
     expect([value(text, 'siphon_janus_sessions'), value(text, 'siphon_janus_mountpoints')]).toEqual([3, -1]);
     expect(state.inventoryCalls).toBe(1);

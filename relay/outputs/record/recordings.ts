@@ -104,7 +104,7 @@ export class Recordings {
     this.full = maxDirBytes > 0 && usedBytes >= maxDirBytes
       ? `disk full: ${this.settings.dir} holds ${(usedBytes / MB).toFixed(1)} MB, the cap is ${maxDirBytes / MB} MB (SIPHON_RECORD_MAX_DIR_MB)`
       : freeBytes < minFreeBytes
-        ? `disk full: ${(freeBytes / MB).toFixed(0)} MB free under ${this.settings.dir}, below SIPHON_RECORD_MIN_FREE_MB (${minFreeBytes / MB})`
+        ? `disk full: ${(freeBytes / MB).toFixed(0)} MB free under ${this.settings.dir}, below SIPHON_RECORD_MIN_FREE_MB (${Math.round(minFreeBytes / MB)})`
         : undefined;
   }
 
