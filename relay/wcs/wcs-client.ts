@@ -4,6 +4,7 @@
  * closes ends this connection only; the pull decides whether to retry.
  */
 import { EventEmitter } from 'node:events';
+import type { LookupFunction } from 'node:net';
 import WebSocket from 'ws';
 import { frame, parseFrame, type Frame } from './frame.ts';
 
@@ -47,6 +48,8 @@ export interface WcsClientOptions {
   /** The remote pings every 5 s; this much silence means the connection is dead. */
   silenceTimeoutMs: number;
   maxFrameBytes: number;
+  /** How the host name becomes the address dialled (the agent's guard against metadata addresses). */
+  lookup?: LookupFunction;
 }
 
 export class WcsClient extends EventEmitter<WcsClientEvents> {
@@ -69,7 +72,7 @@ export class WcsClient extends EventEmitter<WcsClientEvents> {
   static async connect(uri: string, options: WcsClientOptions): Promise<WcsClient> {
     const ws = new WebSocket(uri, {
       ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, handshakeTimeout: options.connectTimeoutMs,
-      maxPayload: options.maxFrameBytes,
+      maxPayload: options.maxFrameBytes, lookup: options.lookup,
     });
     const client = new WcsClient(ws, options);
     await new Promise<void>((resolve, reject) => {

@@ -22,6 +22,7 @@ describe('pull/push: relay A publishes a local stream on relay B', () => {
 
   beforeAll(async () => {
     ns = NetNamespace.create();
+    ns.addHosts({ 'rebind.test': '169.254.169.254' });
     [a, b] = await Promise.all([
       RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'demo', SIPHON_PULL_RETRY_MAX_MS: '3000' }),
       RelayProcess.start(ns, bEnv),
@@ -94,5 +95,19 @@ describe('pull/push: relay A publishes a local stream on relay B', () => {
     expect(dup.status).toBe(409);
     expect(await records()).toHaveLength(1);
     expect((await call('terminate', { remoteStreamName: 'twice' })).status).toBe(200);
+  });
+
+  it('a pull or push toward a name that resolves to a cloud metadata address is refused with 403, nothing dialled', async () => {
+    const seen = a.lines.length;
+    for (const [path, body] of [['pull', { uri: 'ws://rebind.test:8080', remoteStreamName: 's', localStreamName: 'meta' }],
+      ['push', { uri: 'ws://rebind.test:8080', localStreamName: 'demo', remoteStreamName: 'meta' }],
+      ['pull', { uri: 'http://rebind.test/whep/s', localStreamName: 'meta' }]] as const) {
+      const res = await call(path, body);
+      expect(res.status).toBe(403);
+      expect((await res.json() as { message: string }).message).toBe(
+        `uri: rebind.test resolves to 169.254.169.254, a cloud metadata address; a ${path} there is refused unless pull_allowed_origins (SIPHON_PULL_ALLOWED_ORIGINS) names it`);
+    }
+    expect((await call('find_all')).status).toBe(404);
+    expect(a.lines.slice(seen).some((l) => l.event === 'pull.created' || l.event === 'push.created')).toBe(false);
   });
 });

@@ -5,6 +5,8 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const live = new Set<NetNamespace>();
 process.on('exit', () => { for (const ns of live) ns.destroySync(); });
@@ -57,6 +59,18 @@ export class NetNamespace {
     return ns;
   }
 
+  /**
+   * Host names only this namespace resolves: `ip netns exec` bind-mounts /etc/netns/<name>/hosts over /etc/hosts for
+   * what runs inside (a name that resolves to a cloud metadata address, without touching the machine's own file).
+   */
+  addHosts(entries: Record<string, string>): void {
+    mkdirSync(this.etcDir, { recursive: true });
+    const lines = ['127.0.0.1 localhost', ...Object.entries(entries).map(([name, address]) => `${address} ${name}`)];
+    writeFileSync(join(this.etcDir, 'hosts'), `${lines.join('\n')}\n`);
+  }
+
+  private get etcDir(): string { return `/etc/netns/${this.name}`; }
+
   /** Runs a command inside; it gets SIGTERM from the kernel if the test process dies first. */
   spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
     return spawn('ip', ['netns', 'exec', this.name, 'setpriv', '--pdeathsig', 'TERM', command, ...args], options);
@@ -90,6 +104,7 @@ export class NetNamespace {
     this.killLeftovers();
     try { ip('link', 'del', this.hostVeth); } catch { /* went with the namespace already */ }
     try { ip('netns', 'del', this.name); } catch { /* never created */ }
+    rmSync(this.etcDir, { recursive: true, force: true });
   }
 }
 

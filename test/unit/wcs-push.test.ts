@@ -59,15 +59,15 @@ describe('WcsPush state machine', () => {
     await remote.close();
   });
 
-  const start = () => {
-    const push = pushes.create({ uri: remote.url, localStreamName: 'local', remoteStreamName: 'there' });
+  const start = async () => {
+    const push = await pushes.create({ uri: remote.url, localStreamName: 'local', remoteStreamName: 'there' });
     seen.push(push.pushState);
     push.on('state', (s) => seen.push(s));
     return push;
   };
 
   it('NEW → PENDING → PUBLISHING: publishes the local stream under the remote name with the stream\'s codecs; RTP goes out', async () => {
-    const push = start();
+    const push = await start();
     await reaches(push, 'PUBLISHING');
     expect(seen).toEqual(['PENDING', 'PUBLISHING']);
     const publish = remote.received.find((f) => f.message === 'publishStream')!.data[0]!;
@@ -82,7 +82,7 @@ describe('WcsPush state machine', () => {
 
   it('the remote refuses the publish: FAILED with its reason, retried with backoff, PUBLISHING once it takes it', async () => {
     remote.refusePublish = 'Stream name already in use';
-    const push = start();
+    const push = await start();
     await reaches(push, 'FAILED');
     expect([push.info, push.lastError]).toEqual(['Stream name already in use', 'Stream name already in use']);
     remote.refusePublish = undefined;
@@ -91,7 +91,7 @@ describe('WcsPush state machine', () => {
   });
 
   it('the remote drops the connection: FAILED, then PUBLISHING again on a new leg; the old leg is hung up', async () => {
-    const push = start();
+    const push = await start();
     await reaches(push, 'PUBLISHING');
     const firstId = push.remoteMediaSessionId;
     remote.dropConnections();
@@ -103,7 +103,7 @@ describe('WcsPush state machine', () => {
   });
 
   it('the local stream ends: FAILED "local stream ended", and PUBLISHING again as soon as a stream of that name is back', async () => {
-    const push = start();
+    const push = await start();
     await reaches(push, 'PUBLISHING');
     await local.close({ status: 'UNPUBLISHED', info: 'Stopped by publisher stop' });
     await reaches(push, 'FAILED');
@@ -118,7 +118,7 @@ describe('WcsPush state machine', () => {
   });
 
   it('the local stream changes codecs (a pull reconnected to another source): published again with the new ones', async () => {
-    const push = start();
+    const push = await start();
     await reaches(push, 'PUBLISHING');
     await local.useCodecs({ audio: opus(111), video: h264Baseline(102) });
     await reaches(push, 'FAILED');
@@ -127,7 +127,7 @@ describe('WcsPush state machine', () => {
   });
 
   it('a hang-up of the leg: FAILED with why, retried', async () => {
-    const push = start();
+    const push = await start();
     await reaches(push, 'PUBLISHING');
     janus.open('janus.plugin.nosip')[0]!.hangup('DTLS alert');
     await reaches(push, 'FAILED');
@@ -136,7 +136,7 @@ describe('WcsPush state machine', () => {
   });
 
   it('terminate: TERMINATED, stopStream (published) sent, the leg gone, the local stream untouched, no retry', async () => {
-    const push = start();
+    const push = await start();
     await reaches(push, 'PUBLISHING');
     const id = push.remoteMediaSessionId!;
     const [ended] = await pushes.terminate({ localStreamName: 'local' }, 'Stopped by rest /terminate');
@@ -149,11 +149,11 @@ describe('WcsPush state machine', () => {
   });
 
   it('refusals before anything is made: an unknown local stream → 404, the same remote name twice → 409, an http:// URL → 400', async () => {
-    expect(() => pushes.create({ uri: remote.url, localStreamName: 'nope', remoteStreamName: 'x' })).toThrow(expect.objectContaining({ status: 404 }));
-    start();
-    expect(() => pushes.create({ uri: remote.url, localStreamName: 'local', remoteStreamName: 'there' })).toThrow(expect.objectContaining({ status: 409 }));
-    expect(() => pushes.create({ uri: 'http://127.0.0.1:1/whip', localStreamName: 'local', remoteStreamName: 'y' })).toThrow(expect.objectContaining({ status: 400 }));
-    expect(() => pushes.create({ uri: 'ws://169.254.169.254/', localStreamName: 'local', remoteStreamName: 'y' })).toThrow(expect.objectContaining({ status: 403 }));
+    await expect(pushes.create({ uri: remote.url, localStreamName: 'nope', remoteStreamName: 'x' })).rejects.toMatchObject({ status: 404 });
+    await start();
+    await expect(pushes.create({ uri: remote.url, localStreamName: 'local', remoteStreamName: 'there' })).rejects.toMatchObject({ status: 409 });
+    await expect(pushes.create({ uri: 'http://127.0.0.1:1/whip', localStreamName: 'local', remoteStreamName: 'y' })).rejects.toMatchObject({ status: 400 });
+    await expect(pushes.create({ uri: 'ws://169.254.169.254/', localStreamName: 'local', remoteStreamName: 'y' })).rejects.toMatchObject({ status: 403 });
     expect(pushes.all()).toHaveLength(1);
   });
 });

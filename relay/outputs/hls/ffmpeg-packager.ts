@@ -5,13 +5,12 @@
  * copied; anything else (VP8) is encoded with x264 with a keyframe every segment; Opus becomes AAC.
  * ffmpeg does the RTP depacketising, A/V timing and AAC encoding; Node only cuts boxes (fmp4.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { StreamCodecs } from '../../streams/stream.ts';
 import type { Codec, MediaKind } from '../../sdp/session.ts';
 import { binary, type Requirement } from '../../host/requirement.ts';
-import { stopChild } from '../../stop-child.ts';
+import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { BoxSplitter, parseFragment, parseInit, type Fragment, type InitSegment } from './fmp4.ts';
 
 export const HLS_REQUIREMENTS: Requirement[] = [
@@ -107,35 +106,33 @@ export function ffmpegArgs(plan: PackagerPlan): string[] {
 
 export class FfmpegPackager extends EventEmitter<PackagerEvents> implements PackagerProcess {
   readonly transcodes: boolean;
-  private readonly child: ChildProcess;
+  private readonly ffmpeg: FfmpegChild;
   private readonly splitter = new BoxSplitter();
   private init: InitSegment | undefined;
   /** The box waiting for its partner: ftyp for its moov, a moof for its mdat. */
   private pending: Buffer | undefined;
   private readonly said = new Set<string>();
-  private stopping = false;
-  lastError = '';
 
   constructor(plan: PackagerPlan, private readonly log: Logger) {
     super();
     this.transcodes = transcodesVideo(plan.codecs);
-    this.child = spawn('setpriv', ['--pdeathsig', 'KILL', 'ffmpeg', ...ffmpegArgs(plan)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
-    this.child.once('error', (err) => this.exited(`cannot run ffmpeg: ${err.message}`));
-    this.child.once('exit', (code, signal) => this.exited(`ffmpeg exited (${signal ?? `code ${code}`})${this.lastError ? `: ${this.lastError}` : ''}`));
-    log.info('hls.packager_spawned', { pid: this.child.pid, video: plan.codecs.video?.name, audio: plan.codecs.audio?.name,
+    this.ffmpeg = new FfmpegChild({ args: ffmpegArgs(plan), stdout: 'pipe', dieWithRelay: true, graceMs: STOP_GRACE_MS,
+      onStderrLine: (line) => this.onStderr(line) });
+    this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.ffmpeg.once('exited', (reason) => this.emit('exited', reason));
+    log.info('hls.packager_spawned', { pid: this.ffmpeg.pid, video: plan.codecs.video?.name, audio: plan.codecs.audio?.name,
       transcodes: this.transcodes, ports: plan.ports });
   }
 
-  get pid(): number | undefined { return this.child.pid; }
+  get pid(): number | undefined { return this.ffmpeg.pid; }
+  get lastError(): string { return this.ffmpeg.lastError; }
 
   private onData(chunk: Buffer): void {
     try {
       for (const box of this.splitter.push(chunk)) this.onBox(box.type, box.bytes);
     } catch (err) {
       this.log.error('hls.packager_bad_output', { err });
-      this.child.kill('SIGKILL');
+      this.ffmpeg.child.kill('SIGKILL');
     }
   }
 
@@ -156,25 +153,14 @@ export class FfmpegPackager extends EventEmitter<PackagerEvents> implements Pack
     }
   }
 
-  private onStderr(text: string): void {
-    for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
-      this.lastError = line.slice(0, 300);
-      if (this.said.has(this.lastError) || this.said.size > 50) continue;
-      this.said.add(this.lastError);
-      this.log.warn('hls.packager_stderr', { text: this.lastError });
-    }
+  /** Each distinct line once (at most 50): ffmpeg repeats its warnings per packet. */
+  private onStderr(line: string): void {
+    if (this.said.has(line) || this.said.size > 50) return;
+    this.said.add(line);
+    this.log.warn('hls.packager_stderr', { text: line });
   }
 
-  private exited(reason: string): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.emit('exited', reason);
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await stopChild(this.child, STOP_GRACE_MS);
-  }
+  stop(): Promise<void> { return this.ffmpeg.stop(); }
 }
 
 export const spawnFfmpegPackager: SpawnPackager = (plan, log) => new FfmpegPackager(plan, log);

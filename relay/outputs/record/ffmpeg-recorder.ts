@@ -13,13 +13,12 @@
  * leaves a finished, seekable file, and no ffmpeg 3 s later. Nothing is written to a pipe the dead relay held
  * (`-progress` is not used; the file's size is polled) and ffmpeg ignores SIGPIPE for its stderr.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { StreamCodecs } from '../../streams/stream.ts';
 import type { MediaKind } from '../../sdp/session.ts';
-import { stopChild } from '../../stop-child.ts';
+import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { packagerSdp } from '../hls/ffmpeg-packager.ts';
 import { containerFor } from './record-file.ts';
 
@@ -66,37 +65,20 @@ export function recorderArgs(plan: RecorderPlan): string[] {
 }
 
 export class FfmpegRecorder extends EventEmitter<RecorderEvents> implements RecorderProcess {
-  private readonly child: ChildProcess;
-  private stopping = false;
-  private lastError = '';
+  private readonly ffmpeg: FfmpegChild;
   private readonly sizePoll: NodeJS.Timeout;
 
   constructor(plan: RecorderPlan, log: Logger) {
     super();
-    this.child = spawn('ffmpeg', recorderArgs(plan), { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.ffmpeg = new FfmpegChild({ args: recorderArgs(plan), stdout: 'ignore', dieWithRelay: false, graceMs: STOP_GRACE_MS });
     // ENOENT until ffmpeg has probed its input and opened the file: nothing to report yet.
     this.sizePoll = setInterval(() => void stat(plan.path).then((s) => this.emit('progress', s.size), () => undefined), SIZE_POLL_MS);
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      const line = text.trim().split('\n').at(-1);
-      if (line) this.lastError = line.slice(0, 300);
-    });
-    this.child.once('error', (err) => this.exited(`cannot run ffmpeg: ${err.message}`));
-    this.child.once('exit', (code, signal) => this.exited(`ffmpeg exited (${signal ?? `code ${code}`})${this.lastError ? `: ${this.lastError}` : ''}`));
-    log.info('record.recorder_spawned', { pid: this.child.pid, path: plan.path });
+    this.ffmpeg.child.once('exit', () => clearInterval(this.sizePoll));
+    this.ffmpeg.once('exited', (reason) => this.emit('exited', reason));
+    log.info('record.recorder_spawned', { pid: this.ffmpeg.pid, path: plan.path });
   }
 
-  private exited(reason: string): void {
-    clearInterval(this.sizePoll);
-    if (this.stopping) return;
-    this.stopping = true;
-    this.emit('exited', reason);
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await stopChild(this.child, STOP_GRACE_MS);
-    clearInterval(this.sizePoll);
-  }
+  stop(): Promise<void> { return this.ffmpeg.stop(); }
 }
 
 export const spawnFfmpegRecorder: SpawnRecorder = (plan, log) => new FfmpegRecorder(plan, log);

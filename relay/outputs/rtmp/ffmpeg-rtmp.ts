@@ -3,12 +3,11 @@
  * the HLS packager's) and writing FLV to the target. H.264 is copied, VP8 is encoded with x264 (a keyframe
  * every 2 s, what platforms ask for), Opus becomes AAC. `-progress` tells us bytes sent, hence "running".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { StreamCodecs } from '../../streams/stream.ts';
 import type { MediaKind } from '../../sdp/session.ts';
-import { stopChild } from '../../stop-child.ts';
+import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { packagerSdp, transcodesVideo, type EncoderSettings } from '../hls/ffmpeg-packager.ts';
 
 export interface PusherPlan {
@@ -52,38 +51,23 @@ export function pusherArgs(plan: PusherPlan): string[] {
 
 export class FfmpegPusher extends EventEmitter<PusherEvents> implements PusherProcess {
   readonly transcodes: boolean;
-  private readonly child: ChildProcess;
-  private stopping = false;
-  private lastError = '';
+  private readonly ffmpeg: FfmpegChild;
 
-  constructor(private readonly plan: PusherPlan, log: Logger) {
+  constructor(plan: PusherPlan, log: Logger) {
     super();
     this.transcodes = transcodesVideo(plan.codecs);
-    this.child = spawn('setpriv', ['--pdeathsig', 'KILL', 'ffmpeg', ...pusherArgs(plan)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+    // ffmpeg quotes the URL it failed on: never let the key through.
+    this.ffmpeg = new FfmpegChild({ args: pusherArgs(plan), stdout: 'pipe', dieWithRelay: true, graceMs: STOP_GRACE_MS,
+      redact: (line) => line.split(plan.target.url).join(plan.target.masked) });
+    this.ffmpeg.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
       const m = /total_size=(\d+)/.exec(text);
       if (m) this.emit('progress', Number(m[1]));
     });
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      const line = text.trim().split('\n').at(-1);
-      // ffmpeg quotes the URL it failed on: never let the key through.
-      if (line) this.lastError = line.split(plan.target.url).join(plan.target.masked).slice(0, 300);
-    });
-    this.child.once('error', (err) => this.exited(`cannot run ffmpeg: ${err.message}`));
-    this.child.once('exit', (code, signal) => this.exited(`ffmpeg exited (${signal ?? `code ${code}`})${this.lastError ? `: ${this.lastError}` : ''}`));
-    log.info('rtmp.pusher_spawned', { pid: this.child.pid, target: plan.target.masked, transcodes: this.transcodes });
+    this.ffmpeg.once('exited', (reason) => this.emit('exited', reason));
+    log.info('rtmp.pusher_spawned', { pid: this.ffmpeg.pid, target: plan.target.masked, transcodes: this.transcodes });
   }
 
-  private exited(reason: string): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.emit('exited', reason);
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await stopChild(this.child, STOP_GRACE_MS);
-  }
+  stop(): Promise<void> { return this.ffmpeg.stop(); }
 }
 
 export const spawnFfmpegPusher: SpawnPusher = (plan, log) => new FfmpegPusher(plan, log);

@@ -26,6 +26,7 @@ import type { Sink, SinkEnd, SinkNeeds, SinkState } from '../../streams/sink.ts'
 import { retryDelayMs } from '../../backoff.ts';
 import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type RemoteStatus } from '../../wcs/wcs-client.ts';
 import { OriginProbe, type Reach } from '../../sources/pull/origin-probe.ts';
+import { guardedLookup } from '../../sources/pull/origins.ts';
 
 export type PushState = 'NEW' | 'PENDING' | 'PUBLISHING' | 'FAILED' | 'TERMINATED';
 
@@ -145,6 +146,7 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
     const client = await WcsClient.connect(this.spec.uri, {
       ca: config.pullCaFile ? readFileSync(config.pullCaFile) : undefined, rejectUnauthorized: !config.pullAllowSelfSigned,
       connectTimeoutMs: SIGNALLING_TIMEOUT_MS, silenceTimeoutMs: Math.max(15_000, config.keepAliveIntervalMs * 4), maxFrameBytes: config.maxFrameBytes,
+      lookup: guardedLookup(new URL(this.spec.uri), config.pullAllowedOrigins),
     });
     a.client = client;
     if (this.stale(a)) return this.release(a);

@@ -4,7 +4,7 @@
  * with `/pull/terminate`.
  */
 import type { RelayContext } from '../../context.ts';
-import { checkOrigin, PullRefusedError } from '../../sources/pull/origins.ts';
+import { checkOrigin, checkResolvedOrigin, PullRefusedError } from '../../sources/pull/origins.ts';
 import { WcsPush, type PushSpec } from './wcs-push.ts';
 
 export interface PushFilter { uri?: string; localStreamName?: string; remoteStreamName?: string }
@@ -24,8 +24,9 @@ export class WcsPushes {
       && (f.remoteStreamName === undefined || p.spec.remoteStreamName === f.remoteStreamName));
   }
 
-  create(spec: PushSpec): WcsPush {
+  async create(spec: PushSpec): Promise<WcsPush> {
     checkOrigin(spec.uri, this.ctx.config, 'push');
+    await checkResolvedOrigin(spec.uri, this.ctx.config, 'push');
     const stream = this.ctx.registry.get(spec.localStreamName);
     if (!stream || stream.isClosed) throw new PullRefusedError(404, 'not_found', `localStreamName: no stream "${spec.localStreamName}" on this relay`);
     if (this.find({ uri: spec.uri, remoteStreamName: spec.remoteStreamName }).length > 0) {

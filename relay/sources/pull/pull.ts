@@ -24,6 +24,7 @@ import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type PlayRequest
 import { retryDelayMs } from '../../backoff.ts';
 import { OriginProbe, type Reach } from './origin-probe.ts';
 import { WhepClient } from './whep-client.ts';
+import { guardedLookup } from './origins.ts';
 import { isWhepUri } from '../../../contract/pull.ts';
 
 /** What a pull attempt asks of its origin: a WCS server over its Websocket API, or a WHEP endpoint. */
@@ -119,7 +120,8 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   private async negotiate(id: number): Promise<void> {
     const { config } = this.deps;
-    const tls = { ca: config.pullCaFile ? readFileSync(config.pullCaFile) : undefined, rejectUnauthorized: !config.pullAllowSelfSigned };
+    const tls = { ca: config.pullCaFile ? readFileSync(config.pullCaFile) : undefined, rejectUnauthorized: !config.pullAllowSelfSigned,
+      lookup: guardedLookup(new URL(this.spec.uri), config.pullAllowedOrigins) };
     const client: OriginClient = isWhepUri(this.spec.uri) ? await WhepClient.connect(this.spec.uri, tls) : await WcsClient.connect(this.spec.uri, {
       ...tls, connectTimeoutMs: SIGNALLING_TIMEOUT_MS,
       silenceTimeoutMs: Math.max(15_000, config.keepAliveIntervalMs * 4), maxFrameBytes: config.maxFrameBytes,

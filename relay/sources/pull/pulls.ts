@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../../context.ts';
 import { StreamClaim } from '../../streams/stream-factory.ts';
-import { checkOrigin, PullRefusedError } from './origins.ts';
+import { checkOrigin, checkResolvedOrigin, PullRefusedError } from './origins.ts';
 
 export { PullRefusedError };
 import { Pull, type PullSpec } from './pull.ts';
@@ -30,6 +30,7 @@ export class Pulls {
 
   async create(spec: PullSpec): Promise<Pull> {
     checkOrigin(spec.uri, this.ctx.config);
+    await checkResolvedOrigin(spec.uri, this.ctx.config);
     const claim = this.pulls.has(spec.localStreamName) ? undefined : StreamClaim.take(this.ctx, spec.localStreamName);
     if (!claim) {
       throw new PullRefusedError(409, 'conflict', `localStreamName "${spec.localStreamName}" is already a stream or a pull on this relay`);

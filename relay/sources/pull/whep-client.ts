@@ -5,11 +5,12 @@
  * that goes away shows as the WebRTC leg ending or the media stalling.
  */
 import { EventEmitter } from 'node:events';
+import type { LookupFunction } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { RemoteError, type PlayRequest, type WcsClientEvents } from '../../wcs/wcs-client.ts';
 
-export interface WhepClientOptions { ca?: Buffer; rejectUnauthorized: boolean }
+export interface WhepClientOptions { ca?: Buffer; rejectUnauthorized: boolean; lookup?: LookupFunction }
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -57,7 +58,7 @@ export class WhepClient extends EventEmitter<WcsClientEvents> {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = request(url, {
-        method, timeout: timeoutMs, ca: this.options.ca, rejectUnauthorized: this.options.rejectUnauthorized,
+        method, timeout: timeoutMs, ca: this.options.ca, rejectUnauthorized: this.options.rejectUnauthorized, lookup: this.options.lookup,
         headers: body === undefined ? {} : { 'content-type': 'application/sdp', 'content-length': Buffer.byteLength(body) },
       }, (res) => {
         const chunks: Buffer[] = [];
