@@ -90,7 +90,7 @@ start('relay-b', node, RELAY_NODE_ARGS, {
 const tls = EDGE_HTTPS ? execFileSync('bash', ['scripts/edge-cert.sh'], { cwd: root, encoding: 'utf8' }).trim().split('\n') : [];
 const httpsArgs = EDGE_HTTPS ? ['--local-protocol', 'https', '--https-cert-path', tls[0]!, '--https-key-path', tls[1]!] : [];
 start('edge', join(root, 'node_modules/.bin/wrangler'), ['dev', '--ip', EDGE_IP, '--port', String(EDGE_PORT),
-  '--persist-to', EDGE_STATE, '--test-scheduled', '--log-level', 'info', ...httpsArgs], {
+  '--persist-to', EDGE_STATE, '--test-scheduled', '--log-level', 'info', '--var', 'LOCAL_DEV:true', ...httpsArgs], {
   WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 });
 

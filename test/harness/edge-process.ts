@@ -28,7 +28,8 @@ export class EdgeProcess {
     const state = mkdtempSync(join(tmpdir(), 'siphon-edge-'));
     const args = ['dev', '--ip', '0.0.0.0', '--port', String(port), '--persist-to', state, '--test-scheduled'];
     if (https) args.push('--local-protocol', 'https', '--https-cert-path', https.cert, '--https-key-path', https.key);
-    for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+    // An edge under test is a local one: open without a token unless the test gives one (or says LOCAL_DEV: 'false').
+    for (const [k, v] of Object.entries({ LOCAL_DEV: 'true', ...vars })) args.push('--var', `${k}:${v}`);
     const child = ns.spawn(join(root, 'node_modules/.bin/wrangler'), args, {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },

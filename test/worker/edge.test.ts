@@ -19,7 +19,7 @@ const relay = (id: string) => ({ id, url: `http://${id}.relay` });
 const tokens = (...ids: string[]) => JSON.stringify(Object.fromEntries(ids.map((id) => [id, `token-${id}.relay`])));
 
 function envWith(ids: string[], extra: Partial<Env> = {}): Env {
-  return { ...env, RELAYS: JSON.stringify(ids.map(relay)), RELAY_TOKENS: tokens(...ids), API_TOKEN: '', ...extra };
+  return { ...env, RELAYS: JSON.stringify(ids.map(relay)), RELAY_TOKENS: tokens(...ids), API_TOKEN: '', LOCAL_DEV: 'true', ...extra };
 }
 
 async function call(e: Env, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -142,6 +142,17 @@ describe('POST /rest-api/pull/pull', () => {
     const right = await call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'auth-1' }, { authorization: 'Bearer let-me-in' });
     expect(right.status).toBe(200);
     await nothingLeftFor(e, 'auth-never');
+  });
+
+  it('a deployed edge (no LOCAL_DEV) without API_TOKEN refuses every call with 503 saying how to set one, and makes nothing', async () => {
+    const e = envWith(['ok'], { LOCAL_DEV: undefined });
+    for (const res of [await pull(e, 'open-1'), await call(e, 'GET', '/rest-api/pull/find_all'), await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: 'x' })]) {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'no_api_token', message: expect.stringContaining('wrangler secret put API_TOKEN') });
+    }
+    await nothingLeftFor(e, 'open-1');
+    const e2 = envWith(['ok'], { LOCAL_DEV: undefined, API_TOKEN: 'set' });
+    expect((await call(e2, 'POST', '/rest-api/pull/pull', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'open-2' }, { authorization: 'Bearer set' })).status).toBe(200);
   });
 });
 

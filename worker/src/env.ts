@@ -7,8 +7,10 @@
  */
 declare namespace Cloudflare {
   interface Env {
-    /** Bearer token clients must send; unset means no auth (local development). */
+    /** Bearer token clients must send. Unset: the edge refuses every API call (503) unless LOCAL_DEV is set. */
     API_TOKEN?: string;
+    /** `true` only for `wrangler dev` on a developer's machine (npm start and the tests pass it): an edge without a token is open. */
+    LOCAL_DEV?: string;
     /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS. */
     RELAY_TOKENS?: string;
   }
