@@ -14,6 +14,12 @@ const CONCURRENCY = Number(process.argv[3] ?? 8);
 const FIND_ALLS = 100;
 
 const ns = NetNamespace.create();
+/** What a relay answers for a pull (the contract's RelayPullRecord: the edge parses it). */
+const record = (b: { uri: string; remoteStreamName: string; localStreamName: string }) => ({
+  ...b, localMediaSessionId: `l-${b.localStreamName}`, remoteMediaSessionId: `r-${b.localStreamName}`, status: 'PLAYING', info: '',
+  attempts: 1, since: new Date().toISOString(), lastError: null, videoCodec: 'VP8', audioCodec: 'opus',
+  bitrates: { averageInKbps: 1500, bytesIn: 1 }, players: 0, direction: 'pull',
+});
 const pulls = new Map<string, object>();
 const stub = createServer((req, res) => {
   let body = '';
@@ -21,7 +27,7 @@ const stub = createServer((req, res) => {
   req.on('end', () => {
     const send = (code: number, value: unknown) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(value)); };
     if (req.url === '/health') return send(200, { status: 'ok' });
-    if (req.url === '/rest-api/pull/pull') { const b = JSON.parse(body); pulls.set(b.localStreamName, { ...b, status: 'PLAYING' }); return send(200, pulls.get(b.localStreamName)); }
+    if (req.url === '/rest-api/pull/pull') { const b = JSON.parse(body); pulls.set(b.localStreamName, record(b)); return send(200, pulls.get(b.localStreamName)); }
     if (req.url === '/rest-api/pull/find_all') return pulls.size ? send(200, [...pulls.values()]) : send(404, { error: 'not_found' });
     if (req.url === '/rest-api/pull/terminate') return pulls.delete(JSON.parse(body).localStreamName) ? send(200, []) : send(404, { error: 'not_found' });
     send(404, { error: 'not_found' });

@@ -24,6 +24,7 @@ export const PullRequest = z.object({
   uri: originUri.openapi({ example: 'wss://wcs.example.com:8443', description: 'A WCS server (ws://, wss://) or a WHEP endpoint (http://, https://)' }),
   remoteStreamName: z.string().max(256).default('').openapi({ example: 'stream1', description: 'The stream on a WCS server; empty for a WHEP endpoint' }),
   localStreamName: streamName.openapi({ example: 'stream1' }),
+  epoch: z.number().int().min(1).optional().openapi({ description: 'Set by the edge when it places the pull on a relay (it grows on every move); clients leave it out' }),
 }).superRefine((b, ctx) => {
   if (isWhepUri(b.uri) && b.remoteStreamName === '') return;
   const name = streamName.safeParse(b.remoteStreamName);
@@ -69,6 +70,8 @@ export const RelayPullRecord = z.object({
   players: z.number().int(),
   /** WCS lists `/pull/push`es with the pulls; a push's status is PUBLISHING where a pull's is PLAYING. */
   direction: z.enum(['pull', 'push']).optional(),
+  /** The edge's placement epoch the pull was started with (null: not placed by an edge). */
+  epoch: z.number().int().nullable().optional(),
 }).openapi('RelayPullRecord');
 
 /** What the edge answers: its record (which relay, since when) merged with the relay's live view when it has one. */

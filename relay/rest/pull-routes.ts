@@ -30,6 +30,7 @@ export function pullRecord(p: Pull): RelayPullRecord {
     bitrates: { averageInKbps: Math.round((tee.bytesIn * 8) / seconds / 1000), bytesIn: tee.bytesIn },
     players: p.stream.players.length,
     direction: 'pull',
+    epoch: p.spec.epoch ?? null,
   };
 }
 

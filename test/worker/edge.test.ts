@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '../../worker/src/index.ts';
 import { rendezvous } from '../../worker/src/relays.ts';
+import { reconcile } from '../../worker/src/reconcile.ts';
 import { SWAGGER_UI_FILES } from '../../worker/src/docs.ts';
 
 const realFetch = globalThis.fetch;
@@ -37,7 +38,7 @@ const pull = (e: Env, localStreamName: string, extra: Record<string, unknown> = 
 
 const claims = (e: Env) => e.NAME_CLAIMS.get(e.NAME_CLAIMS.idFromName('global'));
 async function nothingLeftFor(e: Env, name: string): Promise<void> {
-  expect(await e.PULLS.get(`pull:${name}`)).toBeNull();
+  expect(await claims(e).get(name)).toBeNull();
   expect(await claims(e).names()).not.toContain(name);
 }
 
@@ -62,7 +63,7 @@ describe('POST /rest-api/pull/pull', () => {
     const json = await res.json() as { error: string; message: string };
     expect(json.error).toBe('bad_request');
     expect(json.message).not.toBe('');
-    expect((await e.PULLS.list({ prefix: 'pull:' })).keys).toEqual([]);
+    expect(await claims(e).list()).toEqual([]);
   });
 
   it('a body without a JSON content type (curl -d) is read as JSON all the same', async () => {
@@ -85,7 +86,7 @@ describe('POST /rest-api/pull/pull', () => {
     const codes = await Promise.all(Array.from({ length: 20 }, () => pull(e, 'race').then((r) => r.status)));
     expect(codes.filter((c) => c === 200)).toHaveLength(1);
     expect(codes.filter((c) => c === 409)).toHaveLength(19);
-    expect(await e.PULLS.get('pull:race', 'json')).toMatchObject({ localStreamName: 'race', relay: 'ok' });
+    expect(await claims(e).get('race')).toMatchObject({ localStreamName: 'race', relay: 'ok', epoch: 1 });
   });
 
   it('the relay answers 409 → 409 naming the relay; claim released, no record', async () => {
@@ -176,15 +177,14 @@ describe('find_all, terminate and reconciliation', () => {
 
   it('find_all with no pulls → 404 JSON; an unreachable relay shows UNKNOWN, not a fake status', async () => {
     const fresh = envWith(['ok']);
-    const ids = (await fresh.PULLS.list({ prefix: 'pull:' })).keys.map((k) => k.name);
-    for (const id of ids) await fresh.PULLS.delete(id);
+    for (const r of await claims(fresh).list()) await claims(fresh).release(r.localStreamName, r.claim);
     const none = await call(fresh, 'GET', '/rest-api/pull/find_all');
     expect(none.status).toBe(404);
     expect(await none.json()).toMatchObject({ error: 'not_found' });
-    await fresh.PULLS.put('pull:orphan', JSON.stringify({ uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'orphan', relay: 'down', claim: 'c', created: 'x' }));
+    await placed(fresh, 'orphan', 'down');
     const shown = await (await call(envWith(['ok', 'down']), 'GET', '/rest-api/pull/find_all')).json() as Record<string, unknown>[];
     expect(shown.find((r) => r.localStreamName === 'orphan')).toMatchObject({ status: 'UNKNOWN', info: expect.stringContaining('unreachable') });
-    await fresh.PULLS.delete('pull:orphan');
+    await claims(fresh).release('orphan', 'c-orphan');
   });
 
   it('the scheduled handler re-creates a pull its relay lost', async () => {
@@ -196,6 +196,62 @@ describe('find_all, terminate and reconciliation', () => {
     await worker.scheduled!({ cron: '* * * * *', scheduledTime: Date.now(), noRetry() {} } as ScheduledController, e, ctx);
     await waitOnExecutionContext(ctx);
     expect(await (await fetch('http://ok.relay/__calls')).json()).toContain('comeback');
+  });
+});
+
+/** A record placed on `relay` at `epoch`, as the edge would have made it (its claim is `c-<name>`). */
+async function placed(e: Env, name: string, relay: string, epoch = 1): Promise<void> {
+  expect(await claims(e).claim(name, `c-${name}`)).toBe(true);
+  expect(await claims(e).commit({ uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: name, relay, claim: `c-${name}`, created: 'x', epoch })).toBe(true);
+}
+/** A pull started on a fake relay directly, not through the edge. */
+const onRelay = (id: string, name: string, epoch?: number) => realFetch(`http://${id}.relay/rest-api/pull/pull`, {
+  method: 'POST', headers: { authorization: `Bearer token-${id}.relay` }, body: JSON.stringify({ uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: name, epoch }),
+});
+const runsOn = async (id: string) => await (await realFetch(`http://${id}.relay/__calls`)).json() as string[];
+
+describe('fenced placement (reconciliation)', () => {
+  it('a relay that stays unreachable: its pull waits MOVE_AFTER_SECONDS, then moves to the next healthy relay with epoch 2', async () => {
+    const e = envWith(['down', 'ok'], { MOVE_AFTER_SECONDS: '30' });
+    await placed(e, 'cut-off', 'down');
+    const t0 = Date.now();
+    const first = await reconcile(e, t0);
+    expect(first.waiting).toEqual([expect.stringMatching(/^cut-off: down failing for 0 s \(unreachable\)$/)]);
+    expect(await runsOn('ok')).not.toContain('cut-off');
+    expect((await reconcile(e, t0 + 29_000)).moved).toEqual([]);
+    const later = await reconcile(e, t0 + 31_000);
+    expect(later.moved).toEqual(['cut-off: down → ok']);
+    expect(await claims(e).get('cut-off')).toMatchObject({ relay: 'ok', epoch: 2 });
+    expect(await runsOn('ok')).toContain('cut-off');
+    expect((await reconcile(e, t0 + 32_000)).moved).toEqual([]); // placed now: nothing more to do
+  });
+
+  it('a relay back from a partition drops the copy that moved away, a stale epoch and a pull the edge does not know', async () => {
+    const e = envWith(['ok', 'other']);
+    await placed(e, 'moved-away', 'ok', 2);
+    await placed(e, 'stale', 'other', 3);
+    for (const [relay, name, epoch] of [['other', 'moved-away', 1], ['ok', 'moved-away', 2], ['other', 'stale', 2], ['other', 'stranger', undefined]] as const) {
+      expect((await onRelay(relay, name, epoch)).status).toBe(200);
+    }
+    const result = await reconcile(e);
+    expect(result.fenced.sort()).toEqual(['other/moved-away', 'other/stale', 'other/stranger']);
+    expect(result.recreated).toEqual(['stale']); // fenced at epoch 2, started again at the placement's 3
+    expect(await runsOn('other')).toEqual(expect.arrayContaining(['stale']));
+    expect(await runsOn('other')).not.toContain('moved-away');
+    expect(await runsOn('other')).not.toContain('stranger');
+    expect(await runsOn('ok')).toContain('moved-away');
+    expect((await reconcile(e)).fenced).toEqual([]);
+  });
+
+  it('records from before the Durable Object kept them (KV) are imported once, then live there', async () => {
+    const e = envWith(['ok']);
+    expect(await claims(e).claim('from-kv', 'c-kv')).toBe(true);
+    const old = { uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: 'from-kv', relay: 'ok', claim: 'c-kv', created: 'x' };
+    await e.PULLS.put('pull:from-kv', JSON.stringify(old), { metadata: old });
+    await reconcile(e);
+    expect(await claims(e).get('from-kv')).toMatchObject({ ...old, epoch: 1 });
+    expect(await e.PULLS.get('pull:from-kv')).toBeNull();
+    expect(await runsOn('ok')).toContain('from-kv');
   });
 });
 

@@ -33,12 +33,13 @@ export async function fakeRelays(request: Request): Promise<Response> {
       pulls.set(localStreamName!, { localStreamName });
       return Response.json({ localStreamName, status: 42 });
     }
-    const body = await request.json() as Record<string, string>;
+    const body = await request.json() as Record<string, string> & { epoch?: number };
     if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
     pulls.set(body.localStreamName!, RelayPullRecord.parse({
       uri: body.uri, remoteStreamName: body.remoteStreamName, localStreamName: body.localStreamName, status: 'PLAYING', info: '',
       attempts: 1, lastError: null, localMediaSessionId: `l-${body.localStreamName}`, remoteMediaSessionId: 'r',
       since: new Date().toISOString(), videoCodec: 'VP8', audioCodec: 'opus', bitrates: { averageInKbps: 0, bytesIn: 0 }, players: 0,
+      direction: 'pull', epoch: body.epoch ?? null,
     }));
     return Response.json(pulls.get(body.localStreamName!));
   }

@@ -13,6 +13,8 @@ declare namespace Cloudflare {
     LOCAL_DEV?: string;
     /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS. */
     RELAY_TOKENS?: string;
+    /** How long a relay must fail every check before reconciliation moves its pulls elsewhere (s, default 30). */
+    MOVE_AFTER_SECONDS?: string;
   }
 }
 

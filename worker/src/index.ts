@@ -1,6 +1,6 @@
 /** Worker entry: the REST edge (fetch), reconciliation (cron), and the name-claims Durable Object. */
 import { buildApp } from './app.ts';
-import { reconcile } from './pulls.ts';
+import { reconcile } from './reconcile.ts';
 
 export { NameClaims } from './claims.ts';
 

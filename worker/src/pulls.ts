@@ -3,13 +3,14 @@
  * relay call releases the name claim and writes no record.
  */
 import { apiError } from '../../contract/error-body.ts';
-import { deleteRecord, getRecord, listRecords, putRecord, type StoredPull } from './records.ts';
+import type { StoredPull } from './claims.ts';
 import { placeFor, readRelays, RelayCallError, RelayClient } from './relays.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
-const claims = (env: Env) => env.NAME_CLAIMS.get(env.NAME_CLAIMS.idFromName('global'));
+/** The one Durable Object holding claims, records and placements. */
+export const claims = (env: Env) => env.NAME_CLAIMS.get(env.NAME_CLAIMS.idFromName('global'));
 
-function log(event: string, fields: Record<string, unknown>): void {
+export function log(event: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ t: new Date().toISOString(), event, ...fields }));
 }
 
@@ -18,8 +19,8 @@ function relayFailure(err: unknown): never {
   throw err;
 }
 
-/** Starts `req` on `relay`; maps the relay's refusal to the same code with the relay named. */
-export async function startOnRelay(relay: RelayClient, req: PullRequest): Promise<RelayPullRecord> {
+/** Starts `req` on `relay` (with the placement's epoch); maps the relay's refusal to the same code with the relay named. */
+export async function startOnRelay(relay: RelayClient, req: PullRequest & { epoch: number }): Promise<RelayPullRecord> {
   const res = await relay.pull(req).catch(async (err: unknown) => {
     // The relay may have started the pull and answered something we cannot read: stop it, or it runs unrecorded.
     if (err instanceof RelayCallError && !err.unreachable) {
@@ -43,15 +44,14 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
   }
   try {
     const relay = await placeFor(readRelays(env), req.localStreamName);
-    const live = await startOnRelay(relay, req);
-    const stored: StoredPull = { ...req, relay: relay.relay.id, claim: owner, created: new Date().toISOString() };
-    try {
-      await putRecord(env.PULLS, stored);
-    } catch (err) {
+    const live = await startOnRelay(relay, { ...req, epoch: 1 });
+    const stored: StoredPull = { ...req, relay: relay.relay.id, claim: owner, created: new Date().toISOString(), epoch: 1 };
+    const committed = await claims(env).commit(stored).catch((err: Error) => err);
+    if (committed !== true) {
       // Best effort: without a record the pull must not keep running; if this fails, say so in the log.
       await relay.terminate(req.localStreamName).catch((cleanup: Error) =>
         log('edge.cleanup_failed', { localStreamName: req.localStreamName, relay: relay.relay.id, reason: cleanup.message }));
-      throw err;
+      throw committed instanceof Error ? committed : apiError(409, 'conflict', `localStreamName "${req.localStreamName}" was released while it was being placed`);
     }
     log('edge.pull_created', { localStreamName: req.localStreamName, relay: relay.relay.id, uri: req.uri });
     return toRecord(stored, live);
@@ -74,10 +74,10 @@ function toRecord(s: StoredPull, live: Partial<RelayPullRecord> & Pick<RelayPull
 }
 
 /** Live view per relay: its pulls by local name, or why it could not be asked. */
-async function liveByRelay(env: Env, records: StoredPull[]): Promise<Map<string, Map<string, RelayPullRecord> | string>> {
+export async function liveByRelay(env: Env, ids: Iterable<string>): Promise<Map<string, Map<string, RelayPullRecord> | string>> {
   const relays = new Map(readRelays(env).map((r) => [r.id, r]));
   const out = new Map<string, Map<string, RelayPullRecord> | string>();
-  await Promise.all([...new Set(records.map((r) => r.relay))].map(async (id) => {
+  await Promise.all([...new Set(ids)].map(async (id) => {
     const cfg = relays.get(id);
     if (!cfg) { out.set(id, `relay ${id} is no longer configured`); return; }
     try {
@@ -91,9 +91,9 @@ async function liveByRelay(env: Env, records: StoredPull[]): Promise<Map<string,
 }
 
 export async function findAll(env: Env): Promise<PullRecord[]> {
-  const records = await listRecords(env.PULLS);
+  const records = await claims(env).list();
   if (records.length === 0) throw apiError(404, 'not_found', 'no pulls');
-  const live = await liveByRelay(env, records);
+  const live = await liveByRelay(env, records.map((r) => r.relay));
   return records.map((r) => {
     const view = live.get(r.relay);
     if (typeof view === 'string') return toRecord(r, { status: 'UNKNOWN', info: view });
@@ -103,10 +103,10 @@ export async function findAll(env: Env): Promise<PullRecord[]> {
 }
 
 export async function terminate(env: Env, f: TerminateRequest): Promise<PullRecord[]> {
-  // By local name (what WCS tools send) is one KV read; other filters scan the records.
+  // By local name (what WCS tools send) is one row; other filters scan the records.
   const candidates = f.localStreamName !== undefined
-    ? [await getRecord(env.PULLS, f.localStreamName)].filter((r): r is StoredPull => r !== null)
-    : await listRecords(env.PULLS);
+    ? [await claims(env).get(f.localStreamName)].filter((r): r is StoredPull => r !== null)
+    : await claims(env).list();
   const matched = candidates.filter((r) => (f.uri === undefined || r.uri === f.uri)
     && (f.localStreamName === undefined || r.localStreamName === f.localStreamName)
     && (f.remoteStreamName === undefined || r.remoteStreamName === f.remoteStreamName));
@@ -115,37 +115,8 @@ export async function terminate(env: Env, f: TerminateRequest): Promise<PullReco
   for (const r of matched) {
     const cfg = relays.get(r.relay);
     if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch(relayFailure);
-    await deleteRecord(env.PULLS, r.localStreamName);
     await claims(env).release(r.localStreamName, r.claim);
     log('edge.pull_terminated', { localStreamName: r.localStreamName, relay: r.relay });
   }
   return matched.map((r) => toRecord(r, { status: 'TERMINATED', info: 'Stopped by rest /terminate' }));
-}
-
-/**
- * Cron: every recorded pull that its relay no longer has (the relay restarted) is started again, on
- * the same relay when it is healthy, else on the next healthy one in rendezvous order.
- */
-export async function reconcile(env: Env): Promise<{ checked: number; recreated: string[]; failed: string[] }> {
-  const records = await listRecords(env.PULLS);
-  const live = await liveByRelay(env, records);
-  const relays = readRelays(env);
-  const recreated: string[] = [];
-  const failed: string[] = [];
-  for (const r of records) {
-    const view = live.get(r.relay);
-    if (view instanceof Map && view.has(r.localStreamName)) continue;
-    try {
-      const home = relays.find((x) => x.id === r.relay);
-      const homeClient = home ? new RelayClient(home) : undefined;
-      const target = homeClient && await homeClient.healthy() ? homeClient : await placeFor(relays, r.localStreamName);
-      await startOnRelay(target, { uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName });
-      if (target.relay.id !== r.relay) await putRecord(env.PULLS, { ...r, relay: target.relay.id });
-      recreated.push(r.localStreamName);
-    } catch (err) {
-      failed.push(`${r.localStreamName}: ${(err as Error).message}`);
-    }
-  }
-  log('edge.reconciled', { checked: records.length, recreated, failed });
-  return { checked: records.length, recreated, failed };
 }

@@ -39,7 +39,11 @@ interface OriginClient {
 
 export type PullState = 'NEW' | 'PENDING' | 'PLAYING' | 'FAILED' | 'TERMINATED';
 
-export interface PullSpec { uri: string; remoteStreamName: string; localStreamName: string }
+export interface PullSpec {
+  uri: string; remoteStreamName: string; localStreamName: string;
+  /** The edge's placement epoch, when an edge placed this pull (its reconciliation fences stale copies by it). */
+  epoch?: number;
+}
 
 /** What a pull needs from the relay (a RelayContext has it all). */
 export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusAccess, 'current'>; reach?: Reach }

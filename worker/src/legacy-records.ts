@@ -1,0 +1,24 @@
+/**
+ * Pull records from before the edge kept them in its Durable Object: KV keys `pull:<name>`. Reconciliation imports
+ * them once (epoch 1, under the claim they were made with) and deletes them from KV, so an upgraded edge keeps
+ * every pull it had. KV is not read otherwise.
+ */
+import { claims, log } from './pulls.ts';
+import type { StoredPull } from './claims.ts';
+
+export async function importLegacyRecords(env: Env): Promise<number> {
+  let imported = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.PULLS.list<Omit<StoredPull, 'epoch'>>({ prefix: 'pull:', cursor });
+    for (const key of page.keys) {
+      const r = key.metadata ?? await env.PULLS.get<Omit<StoredPull, 'epoch'>>(key.name, 'json');
+      if (r && await claims(env).commit({ ...r, epoch: 1 })) imported += 1;
+      else log('edge.legacy_record_dropped', { key: key.name, reason: r ? 'its name claim is gone' : 'unreadable' });
+      await env.PULLS.delete(key.name);
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  if (imported > 0) log('edge.legacy_records_imported', { imported });
+  return imported;
+}
