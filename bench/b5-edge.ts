@@ -2,6 +2,8 @@
  * B5 edge: requests/s and latency of pull, find_all (with 1000 records) and terminate against
  * `wrangler dev` (real workerd, local KV and Durable Object). The relay behind it is a stub HTTP
  * server that answers at once, so the numbers are the edge's own.
+ * find_all is measured with one client and with `concurrency` clients: the edge is one workerd isolate on a machine
+ * whose 2 cores it shares with the stub relay and the client.
  * Run: node --import tsx bench/b5-edge.ts [records=1000] [concurrency=8]
  */
 import { createServer } from 'node:http';
@@ -34,12 +36,12 @@ const stub = createServer((req, res) => {
   });
 });
 
-async function run(label: string, count: number, request: (i: number) => Promise<Response>, expect: number): Promise<(string | number)[]> {
+async function run(label: string, count: number, request: (i: number) => Promise<Response>, expect: number, concurrency = CONCURRENCY): Promise<(string | number)[]> {
   const latencies: number[] = [];
   let next = 0;
   let wrong = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count) {
       const i = next++;
       const s = performance.now();
@@ -62,11 +64,12 @@ try {
   const post = (path: string, body?: unknown) => fetch(`${url}/rest-api/pull/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const rows = [
     await run('POST pull', RECORDS, (i) => post('pull', { uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: `b5-${i}` }), 200),
-    await run(`POST find_all (${RECORDS} records)`, FIND_ALLS, () => post('find_all'), 200),
+    await run(`POST find_all (${RECORDS} records), 1 client`, FIND_ALLS, () => post('find_all'), 200, 1),
+    await run(`POST find_all (${RECORDS} records), ${CONCURRENCY} clients`, FIND_ALLS, () => post('find_all'), 200),
     await run('POST terminate', RECORDS, (i) => post('terminate', { localStreamName: `b5-${i}` }), 200),
   ];
   console.log(`machine: ${machine()}`);
-  table(`B5 edge under wrangler dev (${CONCURRENCY} concurrent clients; stub relay)`, ['call', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'unexpected status'], rows);
+  table(`B5 edge under wrangler dev (${CONCURRENCY} concurrent clients unless said; stub relay)`, ['call', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'unexpected status'], rows);
 } finally {
   await edge?.stop();
   stub.close();

@@ -7,6 +7,9 @@
 import { z } from '@hono/zod-openapi';
 import { apiError, ErrorBody } from '../../contract/error-body.ts';
 import { RelayPullRecord } from '../../contract/pull.ts';
+import { rendezvous } from '../../contract/rendezvous.ts';
+
+export { rendezvous };
 
 export interface RelayConfig { id: string; url: string; token?: string }
 
@@ -29,21 +32,6 @@ export function readRelays(env: Pick<Env, 'RELAYS' | 'RELAY_TOKENS'>): RelayConf
     throw apiError(500, 'misconfigured', 'RELAYS must be a JSON array of {"id","url"}');
   }
   return (list as RelayConfig[]).map((r) => ({ id: r.id, url: r.url.replace(/\/+$/, ''), token: tokens[r.id] }));
-}
-
-/** FNV-1a, 32 bit: stable across runtimes, good enough to spread names over a handful of relays. */
-function score(relayId: string, name: string): number {
-  let h = 0x811c9dc5;
-  for (const ch of `${relayId}\u0000${name}`) {
-    h ^= ch.codePointAt(0)!;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-/** Relays in rendezvous order for `name`: the first is where the name belongs. */
-export function rendezvous(relays: RelayConfig[], name: string): RelayConfig[] {
-  return [...relays].sort((a, b) => score(b.id, name) - score(a.id, name) || a.id.localeCompare(b.id));
 }
 
 /** A relay failed or could not be reached; `unreachable` distinguishes the two (503 vs 502). */
