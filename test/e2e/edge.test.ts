@@ -17,6 +17,8 @@ import { RelayProcess } from '../harness/relay-process.ts';
 import { EdgeProcess } from '../harness/edge-process.ts';
 import { launchBrowser, sampleFrames } from '../harness/browser.ts';
 import { openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
+import { hlsFrames, openHlsPlayer } from '../harness/hls-page.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'edge-test-token';
@@ -35,7 +37,7 @@ describe('edge (wrangler dev) in front of real relays', () => {
     ns = NetNamespace.create();
     [a, b] = await Promise.all([RelayProcess.start(ns), RelayProcess.start(ns, bEnv())]);
     edge = await EdgeProcess.start(ns, {
-      RELAYS: JSON.stringify([{ id: 'b', url: 'http://127.0.0.1:9080' }]),
+      RELAYS: JSON.stringify([{ id: 'b', url: 'http://127.0.0.1:9080', hls: 'http://127.0.0.1:9082' }]),
       RELAY_TOKENS: JSON.stringify({ b: RELAY_TOKEN }), API_TOKEN: TOKEN,
     });
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
@@ -119,6 +121,50 @@ describe('edge (wrangler dev) in front of real relays', () => {
     expect(frames[2]!).toBeGreaterThan(frames[0]!);
     await player.page.close();
     expect((await call('terminate', { localStreamName: 'kept' })).status).toBe(200);
+  });
+
+  it("HLS through the edge: hls.js plays /hls/<name>/…; 50 more clients on the edge cost the relay about one request per media object", async () => {
+    expect((await call('pull', { uri: 'ws://127.0.0.1:8080', remoteStreamName: '6602', localStreamName: 'via-cdn' })).status).toBe(200);
+    await expect.poll(() => statusAtEdge('via-cdn'), { timeout: 20_000 }).toBe('PLAYING');
+    const src = 'http://127.0.0.1:8081/hls/via-cdn/via-cdn.m3u8';
+    const page = await openHlsPlayer(browser, `${b.pageUrl}`, 'via-cdn', true, 45_000, src);
+    const before = await hlsFrames(page);
+    await expect.poll(() => hlsFrames(page), { timeout: 10_000 }).toBeGreaterThan(before);
+
+    const servedByRelay = async () => {
+      const rows = await (await fetch(`${b.url}/rest-api/stream/find_all`, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } })).json() as { name: string; hls: { served: { parts: number; segments: number; inits?: number } } | null }[];
+      const s = rows.find((r) => r.name === 'via-cdn')!.hls!.served;
+      return s.parts + s.segments;
+    };
+    const objects = new Set<string>();
+    const caches: Record<string, number> = {};
+    const relayBefore = await servedByRelay();
+    const base = `${edge.url}/hls/via-cdn/`;
+    const until = Date.now() + 6000;
+    await Promise.all(Array.from({ length: 50 }, async () => { // each a player polling the playlist and fetching what is new
+      const seen = new Set<string>();
+      while (Date.now() < until) {
+        const text = await (await fetch(`${base}via-cdn.m3u8`)).text();
+        const uris = [...text.matchAll(/(?:URI="|^)([^"#\s][^"\s]*\.m4s)/gm)].map((m) => m[1]!).slice(-6);
+        for (const uri of uris.filter((u) => !seen.has(u))) {
+          const res = await fetch(base + uri);
+          if (res.status !== 200) continue; // a part not made yet, or out of the window
+          await res.arrayBuffer();
+          seen.add(uri);
+          objects.add(uri);
+          const how = res.headers.get('x-siphon-cache') ?? '?';
+          caches[how] = (caches[how] ?? 0) + 1;
+        }
+        await delay(200);
+      }
+    }));
+    const relayRequests = (await servedByRelay()) - relayBefore;
+    console.log(`edge HLS: ${objects.size} media objects, ${Object.values(caches).reduce((a, n) => a + n, 0)} fetched by 50 clients (${JSON.stringify(caches)}), ${relayRequests} reached the relay`);
+    expect(objects.size).toBeGreaterThan(5);
+    expect(relayRequests).toBeLessThanOrEqual(2 * objects.size + 10); // the hls.js page's own fetches are in the count too
+    expect(caches.hit ?? 0).toBeGreaterThan(objects.size * 20);
+    await page.close();
+    expect((await call('terminate', { localStreamName: 'via-cdn' })).status).toBe(200);
   });
 
   it('API docs: Swagger UI, served by the edge alone, shows the pull routes with their body schemas', async () => {

@@ -12,10 +12,10 @@ export const SDK_HLS_JS_PLAYER = '/client2/examples/demo/streaming/hls-js-player
 export const hlsState = (p: Page) => p.evaluate(() => (window as unknown as { siphonHls: HlsPageState }).siphonHls);
 export const hlsFrames = async (p: Page) => (await hlsState(p)).framesDecoded;
 
-/** Opens relay/web/hls.html for `stream` and waits until it plays. */
-export async function openHlsPlayer(browser: Browser, baseUrl: string, stream: string, ll: boolean, timeout = 30_000): Promise<Page> {
+/** Opens relay/web/hls.html for `stream` (or the playlist at `src`, another server's) and waits until it plays. */
+export async function openHlsPlayer(browser: Browser, baseUrl: string, stream: string, ll: boolean, timeout = 30_000, src?: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${baseUrl}/hls.html?stream=${encodeURIComponent(stream)}${ll ? '&ll=1' : ''}`);
+  await page.goto(`${baseUrl}/hls.html?stream=${encodeURIComponent(stream)}${ll ? '&ll=1' : ''}${src ? `&src=${encodeURIComponent(src)}` : ''}`);
   await textIs(page, '#status', 'playing', timeout);
   return page;
 }

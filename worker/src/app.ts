@@ -11,6 +11,7 @@ import { requireToken } from './auth.ts';
 import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts';
 import { createPull, findAll, terminate } from './pulls.ts';
 import { docsPage } from './docs.ts';
+import { hlsProxy } from './hls-proxy.ts';
 
 const DOC_CONFIG = {
   openapi: '3.0.0',
@@ -54,6 +55,9 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openapi(findAllPost, async (c) => c.json(await findAll(c.env), 200));
   app.openapi(findAllGet, async (c) => c.json(await findAll(c.env), 200));
   app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
+
+  // Viewers' HLS, public like the relay's HLS port: the token guards the API, not playback.
+  app.get('/hls/:name/:file', hlsProxy);
 
   app.doc('/rest-api/openapi.json', DOC_CONFIG);
   app.get('/rest-api/docs', (c) => c.html(docsPage(DOC_CONFIG.info.title)));

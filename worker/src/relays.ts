@@ -11,7 +11,11 @@ import { rendezvous } from '../../contract/rendezvous.ts';
 
 export { rendezvous };
 
-export interface RelayConfig { id: string; url: string; token?: string }
+export interface RelayConfig {
+  id: string; url: string; token?: string;
+  /** The relay's HLS port (`SIPHON_HLS_PORT`), for the edge's /hls/ route. */
+  hls?: string;
+}
 
 const HEALTH_TIMEOUT_MS = 2000;
 /** A relay that just answered /health is not asked again for this long (per isolate); failures are not cached. */
@@ -31,7 +35,9 @@ export function readRelays(env: Pick<Env, 'RELAYS' | 'RELAY_TOKENS'>): RelayConf
   if (!Array.isArray(list) || list.some((r) => typeof r?.id !== 'string' || typeof r?.url !== 'string')) {
     throw apiError(500, 'misconfigured', 'RELAYS must be a JSON array of {"id","url"}');
   }
-  return (list as RelayConfig[]).map((r) => ({ id: r.id, url: r.url.replace(/\/+$/, ''), token: tokens[r.id] }));
+  return (list as RelayConfig[]).map((r) => ({
+    id: r.id, url: r.url.replace(/\/+$/, ''), token: tokens[r.id], hls: typeof r.hls === 'string' ? r.hls.replace(/\/+$/, '') : undefined,
+  }));
 }
 
 /** A relay failed or could not be reached; `unreachable` distinguishes the two (503 vs 502). */

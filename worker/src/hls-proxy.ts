@@ -1,0 +1,104 @@
+/**
+ * HLS through the edge: `GET /hls/<localStreamName>/<file>` is fetched from the relay that holds the stream (its
+ * `hls` URL in RELAYS) and kept in Cloudflare's cache, so a popular stream's audience does not all reach one relay.
+ *
+ * - Media (init, segments, parts) never changes under its name (the names carry the output's id and sequence
+ *   numbers): cached (Workers Cache API) once fetched. A part requested before it exists (a preload hint) is held
+ *   by the relay; concurrent requests for one object in this isolate share one relay request.
+ * - Playlists are kept at most one part duration (PART-TARGET, in this isolate), so the live edge stays live;
+ *   blocking reloads (`_HLS_msn`/`_HLS_part`) go to the relay, identical ones in flight shared.
+ * `x-siphon-cache` says which: hit, miss, shared.
+ */
+import type { Context } from 'hono';
+import { apiError } from '../../contract/error-body.ts';
+import { claims } from './pulls.ts';
+import { readRelays } from './relays.ts';
+
+interface Fetched { status: number; type: string; body: ArrayBuffer }
+
+const inFlight = new Map<string, Promise<Fetched>>();
+/**
+ * Media this isolate fetched lately, until the cache surely has it: `cache.put` completes after the answer, and a
+ * request in that gap would reach the relay again (seen: 75 relay requests for 35 objects).
+ */
+const recentMedia = new Map<string, { fetched: Fetched; until: number }>();
+const RECENT_MEDIA_MS = 10_000;
+const RECENT_MEDIA_MAX = 300;
+const playlists = new Map<string, { fetched: Fetched; until: number }>();
+const relayOf = new Map<string, { base: string; until: number }>();
+const RELAY_LOOKUP_MS = 2000;
+const DEFAULT_PART_MS = 250;
+const MEDIA_MAX_AGE_S = 60;
+
+/** The relay's HLS base for `name`, looked up in the placement (kept 2 s per isolate). */
+async function hlsBase(env: Env, name: string): Promise<string> {
+  const known = relayOf.get(name);
+  if (known && known.until > Date.now()) return known.base;
+  const record = await claims(env).get(name);
+  if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
+  const relay = readRelays(env).find((r) => r.id === record.relay);
+  if (!relay?.hls) throw apiError(404, 'not_found', `relay ${record.relay} has no "hls" URL in RELAYS`);
+  relayOf.set(name, { base: relay.hls, until: Date.now() + RELAY_LOOKUP_MS });
+  return relay.hls;
+}
+
+/** One relay request per URL at a time in this isolate; later callers share it. */
+function shared(url: string): { fetched: Promise<Fetched>; joined: boolean } {
+  const pending = inFlight.get(url);
+  if (pending) return { fetched: pending, joined: true };
+  const fetched = fetch(url).then(async (res) => ({ status: res.status, type: res.headers.get('content-type') ?? 'application/octet-stream', body: await res.arrayBuffer() }));
+  inFlight.set(url, fetched);
+  void fetched.finally(() => inFlight.delete(url)).catch(() => undefined); // the caller sees the failure
+  return { fetched, joined: false };
+}
+
+function remember(url: string, fetched: Fetched): void {
+  const now = Date.now();
+  for (const [k, v] of recentMedia) if (v.until <= now || recentMedia.size >= RECENT_MEDIA_MAX) recentMedia.delete(k); else break;
+  recentMedia.set(url, { fetched, until: now + RECENT_MEDIA_MS });
+}
+
+const partTargetMs = (text: string) => {
+  const m = /#EXT-X-PART-INF:PART-TARGET=([\d.]+)/.exec(text);
+  return m ? Number(m[1]) * 1000 : DEFAULT_PART_MS;
+};
+
+function answer(f: Fetched, cacheControl: string, how: string): Response {
+  return new Response(f.body.slice(0), { status: f.status, headers: { // a copy each: one fetched body may answer many
+    'content-type': f.type, 'cache-control': f.status === 200 ? cacheControl : 'no-store', 'x-siphon-cache': how, 'access-control-allow-origin': '*',
+  } });
+}
+
+export async function hlsProxy(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const name = c.req.param('name')!;
+  const file = c.req.param('file')!;
+  const url = new URL(c.req.url);
+  const upstream = `${await hlsBase(c.env, name)}/${encodeURIComponent(name)}/${encodeURIComponent(file)}${url.search}`;
+  if (file.endsWith('.m3u8')) {
+    const blocking = url.searchParams.has('_HLS_msn');
+    const kept = blocking ? undefined : playlists.get(upstream);
+    if (kept && kept.until > Date.now()) return answer(kept.fetched, 'no-cache', 'hit');
+    const { fetched, joined } = shared(upstream);
+    const f = await fetched;
+    if (!blocking && f.status === 200) playlists.set(upstream, { fetched: f, until: Date.now() + partTargetMs(new TextDecoder().decode(f.body)) });
+    return answer(f, 'no-cache', joined ? 'shared' : 'miss');
+  }
+  const recent = recentMedia.get(upstream);
+  if (recent && recent.until > Date.now()) return answer(recent.fetched, `public, max-age=${MEDIA_MAX_AGE_S}, immutable`, 'hit');
+  const cache = caches.default;
+  const key = new Request(url.toString());
+  const hit = await cache.match(key);
+  if (hit) {
+    const res = new Response(hit.body, hit);
+    res.headers.set('x-siphon-cache', 'hit');
+    return res;
+  }
+  const { fetched, joined } = shared(upstream);
+  const f = await fetched;
+  const res = answer(f, `public, max-age=${MEDIA_MAX_AGE_S}, immutable`, joined ? 'shared' : 'miss');
+  if (f.status === 200 && !joined) {
+    remember(upstream, f);
+    c.executionCtx.waitUntil(cache.put(key, res.clone()));
+  }
+  return res;
+}
