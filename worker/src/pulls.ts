@@ -4,7 +4,7 @@
  */
 import { apiError } from '../../contract/error-body.ts';
 import type { StoredPull } from './claims.ts';
-import { placeFor, readRelays, RelayCallError, RelayClient } from './relays.ts';
+import { placeFor, readRelays, RelayCallError, RelayClient, type RelayConfig } from './relays.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
 /** The one Durable Object holding claims, records and placements. */
@@ -73,32 +73,61 @@ function toRecord(s: StoredPull, live: Partial<RelayPullRecord> & Pick<RelayPull
   };
 }
 
-/** Live view per relay: its pulls by local name, or why it could not be asked. */
-export async function liveByRelay(env: Env, ids: Iterable<string>): Promise<Map<string, Map<string, RelayPullRecord> | string>> {
+type LiveView = Map<string, RelayPullRecord> | string;
+
+/** One relay's pulls by local name, or why it could not be asked. */
+async function askRelay(cfg: RelayConfig | undefined, id: string): Promise<LiveView> {
+  if (!cfg) return `relay ${id} is no longer configured`;
+  try {
+    const live = await new RelayClient(cfg).findAll();
+    return new Map(live.filter((p) => p.direction !== 'push').map((p) => [p.localStreamName, p]));
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Live view per relay, each asked now. */
+export async function liveByRelay(env: Env, ids: Iterable<string>): Promise<Map<string, LiveView>> {
   const relays = new Map(readRelays(env).map((r) => [r.id, r]));
-  const out = new Map<string, Map<string, RelayPullRecord> | string>();
-  await Promise.all([...new Set(ids)].map(async (id) => {
-    const cfg = relays.get(id);
-    if (!cfg) { out.set(id, `relay ${id} is no longer configured`); return; }
-    try {
-      const live = await new RelayClient(cfg).findAll();
-      out.set(id, new Map(live.filter((p) => p.direction !== 'push').map((p) => [p.localStreamName, p])));
-    } catch (err) {
-      out.set(id, (err as Error).message);
+  const unique = [...new Set(ids)];
+  const views = await Promise.all(unique.map((id) => askRelay(relays.get(id), id)));
+  return new Map(unique.map((id, i) => [id, views[i]!]));
+}
+
+/**
+ * find_all's view: a relay already being asked (by a concurrent find_all in this isolate) is not asked again, the
+ * answer is shared. A record made after that question was asked shows PENDING, not LOST.
+ */
+const asking = new Map<string, { view: Promise<LiveView>; askedAt: number }>();
+
+async function sharedLive(env: Env, ids: Iterable<string>): Promise<Map<string, { view: LiveView; askedAt: number }>> {
+  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
+  const unique = [...new Set(ids)];
+  const pending = unique.map((id) => {
+    let q = asking.get(id);
+    if (!q) {
+      q = { view: askRelay(relays.get(id), id), askedAt: Date.now() };
+      asking.set(id, q);
+      const mine = q;
+      void q.view.then(() => { if (asking.get(id) === mine) asking.delete(id); });
     }
-  }));
-  return out;
+    return q;
+  });
+  const views = await Promise.all(pending.map((q) => q.view));
+  return new Map(unique.map((id, i) => [id, { view: views[i]!, askedAt: pending[i]!.askedAt }]));
 }
 
 export async function findAll(env: Env): Promise<PullRecord[]> {
   const records = await claims(env).list();
   if (records.length === 0) throw apiError(404, 'not_found', 'no pulls');
-  const live = await liveByRelay(env, records.map((r) => r.relay));
+  const live = await sharedLive(env, records.map((r) => r.relay));
   return records.map((r) => {
-    const view = live.get(r.relay);
+    const { view, askedAt } = live.get(r.relay)!;
     if (typeof view === 'string') return toRecord(r, { status: 'UNKNOWN', info: view });
-    const p = view?.get(r.localStreamName);
-    return toRecord(r, p ?? { status: 'LOST', info: `relay ${r.relay} does not have this pull (restarted?); reconciliation re-creates it` });
+    const p = view.get(r.localStreamName);
+    if (p) return toRecord(r, p);
+    if (Date.parse(r.created) >= askedAt) return toRecord(r, { status: 'PENDING', info: `placed on ${r.relay} a moment ago` });
+    return toRecord(r, { status: 'LOST', info: `relay ${r.relay} does not have this pull (restarted?); reconciliation re-creates it` });
   });
 }
 

@@ -24,6 +24,7 @@ export type DiskUsage = (dir: string) => Promise<{ usedBytes: number; freeBytes:
 
 export const fsDiskUsage: DiskUsage = async (dir) => {
   const entries = await readdir(dir, { withFileTypes: true });
+  // A file removed between the listing and its stat holds nothing any more.
   const sizes = await Promise.all(entries.filter((e) => e.isFile()).map((e) => stat(join(dir, e.name)).then((s) => s.size, () => 0)));
   const fs = await statfs(dir);
   return { usedBytes: sizes.reduce((a, b) => a + b, 0), freeBytes: fs.bavail * fs.bsize };
