@@ -25,6 +25,7 @@ export const PullRequest = z.object({
   remoteStreamName: z.string().max(256).default('').openapi({ example: 'stream1', description: 'The stream on a WCS server; empty for a WHEP endpoint' }),
   localStreamName: streamName.openapi({ example: 'stream1' }),
   epoch: z.number().int().min(1).optional().openapi({ description: 'Set by the edge when it places the pull on a relay (it grows on every move); clients leave it out' }),
+  replicas: z.number().int().min(1).max(16).optional().openapi({ description: 'The edge: on how many relays to run the pull (default 1, at most the relays configured); a relay ignores it' }),
 }).superRefine((b, ctx) => {
   if (isWhepUri(b.uri) && b.remoteStreamName === '') return;
   const name = streamName.safeParse(b.remoteStreamName);
@@ -83,8 +84,10 @@ export const PullRecord = RelayPullRecord.partial().extend({
   uri: z.string(),
   status: z.string().openapi({ description: `${PULL_STATUS} from the relay; LOST when the relay no longer has the pull; UNKNOWN when the relay cannot be reached` }),
   info: z.string(),
-  relay: z.string(),
+  relay: z.string().openapi({ description: 'The primary replica\'s relay' }),
   created: z.string(),
+  replicas: z.array(z.object({ relay: z.string(), epoch: z.number().int(), status: z.string(), info: z.string() })).optional()
+    .openapi({ description: 'Every relay that runs the pull, with its live status' }),
 }).openapi('PullRecord');
 
 export type PullRequest = z.infer<typeof PullRequest>;

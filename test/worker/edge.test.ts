@@ -7,10 +7,12 @@ import { reconcile } from '../../worker/src/reconcile.ts';
 import { SWAGGER_UI_FILES } from '../../worker/src/docs.ts';
 
 const realFetch = globalThis.fetch;
+/** Relays a test has cut off (as unreachable as down.relay). */
+const cut = new Set<string>();
 beforeAll(() => {
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const unreachable = url.hostname === 'down.relay' || (url.hostname === 'flaky.relay' && url.pathname !== '/health');
+    const unreachable = url.hostname === 'down.relay' || cut.has(url.hostname) || (url.hostname === 'flaky.relay' && url.pathname !== '/health');
     if (unreachable) throw new Error('Network connection lost.'); // what workerd throws for a refused connection
     return realFetch(input, init);
   });
@@ -86,7 +88,7 @@ describe('POST /rest-api/pull/pull', () => {
     const codes = await Promise.all(Array.from({ length: 20 }, () => pull(e, 'race').then((r) => r.status)));
     expect(codes.filter((c) => c === 200)).toHaveLength(1);
     expect(codes.filter((c) => c === 409)).toHaveLength(19);
-    expect(await claims(e).get('race')).toMatchObject({ localStreamName: 'race', relay: 'ok', epoch: 1 });
+    expect(await claims(e).get('race')).toMatchObject({ localStreamName: 'race', replicas: 1, placements: [{ relay: 'ok', epoch: 1 }] });
   });
 
   it('the relay answers 409 → 409 naming the relay; claim released, no record', async () => {
@@ -202,7 +204,8 @@ describe('find_all, terminate and reconciliation', () => {
 /** A record placed on `relay` at `epoch`, as the edge would have made it (its claim is `c-<name>`). */
 async function placed(e: Env, name: string, relay: string, epoch = 1): Promise<void> {
   expect(await claims(e).claim(name, `c-${name}`)).toBe(true);
-  expect(await claims(e).commit({ uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: name, relay, claim: `c-${name}`, created: 'x', epoch })).toBe(true);
+  expect(await claims(e).commit({ uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: name, claim: `c-${name}`, created: 'x',
+    replicas: 1, placements: [{ relay, epoch }] })).toBe(true);
 }
 /** A pull started on a fake relay directly, not through the edge. */
 const onRelay = (id: string, name: string, epoch?: number) => realFetch(`http://${id}.relay/rest-api/pull/pull`, {
@@ -216,12 +219,12 @@ describe('fenced placement (reconciliation)', () => {
     await placed(e, 'cut-off', 'down');
     const t0 = Date.now();
     const first = await reconcile(e, t0);
-    expect(first.waiting).toEqual([expect.stringMatching(/^cut-off: down failing for 0 s \(unreachable\)$/)]);
+    expect(first.waiting).toEqual([expect.stringMatching(/^cut-off@down: failing for 0 s \(unreachable\)$/)]);
     expect(await runsOn('ok')).not.toContain('cut-off');
     expect((await reconcile(e, t0 + 29_000)).moved).toEqual([]);
     const later = await reconcile(e, t0 + 31_000);
     expect(later.moved).toEqual(['cut-off: down → ok']);
-    expect(await claims(e).get('cut-off')).toMatchObject({ relay: 'ok', epoch: 2 });
+    expect(await claims(e).get('cut-off')).toMatchObject({ placements: [{ relay: 'ok', epoch: 2 }] });
     expect(await runsOn('ok')).toContain('cut-off');
     expect((await reconcile(e, t0 + 32_000)).moved).toEqual([]); // placed now: nothing more to do
   });
@@ -249,9 +252,56 @@ describe('fenced placement (reconciliation)', () => {
     const old = { uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName: 'from-kv', relay: 'ok', claim: 'c-kv', created: 'x' };
     await e.PULLS.put('pull:from-kv', JSON.stringify(old), { metadata: old });
     await reconcile(e);
-    expect(await claims(e).get('from-kv')).toMatchObject({ ...old, epoch: 1 });
+    const { relay: _, ...rest } = old;
+    expect(await claims(e).get('from-kv')).toMatchObject({ ...rest, replicas: 1, placements: [{ relay: 'ok', epoch: 1 }] });
     expect(await e.PULLS.get('pull:from-kv')).toBeNull();
     expect(await runsOn('ok')).toContain('from-kv');
+  });
+});
+
+describe('replicas and viewer routing', () => {
+  it('replicas: 2 runs on two relays; /rest-api/play sends viewers to the one with more headroom, then to the other when it goes; reconcile replaces it', async () => {
+    const e = envWith(['ok', 'other', 'third'], { MOVE_AFTER_SECONDS: '0' });
+    const name = Array.from({ length: 40 }, (_, i) => `multi-${i}`).find((n) => rendezvous(['ok', 'other', 'third'].map(relay), n).slice(0, 2).map((r) => r.id).sort().join() === 'ok,other')!;
+    const res = await pull(e, name, { replicas: 2 });
+    expect(res.status).toBe(200);
+    expect(await runsOn('ok')).toContain(name);
+    expect(await runsOn('other')).toContain(name);
+    const listed = (await (await call(e, 'GET', '/rest-api/pull/find_all')).json() as { localStreamName: string; replicas: { relay: string; status: string }[] }[])
+      .find((r) => r.localStreamName === name)!;
+    expect(listed.replicas.map((r) => [r.relay, r.status]).sort()).toEqual([['ok', 'PLAYING'], ['other', 'PLAYING']]);
+
+    const routed = await call(e, 'GET', `/rest-api/play/${name}?proto=whep`);
+    expect(routed.status).toBe(307);
+    expect(routed.headers.get('location')).toBe(`http://other.relay/whep/${name}`); // 1 viewer there, 5 on ok
+    expect(await routed.json()).toMatchObject({ relay: 'other', proto: 'whep', wcsUrl: 'ws://other.relay', headroom: 499 });
+    expect((await call(e, 'GET', `/rest-api/play/${name}?proto=rtsp`)).status).toBe(400);
+    expect((await call(e, 'GET', '/rest-api/play/nobody')).status).toBe(404);
+
+    cut.add('other.relay');
+    try {
+      expect((await call(e, 'GET', `/rest-api/play/${name}`)).headers.get('location')).toBe(`http://ok.relay/viewer.html?stream=${name}`);
+      const result = await reconcile(e); // MOVE_AFTER_SECONDS 0: at its first failed check
+      expect(result.moved).toEqual([`${name}: other → third`]);
+      expect(await runsOn('third')).toContain(name);
+      expect((await claims(e).get(name))!.placements.map((p) => p.relay).sort()).toEqual(['ok', 'third']);
+    } finally {
+      cut.delete('other.relay');
+    }
+    const r2 = await reconcile(e);
+    expect(r2.fenced).toContain(`other/${name}`); // back: its old replica is not placed there any more
+    expect((await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: name })).status).toBe(200);
+    expect([await runsOn('ok'), await runsOn('third')].flat()).not.toContain(name);
+  });
+
+  it('more replicas than relays → 400; fewer healthy than asked → 503; nothing left either way', async () => {
+    const tooMany = await pull(envWith(['ok', 'other']), 'greedy', { replicas: 3 });
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ error: 'bad_request', message: 'replicas: at most 2 (the relays in RELAYS)' });
+    const short = await pull(envWith(['ok', 'sick']), 'greedy', { replicas: 2 });
+    expect(short.status).toBe(503);
+    expect(await runsOn('ok')).not.toContain('greedy');
+    await nothingLeftFor(envWith(['ok']), 'greedy');
   });
 });
 

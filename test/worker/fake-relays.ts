@@ -10,7 +10,8 @@
  * Unreachable relays (flaky.relay: health passes but the pull cannot connect; down.relay: nothing
  * connects) are made in the test with a fetch spy, because miniflare turns a failing outboundService
  * into a 500 while real workerd throws "Network connection lost.".
- * `POST http://<host>/__forget` drops what a relay remembers (a relay restart).
+ * `POST http://<host>/__forget` drops what a relay remembers (a relay restart); `/metrics` counts players:
+ * 5 on ok.relay, 1 elsewhere.
  * Records are built through the contract's schema, so the fake serves what a real relay serves.
  */
 import { RelayPullRecord } from '../../contract/pull.ts';
@@ -25,6 +26,7 @@ export async function fakeRelays(request: Request): Promise<Response> {
   if (url.pathname === '/health') return Response.json({ status: host === 'sick.relay' ? 'degraded' : 'ok' }, { status: host === 'sick.relay' ? 503 : 200 });
   if (url.pathname === '/__forget') { pulls.clear(); return new Response(null, { status: 204 }); }
   if (url.pathname === '/__calls') return Response.json([...pulls.keys()]);
+  if (url.pathname === '/metrics') return new Response(`siphon_players ${host === 'ok.relay' ? 5 : 1}\nsiphon_viewers 0\n`);
   if (url.pathname === '/rest-api/pull/pull') {
     if (host === 'conflict.relay') return Response.json({ error: 'conflict', message: 'localStreamName "x" is already a stream or a pull on this relay' }, { status: 409 });
     if (host === 'broken.relay') return Response.json({ error: 'internal_error', message: 'boom' }, { status: 500 });

@@ -12,6 +12,7 @@ import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts'
 import { createPull, findAll, terminate } from './pulls.ts';
 import { docsPage } from './docs.ts';
 import { hlsProxy } from './hls-proxy.ts';
+import { play } from './play.ts';
 
 const DOC_CONFIG = {
   openapi: '3.0.0',
@@ -58,6 +59,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
 
   // Viewers' HLS, public like the relay's HLS port: the token guards the API, not playback.
   app.get('/hls/:name/:file', hlsProxy);
+  app.get('/rest-api/play/:name', play);
 
   app.doc('/rest-api/openapi.json', DOC_CONFIG);
   app.get('/rest-api/docs', (c) => c.html(docsPage(DOC_CONFIG.info.title)));

@@ -36,8 +36,10 @@ async function hlsBase(env: Env, name: string): Promise<string> {
   if (known && known.until > Date.now()) return known.base;
   const record = await claims(env).get(name);
   if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
-  const relay = readRelays(env).find((r) => r.id === record.relay);
-  if (!relay?.hls) throw apiError(404, 'not_found', `relay ${record.relay} has no "hls" URL in RELAYS`);
+  const relays = readRelays(env);
+  const primary = record.placements[0]?.relay;
+  const relay = relays.find((r) => r.id === primary);
+  if (!relay?.hls) throw apiError(404, 'not_found', `relay ${primary ?? '(none)'} has no "hls" URL in RELAYS`);
   relayOf.set(name, { base: relay.hls, until: Date.now() + RELAY_LOOKUP_MS });
   return relay.hls;
 }

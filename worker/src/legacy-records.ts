@@ -6,14 +6,21 @@
 import { claims, log } from './pulls.ts';
 import type { StoredPull } from './claims.ts';
 
+type LegacyPull = Pick<StoredPull, 'uri' | 'remoteStreamName' | 'localStreamName' | 'claim' | 'created'> & { relay: string };
+
+const fromLegacy = (r: LegacyPull): StoredPull => ({
+  uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName, claim: r.claim, created: r.created,
+  replicas: 1, placements: [{ relay: r.relay, epoch: 1 }],
+});
+
 export async function importLegacyRecords(env: Env): Promise<number> {
   let imported = 0;
   let cursor: string | undefined;
   do {
-    const page = await env.PULLS.list<Omit<StoredPull, 'epoch'>>({ prefix: 'pull:', cursor });
+    const page = await env.PULLS.list<LegacyPull>({ prefix: 'pull:', cursor });
     for (const key of page.keys) {
-      const r = key.metadata ?? await env.PULLS.get<Omit<StoredPull, 'epoch'>>(key.name, 'json');
-      if (r && await claims(env).commit({ ...r, epoch: 1 })) imported += 1;
+      const r = key.metadata ?? await env.PULLS.get<LegacyPull>(key.name, 'json');
+      if (r && await claims(env).commit(fromLegacy(r))) imported += 1;
       else log('edge.legacy_record_dropped', { key: key.name, reason: r ? 'its name claim is gone' : 'unreadable' });
       await env.PULLS.delete(key.name);
     }

@@ -4,7 +4,7 @@
  */
 import { apiError } from '../../contract/error-body.ts';
 import type { StoredPull } from './claims.ts';
-import { placeFor, readRelays, RelayCallError, RelayClient, type RelayConfig } from './relays.ts';
+import { placeMany, readRelays, RelayCallError, RelayClient, type RelayConfig } from './relays.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
 /** The one Durable Object holding claims, records and placements. */
@@ -20,7 +20,7 @@ function relayFailure(err: unknown): never {
 }
 
 /** Starts `req` on `relay` (with the placement's epoch); maps the relay's refusal to the same code with the relay named. */
-export async function startOnRelay(relay: RelayClient, req: PullRequest & { epoch: number }): Promise<RelayPullRecord> {
+export async function startOnRelay(relay: RelayClient, req: Omit<PullRequest, 'replicas'> & { epoch: number }): Promise<RelayPullRecord> {
   const res = await relay.pull(req).catch(async (err: unknown) => {
     // The relay may have started the pull and answered something we cannot read: stop it, or it runs unrecorded.
     if (err instanceof RelayCallError && !err.unreachable) {
@@ -39,37 +39,52 @@ export async function startOnRelay(relay: RelayClient, req: PullRequest & { epoc
 
 export async function createPull(env: Env, req: PullRequest): Promise<PullRecord> {
   const owner = crypto.randomUUID();
+  const relays = readRelays(env);
+  const replicas = req.replicas ?? 1;
+  if (replicas > Math.max(1, relays.length)) throw apiError(400, 'bad_request', `replicas: at most ${relays.length} (the relays in RELAYS)`);
   if (!await claims(env).claim(req.localStreamName, owner)) {
     throw apiError(409, 'conflict', `localStreamName "${req.localStreamName}" is already pulled`);
   }
+  const started: RelayClient[] = [];
   try {
-    const relay = await placeFor(readRelays(env), req.localStreamName);
-    const live = await startOnRelay(relay, { ...req, epoch: 1 });
-    const stored: StoredPull = { ...req, relay: relay.relay.id, claim: owner, created: new Date().toISOString(), epoch: 1 };
-    const committed = await claims(env).commit(stored).catch((err: Error) => err);
-    if (committed !== true) {
-      // Best effort: without a record the pull must not keep running; if this fails, say so in the log.
+    const { replicas: _, ...pull } = req;
+    let primary: RelayPullRecord | undefined;
+    for (const relay of await placeMany(relays, req.localStreamName, replicas)) {
+      const live = await startOnRelay(relay, { ...pull, epoch: 1 });
+      started.push(relay);
+      primary ??= live;
+    }
+    const stored: StoredPull = {
+      uri: req.uri, remoteStreamName: req.remoteStreamName, localStreamName: req.localStreamName, claim: owner, created: new Date().toISOString(),
+      replicas, placements: started.map((r) => ({ relay: r.relay.id, epoch: 1 })),
+    };
+    if (!await claims(env).commit(stored)) throw apiError(409, 'conflict', `localStreamName "${req.localStreamName}" was released while it was being placed`);
+    log('edge.pull_created', { localStreamName: req.localStreamName, relays: started.map((r) => r.relay.id), uri: req.uri });
+    return toRecord(stored, primary!);
+  } catch (err) {
+    // Best effort: without a record no replica may keep running; if a stop fails, say so in the log.
+    for (const relay of started) {
       await relay.terminate(req.localStreamName).catch((cleanup: Error) =>
         log('edge.cleanup_failed', { localStreamName: req.localStreamName, relay: relay.relay.id, reason: cleanup.message }));
-      throw committed instanceof Error ? committed : apiError(409, 'conflict', `localStreamName "${req.localStreamName}" was released while it was being placed`);
     }
-    log('edge.pull_created', { localStreamName: req.localStreamName, relay: relay.relay.id, uri: req.uri });
-    return toRecord(stored, live);
-  } catch (err) {
     await claims(env).release(req.localStreamName, owner);
     log('edge.pull_refused', { localStreamName: req.localStreamName, reason: (err as Error).message });
     throw err;
   }
 }
 
-/** The edge's record: what it stored, with the relay's live view (or just a status and why) over it. */
-function toRecord(s: StoredPull, live: Partial<RelayPullRecord> & Pick<RelayPullRecord, 'status' | 'info'>): PullRecord {
+type Live = Partial<RelayPullRecord> & Pick<RelayPullRecord, 'status' | 'info'>;
+
+/** The edge's record: what it stored, with the primary's live view (or just a status and why) over it, and each replica's. */
+function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: string; epoch: number })[] = []): PullRecord {
+  const primary = s.placements[0];
   return {
     ...live,
     localMediaSessionId: live.localMediaSessionId ?? null,
     remoteMediaSessionId: live.remoteMediaSessionId ?? null,
     localStreamName: s.localStreamName, remoteStreamName: s.remoteStreamName, uri: s.uri,
-    relay: s.relay, created: s.created,
+    relay: primary?.relay ?? '', epoch: primary?.epoch ?? null, created: s.created,
+    replicas: replicas.map((r) => ({ relay: r.relay, epoch: r.epoch, status: r.status, info: r.info })),
   };
 }
 
@@ -117,17 +132,24 @@ async function sharedLive(env: Env, ids: Iterable<string>): Promise<Map<string, 
   return new Map(unique.map((id, i) => [id, { view: views[i]!, askedAt: pending[i]!.askedAt }]));
 }
 
+/** What a relay's view says of one placement. */
+function liveOf(r: StoredPull, relay: string, asked: { view: LiveView; askedAt: number } | undefined): Live {
+  if (!asked) return { status: 'UNKNOWN', info: `relay ${relay} was not asked` };
+  const { view, askedAt } = asked;
+  if (typeof view === 'string') return { status: 'UNKNOWN', info: view };
+  const p = view.get(r.localStreamName);
+  if (p) return p;
+  if (Date.parse(r.created) >= askedAt) return { status: 'PENDING', info: `placed on ${relay} a moment ago` };
+  return { status: 'LOST', info: `relay ${relay} does not have this pull (restarted?); reconciliation re-creates it` };
+}
+
 export async function findAll(env: Env): Promise<PullRecord[]> {
   const records = await claims(env).list();
   if (records.length === 0) throw apiError(404, 'not_found', 'no pulls');
-  const live = await sharedLive(env, records.map((r) => r.relay));
+  const live = await sharedLive(env, records.flatMap((r) => r.placements.map((p) => p.relay)));
   return records.map((r) => {
-    const { view, askedAt } = live.get(r.relay)!;
-    if (typeof view === 'string') return toRecord(r, { status: 'UNKNOWN', info: view });
-    const p = view.get(r.localStreamName);
-    if (p) return toRecord(r, p);
-    if (Date.parse(r.created) >= askedAt) return toRecord(r, { status: 'PENDING', info: `placed on ${r.relay} a moment ago` });
-    return toRecord(r, { status: 'LOST', info: `relay ${r.relay} does not have this pull (restarted?); reconciliation re-creates it` });
+    const replicas = r.placements.map((p) => ({ ...liveOf(r, p.relay, live.get(p.relay)), relay: p.relay, epoch: p.epoch }));
+    return toRecord(r, replicas[0] ?? { status: 'LOST', info: 'no relay holds this pull; reconciliation places it' }, replicas);
   });
 }
 
@@ -142,10 +164,12 @@ export async function terminate(env: Env, f: TerminateRequest): Promise<PullReco
   if (matched.length === 0) throw apiError(404, 'not_found', 'no pull matches');
   const relays = new Map(readRelays(env).map((r) => [r.id, r]));
   for (const r of matched) {
-    const cfg = relays.get(r.relay);
-    if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch(relayFailure);
+    for (const p of r.placements) {
+      const cfg = relays.get(p.relay);
+      if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch(relayFailure);
+    }
     await claims(env).release(r.localStreamName, r.claim);
-    log('edge.pull_terminated', { localStreamName: r.localStreamName, relay: r.relay });
+    log('edge.pull_terminated', { localStreamName: r.localStreamName, relays: r.placements.map((p) => p.relay) });
   }
   return matched.map((r) => toRecord(r, { status: 'TERMINATED', info: 'Stopped by rest /terminate' }));
 }

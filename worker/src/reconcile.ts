@@ -1,16 +1,17 @@
 /**
- * Cron: make the relays run exactly the recorded pulls, each on the relay its placement names.
+ * Cron: make the relays run exactly the recorded pulls, each replica on the relay its placement names.
  *
- * - A relay that answers is fenced first: every pull it runs that the edge does not know, that is placed on
- *   another relay, or whose epoch is older than the placement's, is terminated (a relay back from a partition
- *   drops the copy that was moved away while it was cut off).
- * - A recorded pull its relay does not run (a restart) is started again there, with the placement's epoch.
- * - A pull whose relay has failed every check (unreachable, or unhealthy) for MOVE_AFTER_SECONDS (30 s) moves to
- *   the next healthy relay in rendezvous order: started there with epoch + 1, then the placement is moved by
- *   compare-and-set; a relay only unreachable from the edge keeps its copy until it is fenced on its return.
+ * - A relay that answers is fenced first: every pull it runs that the edge does not know, that has no placement on
+ *   it, or whose epoch is older than its placement's, is terminated (a relay back from a partition drops the copy
+ *   that was moved away while it was cut off).
+ * - A placement its relay does not run (a restart) is started again there, with its epoch.
+ * - A placement whose relay has failed every check (unreachable, or unhealthy) for MOVE_AFTER_SECONDS (30 s) moves
+ *   to the next healthy relay in rendezvous order that holds no replica: started there with epoch + 1, then moved
+ *   by compare-and-set; a relay only unreachable from the edge keeps its copy until it is fenced on its return.
+ * - A pull short of its replicas (a relay removed from RELAYS) gets new ones the same way.
  */
 import type { RelayPullRecord } from '../../contract/pull.ts';
-import type { StoredPull } from './claims.ts';
+import type { Placement, StoredPull } from './claims.ts';
 import { importLegacyRecords } from './legacy-records.ts';
 import { claims, liveByRelay, log, startOnRelay } from './pulls.ts';
 import { rendezvous, readRelays, RelayClient, type RelayConfig } from './relays.ts';
@@ -38,11 +39,10 @@ export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileRe
     else failingSince.set(relay.id, await claims(env).failing(relay.id, now));
     if (view instanceof Map) await fence(relay, view, records, out);
   }
+  const x: Context = { env, relays, live, failingSince, now, out };
   for (const r of records) {
-    const view = live.get(r.relay);
-    if (view instanceof Map && view.has(r.localStreamName)) continue;
     try {
-      await restore(env, r, relays, view instanceof Map, failingSince, now, out);
+      await restore(x, r);
     } catch (err) {
       out.failed.push(`${r.localStreamName}: ${(err as Error).message}`);
     }
@@ -56,8 +56,9 @@ async function fence(relay: RelayConfig, view: Map<string, RelayPullRecord>, rec
   const byName = new Map(records.map((r) => [r.localStreamName, r]));
   for (const [name, p] of view) {
     const r = byName.get(name);
-    const why = !r ? 'the edge has no record of it' : r.relay !== relay.id ? `it is placed on ${r.relay}`
-      : (p.epoch ?? 1) < r.epoch ? `its epoch ${p.epoch ?? 1} is older than the placement's ${r.epoch}` : undefined;
+    const placed = r?.placements.find((pl) => pl.relay === relay.id);
+    const why = !r ? 'the edge has no record of it' : !placed ? `it is placed on ${r.placements.map((pl) => pl.relay).join(', ')}`
+      : (p.epoch ?? 1) < placed.epoch ? `its epoch ${p.epoch ?? 1} is older than the placement's ${placed.epoch}` : undefined;
     if (!why) continue;
     await new RelayClient(relay).terminate(name);
     view.delete(name);
@@ -66,35 +67,60 @@ async function fence(relay: RelayConfig, view: Map<string, RelayPullRecord>, rec
   }
 }
 
-async function restore(env: Env, r: StoredPull, relays: RelayConfig[], reachable: boolean, failingSince: Map<string, number>,
-  now: number, out: ReconcileResult): Promise<void> {
-  const req = { uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName };
-  const home = relays.find((x) => x.id === r.relay);
-  const since = failingSince.get(r.relay);
+interface Context { env: Env; relays: RelayConfig[]; live: Map<string, Map<string, RelayPullRecord> | string>; failingSince: Map<string, number>; now: number; out: ReconcileResult }
+
+async function restore(x: Context, r: StoredPull): Promise<void> {
+  for (const p of r.placements) {
+    const view = x.live.get(p.relay);
+    if (view instanceof Map && view.has(r.localStreamName)) continue;
+    try {
+      await restorePlacement(x, r, p, view instanceof Map);
+    } catch (err) {
+      x.out.failed.push(`${r.localStreamName}@${p.relay}: ${(err as Error).message}`);
+    }
+  }
+  for (let missing = r.replicas - r.placements.length; missing > 0; missing -= 1) {
+    const target = await nextHealthy(x.relays, r);
+    if (!target) { x.out.failed.push(`${r.localStreamName}: no healthy relay for another replica`); return; }
+    await startOnRelay(target, { ...request(r), epoch: 1 });
+    if (!await claims(x.env).add(r.localStreamName, target.relay.id, 1)) await target.terminate(r.localStreamName);
+    r.placements.push({ relay: target.relay.id, epoch: 1 });
+    x.out.recreated.push(`${r.localStreamName}@${target.relay.id}`);
+  }
+}
+
+const request = (r: StoredPull) => ({ uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName });
+
+async function restorePlacement(x: Context, r: StoredPull, p: Placement, reachable: boolean): Promise<void> {
+  const home = x.relays.find((relay) => relay.id === p.relay);
+  const since = x.failingSince.get(p.relay);
   if (home && since === undefined) {
-    await startOnRelay(new RelayClient(home), { ...req, epoch: r.epoch });
-    out.recreated.push(r.localStreamName);
+    await startOnRelay(new RelayClient(home), { ...request(r), epoch: p.epoch });
+    x.out.recreated.push(r.placements.length > 1 ? `${r.localStreamName}@${p.relay}` : r.localStreamName);
     return;
   }
-  const failingFor = since === undefined ? Infinity : now - since;
-  if (home && failingFor < moveAfterMs(env)) {
-    out.waiting.push(`${r.localStreamName}: ${r.relay} failing for ${Math.round(failingFor / 1000)} s${reachable ? '' : ' (unreachable)'}`);
+  const failingFor = since === undefined ? Infinity : x.now - since;
+  if (home && failingFor < moveAfterMs(x.env)) {
+    x.out.waiting.push(`${r.localStreamName}@${p.relay}: failing for ${Math.round(failingFor / 1000)} s${reachable ? '' : ' (unreachable)'}`);
     return;
   }
-  const target = await nextHealthy(relays, r);
-  if (!target) throw new Error(`no healthy relay to move it to from ${r.relay}`);
-  await startOnRelay(target, { ...req, epoch: r.epoch + 1 });
-  if (await claims(env).move(r.localStreamName, r.relay, r.epoch, target.relay.id) === null) {
+  const target = await nextHealthy(x.relays, r);
+  if (!target) throw new Error(`no healthy relay to move it to from ${p.relay}`);
+  await startOnRelay(target, { ...request(r), epoch: p.epoch + 1 });
+  if (await claims(x.env).move(r.localStreamName, p.relay, p.epoch, target.relay.id) === null) {
     await target.terminate(r.localStreamName); // someone moved or ended it meanwhile: this copy is not placed
     throw new Error('its placement changed while it was being moved');
   }
-  out.moved.push(`${r.localStreamName}: ${r.relay} → ${target.relay.id}`);
-  log('edge.pull_moved', { localStreamName: r.localStreamName, from: r.relay, to: target.relay.id, epoch: r.epoch + 1 });
+  x.out.moved.push(`${r.localStreamName}: ${p.relay} → ${target.relay.id}`);
+  log('edge.pull_moved', { localStreamName: r.localStreamName, from: p.relay, to: target.relay.id, epoch: p.epoch + 1 });
+  p.relay = target.relay.id;
+  p.epoch += 1;
 }
 
+/** The first healthy relay in rendezvous order that holds no replica of `r`. */
 async function nextHealthy(relays: RelayConfig[], r: StoredPull): Promise<RelayClient | undefined> {
   for (const relay of rendezvous(relays, r.localStreamName)) {
-    if (relay.id === r.relay) continue;
+    if (r.placements.some((p) => p.relay === relay.id)) continue;
     const client = new RelayClient(relay);
     if (await client.healthy()) return client;
   }

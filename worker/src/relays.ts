@@ -15,6 +15,8 @@ export interface RelayConfig {
   id: string; url: string; token?: string;
   /** The relay's HLS port (`SIPHON_HLS_PORT`), for the edge's /hls/ route. */
   hls?: string;
+  /** Viewers it is meant to serve (default 500): /rest-api/play sends a viewer where the most are left. */
+  capacity?: number;
 }
 
 const HEALTH_TIMEOUT_MS = 2000;
@@ -37,6 +39,7 @@ export function readRelays(env: Pick<Env, 'RELAYS' | 'RELAY_TOKENS'>): RelayConf
   }
   return (list as RelayConfig[]).map((r) => ({
     id: r.id, url: r.url.replace(/\/+$/, ''), token: tokens[r.id], hls: typeof r.hls === 'string' ? r.hls.replace(/\/+$/, '') : undefined,
+    capacity: typeof r.capacity === 'number' ? r.capacity : undefined,
   }));
 }
 
@@ -89,6 +92,15 @@ export class RelayClient {
     return { status: res.status, error: error.success ? error.data : {} };
   }
 
+  /** How many viewers the relay serves now (SDK players, viewer-page sessions, WHEP, HLS), from its /metrics. */
+  async load(): Promise<number> {
+    const res = await this.call('/metrics', { method: 'GET' }, HEALTH_TIMEOUT_MS);
+    if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered /metrics with ${res.status}`);
+    const text = await res.text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text)?.[1] ?? 0);
+    return gauge('siphon_players') + gauge('siphon_viewers') + gauge('siphon_whep_sessions') + gauge('siphon_hls_viewers');
+  }
+
   async findAll(): Promise<RelayPullRecord[]> {
     const res = await this.call('/rest-api/pull/find_all', { method: 'POST' });
     if (res.status === 404) return [];
@@ -105,12 +117,17 @@ export class RelayClient {
   }
 }
 
-/** The first healthy relay in rendezvous order for `name`, or 503 when none is. */
-export async function placeFor(relays: RelayConfig[], name: string): Promise<RelayClient> {
+/** The first `n` healthy relays in rendezvous order for `name`, or 503 when fewer are healthy. */
+export async function placeMany(relays: RelayConfig[], name: string, n: number): Promise<RelayClient[]> {
   if (relays.length === 0) throw apiError(503, 'unavailable', 'no relays are configured (RELAYS)');
+  const chosen: RelayClient[] = [];
   for (const relay of rendezvous(relays, name)) {
+    if (chosen.length === n) break;
     const client = new RelayClient(relay);
-    if (await client.healthy()) return client;
+    if (await client.healthy()) chosen.push(client);
   }
-  throw apiError(503, 'unavailable', `no healthy relay among ${relays.map((r) => r.id).join(', ')}`);
+  const ids = relays.map((r) => r.id).join(', ');
+  if (chosen.length === 0) throw apiError(503, 'unavailable', `no healthy relay among ${ids}`);
+  if (chosen.length < n) throw apiError(503, 'unavailable', `${chosen.length} healthy relay(s) among ${ids}; replicas: ${n} needed`);
+  return chosen;
 }

@@ -1,0 +1,43 @@
+/**
+ * Viewer routing: `GET /rest-api/play/<localStreamName>?proto=webrtc|whep|hls` answers 307 to the relay that plays the
+ * stream now with the most headroom (its RELAYS `capacity`, 500 by default, minus the viewers its /metrics counts), so
+ * an audience spreads over a pull's replicas. Public, like playback itself. The body says the same in JSON, with the
+ * relay's WCS Websocket URL for the SDK (a 307 cannot move a WebSocket).
+ */
+import type { Context } from 'hono';
+import { apiError } from '../../contract/error-body.ts';
+import { claims, liveByRelay } from './pulls.ts';
+import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
+
+const PROTOS = ['webrtc', 'whep', 'hls'] as const;
+type Proto = (typeof PROTOS)[number];
+const DEFAULT_CAPACITY = 500;
+
+function locationFor(relay: RelayConfig, name: string, proto: Proto): string {
+  const n = encodeURIComponent(name);
+  if (proto === 'whep') return `${relay.url}/whep/${n}`;
+  if (proto === 'webrtc') return `${relay.url}/viewer.html?stream=${n}`;
+  if (!relay.hls) throw apiError(404, 'not_found', `relay ${relay.id} has no "hls" URL in RELAYS`);
+  return `${relay.hls}/${n}/${n}.m3u8`;
+}
+
+export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const name = c.req.param('name')!;
+  const proto = (c.req.query('proto') ?? 'webrtc') as Proto;
+  if (!PROTOS.includes(proto)) throw apiError(400, 'bad_request', `proto: one of ${PROTOS.join(', ')}`);
+  const record = await claims(c.env).get(name);
+  if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
+  const relays = new Map(readRelays(c.env).map((r) => [r.id, r]));
+  const live = await liveByRelay(c.env, record.placements.map((p) => p.relay));
+  const playing = record.placements.map((p) => relays.get(p.relay)).filter((r): r is RelayConfig => {
+    const view = r && live.get(r.id);
+    return view instanceof Map && view.get(name)?.status === 'PLAYING';
+  });
+  if (playing.length === 0) throw apiError(503, 'unavailable', `no relay plays "${name}" now (placed on ${record.placements.map((p) => p.relay).join(', ')})`);
+  // A relay whose load cannot be read is the last choice, not a reason to refuse the viewer.
+  const headroom = await Promise.all(playing.map(async (r) => (r.capacity ?? DEFAULT_CAPACITY) - await new RelayClient(r).load().catch(() => Infinity)));
+  const best = headroom.indexOf(Math.max(...headroom));
+  const relay = playing[best]!;
+  const location = locationFor(relay, name, proto);
+  return c.json({ relay: relay.id, proto, location, wcsUrl: relay.url.replace(/^http/, 'ws'), headroom: headroom[best] }, 307, { location });
+}
