@@ -4,6 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import worker from '../../worker/src/index.ts';
 import { rendezvous } from '../../worker/src/relays.ts';
 import { reconcile } from '../../worker/src/reconcile.ts';
+import { pick } from '../../worker/src/play.ts';
 import { SWAGGER_UI_FILES } from '../../worker/src/docs.ts';
 
 const realFetch = globalThis.fetch;
@@ -273,8 +274,11 @@ describe('replicas and viewer routing', () => {
 
     const routed = await call(e, 'GET', `/rest-api/play/${name}?proto=whep`);
     expect(routed.status).toBe(307);
-    expect(routed.headers.get('location')).toBe(`http://other.relay/whep/${name}`); // 1 viewer there, 5 on ok
-    expect(await routed.json()).toMatchObject({ relay: 'other', proto: 'whep', wcsUrl: 'ws://other.relay', headroom: 499 });
+    const body = await routed.json() as { relay: string; location: string; headroom: number };
+    expect(routed.headers.get('location')).toBe(body.location);
+    expect(body).toEqual(body.relay === 'other' // 1 viewer there, 5 on ok: odds 499 to 495
+      ? { relay: 'other', proto: 'whep', location: `http://other.relay/whep/${name}`, wcsUrl: 'ws://other.relay', headroom: 499 }
+      : { relay: 'ok', proto: 'whep', location: `http://ok.relay/whep/${name}`, wcsUrl: 'ws://ok.relay', headroom: 495 });
     expect((await call(e, 'GET', `/rest-api/play/${name}?proto=rtsp`)).status).toBe(400);
     expect((await call(e, 'GET', '/rest-api/play/nobody')).status).toBe(404);
 
@@ -302,6 +306,16 @@ describe('replicas and viewer routing', () => {
     expect(short.status).toBe(503);
     expect(await runsOn('ok')).not.toContain('greedy');
     await nothingLeftFor(envWith(['ok']), 'greedy');
+  });
+});
+
+describe('viewer routing odds', () => {
+  it('in proportion to headroom; a full or unreadable relay only when nothing has room', () => {
+    expect([0, 0.49, 0.5, 0.99].map((r) => pick([100, 100], r))).toEqual([0, 0, 1, 1]);
+    expect([0.1, 0.8, 0.95].map((r) => pick([900, 100], r))).toEqual([0, 0, 1]);
+    expect(pick([0, 50], 0.01)).toBe(1);
+    expect(pick([-Infinity, 10], 0)).toBe(1);
+    expect(pick([-5, -2])).toBe(1);
   });
 });
 

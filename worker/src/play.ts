@@ -1,7 +1,8 @@
 /**
- * Viewer routing: `GET /rest-api/play/<localStreamName>?proto=webrtc|whep|hls` answers 307 to the relay that plays the
- * stream now with the most headroom (its RELAYS `capacity`, 500 by default, minus the viewers its /metrics counts), so
- * an audience spreads over a pull's replicas. Public, like playback itself. The body says the same in JSON, with the
+ * Viewer routing: `GET /rest-api/play/<localStreamName>?proto=webrtc|whep|hls` answers 307 to a relay that plays the
+ * stream now, chosen with odds in proportion to its headroom (its RELAYS `capacity`, 500 by default, minus the
+ * viewers its /metrics counts): the emptier relay gets more viewers, and a burst of viewers arriving before any of
+ * them shows in /metrics is spread instead of all sent to the same relay. Public, like playback itself. The body says the same in JSON, with the
  * relay's WCS Websocket URL for the SDK (a 307 cannot move a WebSocket).
  */
 import type { Context } from 'hono';
@@ -21,6 +22,19 @@ function locationFor(relay: RelayConfig, name: string, proto: Proto): string {
   return `${relay.hls}/${n}/${n}.m3u8`;
 }
 
+/** An index chosen with odds in proportion to each (positive) headroom; the largest when none is positive. */
+export function pick(headroom: number[], random = Math.random()): number {
+  const weights = headroom.map((h) => (Number.isFinite(h) && h > 0 ? h : 0));
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total === 0) return headroom.indexOf(Math.max(...headroom));
+  let at = random * total;
+  for (let i = 0; i < weights.length; i += 1) {
+    at -= weights[i]!;
+    if (at < 0) return i;
+  }
+  return weights.length - 1;
+}
+
 export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
   const name = c.req.param('name')!;
   const proto = (c.req.query('proto') ?? 'webrtc') as Proto;
@@ -36,7 +50,7 @@ export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
   if (playing.length === 0) throw apiError(503, 'unavailable', `no relay plays "${name}" now (placed on ${record.placements.map((p) => p.relay).join(', ')})`);
   // A relay whose load cannot be read is the last choice, not a reason to refuse the viewer.
   const headroom = await Promise.all(playing.map(async (r) => (r.capacity ?? DEFAULT_CAPACITY) - await new RelayClient(r).load().catch(() => Infinity)));
-  const best = headroom.indexOf(Math.max(...headroom));
+  const best = pick(headroom);
   const relay = playing[best]!;
   const location = locationFor(relay, name, proto);
   return c.json({ relay: relay.id, proto, location, wcsUrl: relay.url.replace(/^http/, 'ws'), headroom: headroom[best] }, 307, { location });
