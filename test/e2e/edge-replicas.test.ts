@@ -1,6 +1,6 @@
 /**
  * Replicas through the edge with real relays: a pull with `replicas: 2` plays on two relays; `/rest-api/play`
- * answers 307 to a relay that plays it; one of them is stopped → the route points to the other, and one scheduled run
+ * answers 307 to a relay that plays it; one of them is SIGKILLed → the route points to the other, and one scheduled run
  * (MOVE_AFTER_SECONDS 0) starts the second replica on the third relay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ describe('edge replicas and viewer routing', () => {
     return { status: res.status, location: res.headers.get('location') };
   };
 
-  it('replicas: 2 play on two relays; play routes to one; one stops → routed to the other, and the scheduled run replaces it', async () => {
+  it('replicas: 2 play on two relays; play routes to one; one is killed → routed to the other, and the scheduled run replaces it', async () => {
     const ids = ['a', 'b', 'c'].map((id) => ({ id }));
     const name = Array.from({ length: 50 }, (_, i) => `rep-${i}`).find((n) => rendezvous(ids, n).slice(0, 2).map((r) => r.id).sort().join() === 'b,c')!;
     const res = await fetch(`${edge.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: 'ws://127.0.0.1:8080', remoteStreamName: 'demo', localStreamName: name, replicas: 2 }) });
@@ -51,7 +51,8 @@ describe('edge replicas and viewer routing', () => {
     const hls = await route(name, 'hls');
     expect(hls.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:(9082|11082)/${name}/${name}\\.m3u8$`));
 
-    await relays[1]!.stop(); // b
+    relays[1]!.child.kill('SIGKILL'); // b
+    await relays[1]!.exited;
     expect(await route(name, 'whep')).toEqual({ status: 307, location: `http://127.0.0.1:11080/whep/${name}` });
     await edge.runScheduled();
     await expect.poll(() => replicas(name), { timeout: 20_000 }).toEqual(['a:PLAYING', 'c:PLAYING']);
