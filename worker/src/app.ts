@@ -3,13 +3,14 @@
  * the zod schemas that also generate the OpenAPI document; every error leaves through renderError.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
 import { requireToken } from './auth.ts';
 import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts';
-import { createPull, findAll, terminate } from './pulls.ts';
+import { createPull, terminate } from './pulls.ts';
+import { findAllShared } from './find-all.ts';
 import { docsPage } from './docs.ts';
 import { hlsProxy } from './hls-proxy.ts';
 import { play } from './play.ts';
@@ -53,8 +54,10 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
-  app.openapi(findAllPost, async (c) => c.json(await findAll(c.env), 200));
-  app.openapi(findAllGet, async (c) => c.json(await findAll(c.env), 200));
+  // The shared answer is already JSON text; the route's schema documents it.
+  const listing = async (c: Context<{ Bindings: Env }>) => c.body(await findAllShared(c.env), 200, { 'content-type': 'application/json' }) as never;
+  app.openapi(findAllPost, listing);
+  app.openapi(findAllGet, listing);
   app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
 
   // Viewers' HLS, public like the relay's HLS port: the token guards the API, not playback.

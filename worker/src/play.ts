@@ -7,7 +7,8 @@
  */
 import type { Context } from 'hono';
 import { apiError } from '../../contract/error-body.ts';
-import { claims, liveByRelay } from './pulls.ts';
+import { claims } from './pulls.ts';
+import { liveByRelay } from './find-all.ts';
 import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
 
 const PROTOS = ['webrtc', 'whep', 'hls'] as const;

@@ -4,11 +4,14 @@
  */
 import { apiError } from '../../contract/error-body.ts';
 import type { StoredPull } from './claims.ts';
-import { placeMany, readRelays, RelayCallError, RelayClient, type RelayConfig } from './relays.ts';
+import { placeMany, readRelays, RelayCallError, RelayClient } from './relays.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
 /** The one Durable Object holding claims, records and placements. */
 export const claims = (env: Env) => env.NAME_CLAIMS.get(env.NAME_CLAIMS.idFromName('global'));
+
+/** Changes this isolate made to the records (find_all shares an answer only among requests no change came between). */
+export const writes = { count: 0 };
 
 export function log(event: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ t: new Date().toISOString(), event, ...fields }));
@@ -58,6 +61,7 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
       uri: req.uri, remoteStreamName: req.remoteStreamName, localStreamName: req.localStreamName, claim: owner, created: new Date().toISOString(),
       replicas, placements: started.map((r) => ({ relay: r.relay.id, epoch: 1 })),
     };
+    writes.count += 1;
     if (!await claims(env).commit(stored)) throw apiError(409, 'conflict', `localStreamName "${req.localStreamName}" was released while it was being placed`);
     log('edge.pull_created', { localStreamName: req.localStreamName, relays: started.map((r) => r.relay.id), uri: req.uri });
     return toRecord(stored, primary!);
@@ -73,10 +77,10 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
   }
 }
 
-type Live = Partial<RelayPullRecord> & Pick<RelayPullRecord, 'status' | 'info'>;
+export type Live = Partial<RelayPullRecord> & Pick<RelayPullRecord, 'status' | 'info'>;
 
 /** The edge's record: what it stored, with the primary's live view (or just a status and why) over it, and each replica's. */
-function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: string; epoch: number })[] = []): PullRecord {
+export function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: string; epoch: number })[] = []): PullRecord {
   const primary = s.placements[0];
   return {
     ...live,
@@ -86,71 +90,6 @@ function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: string; 
     relay: primary?.relay ?? '', epoch: primary?.epoch ?? null, created: s.created,
     replicas: replicas.map((r) => ({ relay: r.relay, epoch: r.epoch, status: r.status, info: r.info })),
   };
-}
-
-type LiveView = Map<string, RelayPullRecord> | string;
-
-/** One relay's pulls by local name, or why it could not be asked. */
-async function askRelay(cfg: RelayConfig | undefined, id: string): Promise<LiveView> {
-  if (!cfg) return `relay ${id} is no longer configured`;
-  try {
-    const live = await new RelayClient(cfg).findAll();
-    return new Map(live.filter((p) => p.direction !== 'push').map((p) => [p.localStreamName, p]));
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/** Live view per relay, each asked now. */
-export async function liveByRelay(env: Env, ids: Iterable<string>): Promise<Map<string, LiveView>> {
-  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
-  const unique = [...new Set(ids)];
-  const views = await Promise.all(unique.map((id) => askRelay(relays.get(id), id)));
-  return new Map(unique.map((id, i) => [id, views[i]!]));
-}
-
-/**
- * find_all's view: a relay already being asked (by a concurrent find_all in this isolate) is not asked again, the
- * answer is shared. A record made after that question was asked shows PENDING, not LOST.
- */
-const asking = new Map<string, { view: Promise<LiveView>; askedAt: number }>();
-
-async function sharedLive(env: Env, ids: Iterable<string>): Promise<Map<string, { view: LiveView; askedAt: number }>> {
-  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
-  const unique = [...new Set(ids)];
-  const pending = unique.map((id) => {
-    let q = asking.get(id);
-    if (!q) {
-      q = { view: askRelay(relays.get(id), id), askedAt: Date.now() };
-      asking.set(id, q);
-      const mine = q;
-      void q.view.then(() => { if (asking.get(id) === mine) asking.delete(id); });
-    }
-    return q;
-  });
-  const views = await Promise.all(pending.map((q) => q.view));
-  return new Map(unique.map((id, i) => [id, { view: views[i]!, askedAt: pending[i]!.askedAt }]));
-}
-
-/** What a relay's view says of one placement. */
-function liveOf(r: StoredPull, relay: string, asked: { view: LiveView; askedAt: number } | undefined): Live {
-  if (!asked) return { status: 'UNKNOWN', info: `relay ${relay} was not asked` };
-  const { view, askedAt } = asked;
-  if (typeof view === 'string') return { status: 'UNKNOWN', info: view };
-  const p = view.get(r.localStreamName);
-  if (p) return p;
-  if (Date.parse(r.created) >= askedAt) return { status: 'PENDING', info: `placed on ${relay} a moment ago` };
-  return { status: 'LOST', info: `relay ${relay} does not have this pull (restarted?); reconciliation re-creates it` };
-}
-
-export async function findAll(env: Env): Promise<PullRecord[]> {
-  const records = await claims(env).list();
-  if (records.length === 0) throw apiError(404, 'not_found', 'no pulls');
-  const live = await sharedLive(env, records.flatMap((r) => r.placements.map((p) => p.relay)));
-  return records.map((r) => {
-    const replicas = r.placements.map((p) => ({ ...liveOf(r, p.relay, live.get(p.relay)), relay: p.relay, epoch: p.epoch }));
-    return toRecord(r, replicas[0] ?? { status: 'LOST', info: 'no relay holds this pull; reconciliation places it' }, replicas);
-  });
 }
 
 export async function terminate(env: Env, f: TerminateRequest): Promise<PullRecord[]> {
@@ -168,6 +107,7 @@ export async function terminate(env: Env, f: TerminateRequest): Promise<PullReco
       const cfg = relays.get(p.relay);
       if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch(relayFailure);
     }
+    writes.count += 1;
     await claims(env).release(r.localStreamName, r.claim);
     log('edge.pull_terminated', { localStreamName: r.localStreamName, relays: r.placements.map((p) => p.relay) });
   }

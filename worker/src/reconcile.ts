@@ -13,7 +13,8 @@
 import type { RelayPullRecord } from '../../contract/pull.ts';
 import type { Placement, StoredPull } from './claims.ts';
 import { importLegacyRecords } from './legacy-records.ts';
-import { claims, liveByRelay, log, startOnRelay } from './pulls.ts';
+import { claims, log, startOnRelay, writes } from './pulls.ts';
+import { liveByRelay } from './find-all.ts';
 import { rendezvous, readRelays, RelayClient, type RelayConfig } from './relays.ts';
 
 const DEFAULT_MOVE_AFTER_S = 30;
@@ -26,6 +27,7 @@ export const moveAfterMs = (env: Env) => {
 };
 
 export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileResult> {
+  writes.count += 1; // it may move, add or import records: no find_all begun before may answer for after
   await importLegacyRecords(env);
   const relays = readRelays(env);
   const records = await claims(env).list();
