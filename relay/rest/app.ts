@@ -20,6 +20,7 @@ import { addPullRoutes } from './pull-routes.ts';
 import { addWishRoutes } from '../wish/wish-routes.ts';
 import { addPushRoutes } from '../outputs/rtmp/push-routes.ts';
 import { addRecordRoutes } from '../outputs/record/record-routes.ts';
+import { statPage } from './stat-page.ts';
 import { Info } from '../wcs/status.ts';
 
 const require = createRequire(import.meta.url);
@@ -110,6 +111,16 @@ export function buildApp(relay: RelayView): Hono {
 
   const metrics = metricsRegistry(relay);
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
+
+  // WCS's statistics page (its web console marks a node alive by it): public like WCS's, guarded like /metrics when
+  // a REST token is set; CORS, since the console polls every node from one page.
+  const stat = statPage({ metrics, mediaPairs: Math.floor((config.teePorts.to - config.teePorts.from + 1) / 2) });
+  app.get('/', async (c, next) => {
+    if (c.req.query('action') !== 'stat') return next();
+    await auth(c, async () => undefined);
+    const { json, body } = await stat(c.req.query('format'));
+    return c.body(body, 200, { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8', 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
+  });
 
   app.get('/api/streams', (c) => c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => ({
     name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,

@@ -20,7 +20,7 @@ import type { Recordings } from '../outputs/record/recordings.ts';
 
 export interface RelayView {
   readonly ctx: {
-    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert'>;
+    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert' | 'teePorts'>;
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;

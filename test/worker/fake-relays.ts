@@ -11,7 +11,7 @@
  * connects) are made in the test with a fetch spy, because miniflare turns a failing outboundService
  * into a 500 while real workerd throws "Network connection lost.".
  * `POST http://<host>/__forget` drops what a relay remembers (a relay restart); `/metrics` counts players:
- * 5 on ok.relay, 1 elsewhere.
+ * 5 on ok.relay, 1 elsewhere; `/?action=stat&format=json` 3 connections, 2 of them WebSocket.
  * Records are built through the contract's schema, so the fake serves what a real relay serves.
  */
 import { RelayPullRecord } from '../../contract/pull.ts';
@@ -26,6 +26,9 @@ export async function fakeRelays(request: Request): Promise<Response> {
   if (url.pathname === '/health') return Response.json({ status: host === 'sick.relay' ? 'degraded' : 'ok' }, { status: host === 'sick.relay' ? 503 : 200 });
   if (url.pathname === '/__forget') { pulls.clear(); return new Response(null, { status: 204 }); }
   if (url.pathname === '/__calls') return Response.json([...pulls.keys()]);
+  if (url.pathname === '/' && url.searchParams.get('action') === 'stat') {
+    return Response.json({ connections_stats: { connections: 3, connections_websocket: 2 } });
+  }
   if (url.pathname === '/metrics') return new Response(`siphon_players ${host === 'ok.relay' ? 5 : 1}\nsiphon_viewers 0\n`);
   if (url.pathname === '/rest-api/pull/pull') {
     if (host === 'conflict.relay') return Response.json({ error: 'conflict', message: 'localStreamName "x" is already a stream or a pull on this relay' }, { status: 409 });

@@ -110,3 +110,16 @@ describe('viewer routing odds', () => {
   });
 });
 
+
+describe("WCS's statistics page on the edge", () => {
+  it('sums the relays\' pages key by key, adds its own group, text as the SDK parses it and JSON; guarded by the token', async () => {
+    const e = envWith(['ok', 'other', 'down']);
+    const json = await (await call(e, 'GET', '/?action=stat&format=json')).json() as Record<string, Record<string, number>>;
+    expect(json.edge_stats).toMatchObject({ relays: 3, relays_alive: 2 });
+    expect(json.connections_stats).toEqual({ connections: 6, connections_websocket: 4 });
+    const text = await (await call(e, 'GET', '/?action=stat')).text();
+    expect(text).toMatch(/^-----Edge Stats\nrelays=3\nrelays_alive=2\npulls=\d+\n-----Connection Stats\nconnections=6\nconnections_websocket=4\n$/);
+    expect((await call(envWith(['ok'], { API_TOKEN: 'secret' }), 'GET', '/?action=stat')).status).toBe(401);
+    expect((await call(e, 'GET', '/')).status).toBe(302);
+  });
+});

@@ -14,6 +14,7 @@ import { findAllShared } from './find-all.ts';
 import { docsPage } from './docs.ts';
 import { hlsProxy } from './hls-proxy.ts';
 import { play } from './play.ts';
+import { statPage } from './stat.ts';
 
 const DOC_CONFIG = {
   openapi: '3.0.0',
@@ -66,6 +67,10 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
 
   app.doc('/rest-api/openapi.json', DOC_CONFIG);
   app.get('/rest-api/docs', (c) => c.html(docsPage(DOC_CONFIG.info.title)));
-  app.get('/', (c) => c.redirect('/rest-api/docs'));
+  app.get('/', async (c, next) => {
+    if (c.req.query('action') !== 'stat') return next();
+    await requireToken(c, async () => undefined); // throws its 401/503 when the caller may not look
+    return statPage(c);
+  }, (c) => c.redirect('/rest-api/docs'));
   return app;
 }

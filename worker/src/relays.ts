@@ -101,6 +101,13 @@ export class RelayClient {
     return gauge('siphon_players') + gauge('siphon_viewers') + gauge('siphon_whep_sessions') + gauge('siphon_hls_viewers');
   }
 
+  /** The relay's statistics page as JSON (`/?action=stat&format=json`). */
+  async stat(): Promise<Record<string, Record<string, number>>> {
+    const res = await this.call('/?action=stat&format=json', { method: 'GET' }, HEALTH_TIMEOUT_MS);
+    if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered ?action=stat with ${res.status}`);
+    return res.json();
+  }
+
   async findAll(): Promise<RelayPullRecord[]> {
     const res = await this.call('/rest-api/pull/find_all', { method: 'POST' });
     if (res.status === 404) return [];
