@@ -64,6 +64,7 @@ describe("WCS's web console against two relays", () => {
     expect(before.connection).toMatchObject({ connections: expect.stringMatching(/^\d+$/), connections_websocket: expect.stringMatching(/^\d+$/) });
     expect(Number(before.core!.core_threads)).toBeGreaterThan(0);
     expect(before.stream!.streams_webrtc_out).toBe('0');
+    expect((await poll('http://127.0.0.1:9080')).stream).toMatchObject({ streams: '0', streams_webrtc_in: '0' });
 
     await page.click(byId('1270019080')); // B becomes the active node
     await page.waitForSelector('#nodeControls:not(.hidden)');
@@ -83,6 +84,7 @@ describe("WCS's web console against two relays", () => {
     // A plays its demo to B now: the statistics page, as the SDK reads it, says so.
     await expect.poll(async () => (await poll('http://127.0.0.1:8080')).stream!.streams_webrtc_out, { timeout: 10_000 }).toBe('1');
     expect((await poll('http://127.0.0.1:9080')).pull).toMatchObject({ pulls: '1', pulls_playing: '1' });
+    expect((await poll('http://127.0.0.1:9080')).stream).toMatchObject({ streams: '1', streams_webrtc_in: '1', streams_pulled_playing: '1' });
     // The JSON page and /metrics say the same.
     const [stat, metrics] = await Promise.all([
       fetch(`${a.url}/?action=stat&format=json`).then((r) => r.json() as Promise<Record<string, Record<string, number>>>),
