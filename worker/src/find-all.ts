@@ -75,13 +75,15 @@ async function findAll(env: Env): Promise<PullRecord[]> {
   });
 }
 
-let answering: { answer: Promise<string>; writes: number } | undefined;
+/** Per Env (one per deployment; the tests make several): an answer is only shared under the same configuration. */
+const answering = new WeakMap<Env, { answer: Promise<string>; writes: number }>();
 
 /** The JSON text of find_all's answer: made once for every request that shares it (at 10 000 records, the cost). */
 export function findAllShared(env: Env): Promise<string> {
-  if (answering && answering.writes === writes.count) return answering.answer;
+  const current = answering.get(env);
+  if (current && current.writes === writes.count) return current.answer;
   const mine = { answer: findAll(env).then((records) => JSON.stringify(records)), writes: writes.count };
-  answering = mine;
-  void mine.answer.finally(() => { if (answering === mine) answering = undefined; }).catch(() => undefined); // callers see the failure
+  answering.set(env, mine);
+  void mine.answer.finally(() => { if (answering.get(env) === mine) answering.delete(env); }).catch(() => undefined); // callers see the failure
   return mine.answer;
 }
