@@ -17,6 +17,11 @@ const TRANSPORTS = ['libjanus_websockets.so'];
  * instead of OpenSSL's 1 s; a flight sent twice on a slow path costs nothing but a packet.
  */
 export const DTLS_TIMEOUT_MS = 100;
+/**
+ * Lost packets in a second that make Janus emit `slowlink` on a leg (its code default, 0, never does; its
+ * sample config says 4). A pull counts them for the operator (find_all `link.slowlinkEvents`).
+ */
+export const SLOWLINK_THRESHOLD = 4;
 
 /** The plugins and transports a Janus binary loads: beside a built prefix, else Debian's folder. */
 export function janusLibDir(binary: string): string {
@@ -81,6 +86,7 @@ certificates: {}
 media: {
   rtp_port_range = ${range(o.icePorts)}
   dtls_timeout = ${DTLS_TIMEOUT_MS}
+  slowlink_threshold = ${SLOWLINK_THRESHOLD}
   ipv6 = false
 }
 nat: {

@@ -175,6 +175,9 @@ export function plainSdp(media: PlainMedia[], direction: Direction, sessionId = 
       lines.push(`a=rtpmap:${c.pt} ${c.name === 'OPUS' ? 'opus' : c.name}/${c.clock}${c.channels ? `/${c.channels}` : ''}`);
       if (c.fmtp) lines.push(`a=fmtp:${c.pt} ${c.fmtp}`);
       if (m.kind === 'video') for (const fb of ['nack', 'nack pli', 'ccm fir']) lines.push(`a=rtcp-fb:${c.pt} ${fb}`);
+      // Audio NACK only where the codec carries it (our pull offer; an answer to a peer that offered it): Janus
+      // then keeps and repairs audio on that leg too. A browser never offers it, so its legs stay as they were.
+      else if (c.feedback.includes('nack')) lines.push(`a=rtcp-fb:${c.pt} nack`);
     }
     lines.push(`a=${direction}`);
   }

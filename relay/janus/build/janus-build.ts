@@ -1,11 +1,18 @@
 /**
  * The Janus the relay runs: Debian 12's Janus 1.1.2 source (the upstream tarball of Debian's `janus`
- * package, checked against Debian's .dsc), with one patch (dtls-early-records-and-timer.patch), built
- * with only what Siphon loads. Why patched: stock Janus drops a peer's first DTLS flight when it
- * arrives before Janus's own ICE "selected pair" (dtls.c: `dtls_started == 0`), and with OpenSSL
- * its first retransmission comes after a fixed 1 s (`dtls_timeout` only works with BoringSSL), so
- * about one leg in two started 1 s late. The patch keeps early records for the handshake and gives
- * OpenSSL a timer callback (`DTLS_set_timer_cb`) that honours `dtls_timeout`.
+ * package, checked against Debian's .dsc), with our patches applied in order (PATCHES), built with only
+ * what Siphon loads. Why patched:
+ *  - dtls-early-records-and-timer.patch: stock Janus drops a peer's first DTLS flight when it arrives
+ *    before Janus's own ICE "selected pair" (dtls.c: `dtls_started == 0`), and with OpenSSL its first
+ *    retransmission comes after a fixed 1 s (`dtls_timeout` only works with BoringSSL), so about one leg
+ *    in two started 1 s late. The patch keeps early records for the handshake and gives OpenSSL a timer
+ *    callback (`DTLS_set_timer_cb`) that honours `dtls_timeout`.
+ *  - nack-retries-and-rtx-ssrc.patch: across a lossy path a pulled stream froze a third of the time. A
+ *    Janus that answers an offer with rtx (a pull's origin, a WCS player's leg) retransmitted with SSRC 0
+ *    (no rtx SSRC was made for the answer), so nothing lost was repaired; a receiving leg NACKed a gap
+ *    twice, not paced by RTT, and the sender ignored the second; the sender kept nothing to retransmit
+ *    until its first RTT measurement. The patch makes the rtx SSRC, retries NACKs paced by the measured
+ *    round trip, asks for a keyframe when a gap is given up, and reports both in handle_info.
  *
  * `npm run doctor -- --install` (setup) builds it when it is missing or its recipe changed: ~40 s on
  * 2 cores, ~6 MB download, ~4 MB installed under `.janus/`.
@@ -29,7 +36,8 @@ export const JANUS_SOURCE = {
   dir: 'janus-gateway-1.1.2',
 } as const;
 
-const PATCH = join(here, 'dtls-early-records-and-timer.patch');
+/** Applied in this order; each is ours, small and commented in the C it touches. */
+const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch'].map((name) => join(here, name));
 
 /** Only the two plugins and the transport the generated config loads (relay/janus/config.ts). */
 const CONFIGURE_FLAGS = [
@@ -40,7 +48,9 @@ const CONFIGURE_FLAGS = [
 
 /** Changes whenever the source, the patch or the flags do, so an old build is rebuilt. */
 function recipeId(): string {
-  const h = createHash('sha256').update(JANUS_SOURCE.sha256).update(readFileSync(PATCH)).update(CONFIGURE_FLAGS.join(' '));
+  const h = createHash('sha256').update(JANUS_SOURCE.sha256);
+  for (const patch of PATCHES) h.update(readFileSync(patch));
+  h.update(CONFIGURE_FLAGS.join(' '));
   return `${JANUS_SOURCE.version}-siphon-${h.digest('hex').slice(0, 12)}`;
 }
 
@@ -106,7 +116,7 @@ export async function buildJanus(log: (line: string) => void = console.log): Pro
     await download(JANUS_SOURCE.url, JANUS_SOURCE.sha256, tarball).catch((err) => { throw new JanusBuildError('download', err); });
     run('unpack', 'tar', ['xzf', tarball], work);
     const src = join(work, JANUS_SOURCE.dir);
-    run('patch', 'patch', ['-p1', '--forward', '-i', PATCH], src);
+    for (const patch of PATCHES) run(`patch ${patch}`, 'patch', ['-p1', '--forward', '-i', patch], src);
     run('autoreconf', 'autoreconf', ['--force', '--install'], src);
     rmSync(staging, { recursive: true, force: true });
     run('configure', './configure', [`--prefix=${BUILT_JANUS_PREFIX}`, ...CONFIGURE_FLAGS], src);
