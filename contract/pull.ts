@@ -50,6 +50,24 @@ export const PushRequest = z.object({
 
 const PULL_STATUS = 'NEW, PENDING, PLAYING, FAILED (TERMINATED in a terminate answer)';
 
+const count = (what: string) => z.number().int().nullable().openapi({ description: `${what}, over the pull's life (null: not known yet)` });
+
+/**
+ * A pull's link to its origin, from Janus's view of the WebRTC leg (Admin API handle_info) and the tee's view of what
+ * came out of it; audio and video summed. Percentages cover the latest sample (~5 s); counts add up over reconnects.
+ */
+export const PullLink = z.object({
+  rttMs: z.number().nullable().openapi({ description: 'Round trip to the origin (RTCP, or NACK → retransmission when RTCP gives none)' }),
+  lossPct: z.number().nullable().openapi({ description: 'Packets lost on the leg before NACK repair, % of those expected' }),
+  lossAfterRepairPct: z.number().nullable().openapi({ description: 'Packets still missing where the leg hands RTP to the relay (the tee), % of those expected' }),
+  nacksSent: count('Packets the relay asked the origin to send again (NACKed)'),
+  retransmissionsReceived: count('Retransmitted packets that arrived'),
+  keyframeRequests: count('Keyframe requests (PLI) sent to the origin'),
+  unrepairedGaps: count('Gaps Janus gave up repairing (null: this Janus does not report them)'),
+  slowlinkEvents: z.number().int().openapi({ description: 'Janus `slowlink` events on the leg' }),
+  updatedAt: z.string().nullable().openapi({ description: 'When these figures were sampled (ISO 8601); null before the first sample' }),
+}).openapi('PullLink');
+
 /**
  * What a relay answers for a pull. Parsing strips fields it does not know, so a relay upgraded before its
  * edge still works; the end-to-end test parses with `.strict()` to show both sides agree today.
@@ -73,6 +91,8 @@ export const RelayPullRecord = z.object({
   direction: z.enum(['pull', 'push']).optional(),
   /** The edge's placement epoch the pull was started with (null: not placed by an edge). */
   epoch: z.number().int().nullable().optional(),
+  /** Siphon's addition: the pull's link quality (pulls only). */
+  link: PullLink.optional(),
 }).openapi('RelayPullRecord');
 
 /** What the edge answers: its record (which relay, since when) merged with the relay's live view when it has one. */
@@ -95,3 +115,4 @@ export type TerminateRequest = z.infer<typeof TerminateRequest>;
 export type PushRequest = z.infer<typeof PushRequest>;
 export type RelayPullRecord = z.infer<typeof RelayPullRecord>;
 export type PullRecord = z.infer<typeof PullRecord>;
+export type PullLink = z.infer<typeof PullLink>;

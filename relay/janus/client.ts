@@ -48,14 +48,20 @@ export interface HandleEvents {
   webrtcup: [];
   hangup: [reason: string];
   media: [{ type: string; receiving: boolean }];
+  /** Janus saw many NACKs on the leg (`uplink`: in what Janus receives), `lost` in the last interval. */
+  slowlink: [SlowLink];
   detached: [];
 }
+
+export interface SlowLink { uplink?: boolean; media?: string; mid?: string; lost?: number }
 
 export type PluginName = 'janus.plugin.nosip' | 'janus.plugin.streaming';
 
 /** One attached plugin handle, as legs and mountpoints use it (JanusHandle is the real one). */
 export interface PluginHandle extends EventEmitter<HandleEvents> {
   readonly id: number;
+  /** The Janus session the handle belongs to (the Admin API names a handle by session and handle). */
+  readonly sessionId: number;
   readonly plugin: string;
   request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply>;
   /** Hands Janus a remote ICE candidate; `null` says the remote has no more. */
@@ -80,10 +86,12 @@ export class JanusHandle extends EventEmitter<HandleEvents> implements PluginHan
     inner.on(Janode.EVENT.HANDLE_WEBRTCUP!, () => this.emit('webrtcup'));
     inner.on(Janode.EVENT.HANDLE_HANGUP!, (e: { reason?: string }) => this.emit('hangup', e?.reason ?? 'hangup'));
     inner.on(Janode.EVENT.HANDLE_MEDIA!, (e: { type: string; receiving: boolean }) => this.emit('media', e));
+    inner.on(Janode.EVENT.HANDLE_SLOWLINK!, (e: SlowLink) => this.emit('slowlink', e ?? {}));
     inner.on(Janode.EVENT.HANDLE_DETACHED!, () => { this.closed = true; this.emit('detached'); });
   }
 
   get id(): number { return this.inner.id; }
+  get sessionId(): number { return this.inner.session.id; }
 
   async request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginReply> {
     if (this.closed) throw new JanusUnavailableError(`${this.plugin} handle ${this.id} is detached`);
@@ -146,7 +154,7 @@ export class JanusClient extends EventEmitter<ClientEvents> implements JanusApi 
   }
 }
 
-/** Admin API connection, used for health checks. */
+/** Admin API connection: health checks, what Janus holds (for /metrics), and the statistics of a leg. */
 export class JanusAdmin {
   private constructor(private readonly connection: JanodeConnection) {}
 
@@ -157,12 +165,23 @@ export class JanusAdmin {
   }
 
   async info(timeoutMs: number): Promise<Record<string, unknown>> {
+    return this.within(timeoutMs, 'info', this.connection.getInfo());
+  }
+
+  /** `handle_info` of one handle: its WebRTC state and per-medium RTCP and NACK statistics (`info.webrtc.media`). */
+  async handleInfo(sessionId: number, handleId: number, timeoutMs: number): Promise<Record<string, unknown>> {
+    const reply = await this.within(timeoutMs, 'handle_info', this.connection.handleInfo(sessionId, handleId));
+    return reply.info ?? {};
+  }
+
+  /** A hung Janus never answers: callers wait at most `timeoutMs`. */
+  private async within<T>(timeoutMs: number, what: string, work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JanusUnavailableError(`admin info timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new JanusUnavailableError(`admin ${what} timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      return await Promise.race([this.connection.getInfo(), timeout]);
+      return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
     }

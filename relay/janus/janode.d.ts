@@ -13,6 +13,7 @@ declare module 'janode' {
   export class JanodeHandle extends EventEmitter {
     constructor(session: JanodeSession, id: number);
     id: number;
+    session: JanodeSession;
     message(body: object, jsep?: object): Promise<unknown>;
     trickle(candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }): Promise<unknown>;
     trickleComplete(): Promise<unknown>;
@@ -36,6 +37,7 @@ declare module 'janode' {
     getInfo(): Promise<Record<string, unknown>>;
     listSessions(): Promise<{ sessions: number[] }>;
     listHandles(sessionId: number): Promise<{ handles: number[] }>;
+    handleInfo(sessionId: number, handleId: number): Promise<{ info?: Record<string, unknown> }>;
     sendRequest(request: object): Promise<unknown>;
   }
 

@@ -7,11 +7,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
-import type { JanusApi, PluginHandle, Jsep, PluginReply, TrickleCandidate } from './client.ts';
+import type { JanusApi, PluginHandle, Jsep, PluginReply, SlowLink, TrickleCandidate } from './client.ts';
 import { JanusRequestError } from './client.ts';
 
 export interface NosipEvents {
   webrtcup: [];
+  /** Janus reports the leg losing many packets (its `slowlink`). */
+  slowlink: [SlowLink];
   /** The WebRTC leg ended: hangup from Janus, ICE failure, or (`janusGone`) the Janus connection died. */
   down: [reason: string, janusGone: boolean];
 }
@@ -29,6 +31,7 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
   private constructor(private readonly handle: PluginHandle, private readonly log: Logger) {
     super();
     handle.on('webrtcup', () => this.emit('webrtcup'));
+    handle.on('slowlink', (e) => this.emit('slowlink', e));
     handle.on('hangup', (reason) => this.down(`hangup: ${reason}`));
     // We remove our listeners before detaching ourselves, so a detach seen here means Janus went away.
     handle.on('detached', () => this.down('media server connection lost', true));
@@ -43,6 +46,8 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
   }
 
   get id(): number { return this.handle.id; }
+  /** With `id`, what the Admin API's handle_info needs to name this leg. */
+  get sessionId(): number { return this.handle.sessionId; }
 
   /** The WebRTC peer offered: returns the WebRTC answer once `plainAnswer` has been given the plain offer. */
   async answer(webrtcOffer: string, plainAnswer: (plainOffer: string) => string): Promise<string> {

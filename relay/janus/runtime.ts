@@ -11,9 +11,11 @@ import type { Logger } from '../log.ts';
 import { stopChild } from '../stop-child.ts';
 import { janusLibDir, writeJanusConfig } from './config.ts';
 import { BUILT_JANUS_BINARY } from './build/janus-build.ts';
-import { JanusAdmin, JanusClient } from './client.ts';
+import { JanusAdmin, JanusClient, JanusUnavailableError } from './client.ts';
 
 const STOP_TIMEOUT_MS = 5_000;
+/** Well inside a pull's 5 s sampling period, so a slow Janus never stacks up requests. */
+const HANDLE_INFO_TIMEOUT_MS = 2_000;
 
 export interface JanusProcess {
   readonly pid: number | undefined;
@@ -29,6 +31,8 @@ export interface JanusConnection {
   /** Rejects when the Admin API does not answer within `timeoutMs` (resolves at once without an Admin API). */
   ping(timeoutMs: number): Promise<void>;
   inventory(): Promise<{ sessions?: number; mountpoints?: number; handles?: number }>;
+  /** The Admin API's handle_info `info` of one handle; rejects without an Admin API, or after a timeout. */
+  handleInfo(sessionId: number, handleId: number): Promise<Record<string, unknown>>;
   /** Resolves when the API connection closes. */
   readonly closed: Promise<void>;
   close(): Promise<void>;
@@ -74,6 +78,11 @@ class JanodeConnection implements JanusConnection {
       this.admin.handleCount().catch(() => undefined),
     ]);
     return { sessions, mountpoints, handles };
+  }
+
+  async handleInfo(sessionId: number, handleId: number): Promise<Record<string, unknown>> {
+    if (!this.admin) throw new JanusUnavailableError('no Janus Admin API configured');
+    return this.admin.handleInfo(sessionId, handleId, HANDLE_INFO_TIMEOUT_MS);
   }
 
   async close(): Promise<void> {

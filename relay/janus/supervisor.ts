@@ -224,6 +224,12 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     this.setState('stopped');
   }
 
+  /** The Admin API's handle_info of one handle (a pull's leg statistics); rejects while Janus is not up. */
+  async handleInfo(sessionId: number, handleId: number): Promise<Record<string, unknown>> {
+    if (this.state !== 'up' || !this.connection) throw new JanusUnavailableError(`Janus is ${this.state}`);
+    return this.connection.handleInfo(sessionId, handleId);
+  }
+
   /** Janus's own view of what it holds (sessions, mountpoints), for /metrics; empty while it is down. */
   async inventory(): Promise<{ sessions?: number; mountpoints?: number; handles?: number }> {
     return this.state === 'up' && this.connection ? this.connection.inventory() : {};

@@ -9,6 +9,7 @@ import type { Socket } from 'node:dgram';
 import type { MediaKind } from '../sdp/session.ts';
 import type { UdpPair } from './udp-pair.ts';
 import { hasKeyframeRequest, pli, rtpPayloadType, rtpSsrc, withPayloadType } from './rtcp.ts';
+import { RtpLoss } from './rtp-loss.ts';
 
 export interface TeeSink {
   kind: MediaKind;
@@ -44,9 +45,7 @@ export class Tee extends EventEmitter<TeeEvents> {
   packetsIn = 0;
   lastRtpAt = 0;
   keyframeRequests = 0;
-  /** RTP packets missing from the source's sequence (gaps seen by the tee, per kind). */
-  packetsLost = 0;
-  private readonly lastSeq: Partial<Record<MediaKind, number>> = {};
+  private readonly loss: Record<MediaKind, RtpLoss> = { audio: new RtpLoss(), video: new RtpLoss() };
   private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly ingress: Partial<Record<MediaKind, UdpPair>>) {
@@ -122,8 +121,9 @@ export class Tee extends EventEmitter<TeeEvents> {
     this.lastRtpAt = Date.now();
     this.packetsIn += 1;
     this.bytesIn += packet.length;
-    if (kind === 'video') this.videoSsrc = rtpSsrc(packet) ?? this.videoSsrc;
-    this.countLoss(kind, packet.readUInt16BE(2));
+    const ssrc = rtpSsrc(packet)!; // rtpPayloadType has checked the header is there
+    if (kind === 'video') this.videoSsrc = ssrc;
+    this.loss[kind].add(packet.readUInt16BE(2), ssrc);
     for (const sink of this.sinks) {
       if (sink.kind !== kind) continue;
       const out = sink.pt === pt ? packet : withPayloadType(packet, sink.pt);
@@ -133,14 +133,11 @@ export class Tee extends EventEmitter<TeeEvents> {
     }
   }
 
-  /** A forward jump of up to 1000 in sequence counts as loss; anything else is a new source or reordering. */
-  private countLoss(kind: MediaKind, seq: number): void {
-    const last = this.lastSeq[kind];
-    this.lastSeq[kind] = seq;
-    if (last === undefined) return;
-    const gap = (seq - last + 65536) % 65536;
-    if (gap > 1 && gap < 1000) this.packetsLost += gap - 1;
-  }
+  /** RTP packets the source's sequence numbers say were sent and never reached the tee (audio and video). */
+  get packetsLost(): number { return this.loss.audio.lost + this.loss.video.lost; }
+
+  /** RTP packets the source's sequence numbers say were sent (audio and video). */
+  get packetsExpected(): number { return this.loss.audio.expected + this.loss.video.expected; }
 
   close(): void {
     this.stopStallWatch();

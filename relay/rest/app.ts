@@ -122,11 +122,19 @@ export function buildApp(relay: RelayView): Hono {
     return c.body(body, 200, { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8', 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
   });
 
-  app.get('/api/streams', (c) => c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => ({
-    name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,
-    videoCodec: s.codecs.video?.name ?? null, players: s.players.length, createdAt: new Date(s.createdAt).toISOString(),
-    hls: { path: hlsPath(s.name), port: config.hlsPort, tlsPort: config.tlsCert ? config.hlsTlsPort : null, state: relay.hls.get(s.name)?.state ?? null },
-  }))));
+  app.get('/api/streams', (c) => {
+    const pulls = new Map(relay.pulls.all().map((p) => [p.spec.localStreamName, p]));
+    return c.json(relay.ctx.registry.all().filter((s) => s.viewerMountpoint).map((s) => {
+      const link = s.origin === 'pull' ? pulls.get(s.name)?.link : undefined;
+      return {
+        name: s.name, status: s.status, origin: s.origin, hasAudio: !!s.codecs.audio, hasVideo: !!s.codecs.video,
+        videoCodec: s.codecs.video?.name ?? null, players: s.players.length, createdAt: new Date(s.createdAt).toISOString(),
+        hls: { path: hlsPath(s.name), port: config.hlsPort, tlsPort: config.tlsCert ? config.hlsTlsPort : null, state: relay.hls.get(s.name)?.state ?? null },
+        // A pull's link as its row shows it; the rest of it is behind the REST token, in /rest-api/pull/find_all.
+        link: link ? { rttMs: link.rttMs, lossAfterRepairPct: link.lossAfterRepairPct } : null,
+      };
+    }));
+  });
 
   app.post('/api/viewer-events', guard, async (c) => {
     const e = await readBody(c, viewerEventSchema);

@@ -5,6 +5,7 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RelayView } from './relay-view.ts';
+import { addPullLinkMetrics } from './pull-link-metrics.ts';
 
 type Read = () => number | Promise<number>;
 type Row = [name: string, type: 'gauge' | 'counter', help: string, read: Read];
@@ -20,6 +21,7 @@ export function metricsRegistry(relay: RelayView): Registry {
       for (const state of HLS_STATES) this.set({ state }, relay.hls.all().filter((s) => s.state === state).length);
     },
   });
+  addPullLinkMetrics(register, relay.pulls);
   collectDefaultMetrics({ register });
   return register;
 }
@@ -47,7 +49,7 @@ function rows(relay: RelayView): Row[] {
     ['siphon_media_bytes_in_total', 'counter', 'RTP bytes received from sources', total('bytesIn')],
     ['siphon_media_bytes_out_total', 'counter', 'RTP bytes sent to mountpoints and players', total('bytesOut')],
     ['siphon_media_packets_in_total', 'counter', 'RTP packets received from sources', total('packetsIn')],
-    ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (sequence gaps at the tee)', () => live().reduce((n, s) => n + s.tee.packetsLost, 0)],
+    ['siphon_media_packets_lost', 'gauge', 'RTP packets missing from live sources (RFC 3550: expected by sequence number − received, at the tee)', () => live().reduce((n, s) => n + s.tee.packetsLost, 0)],
     ['siphon_pulls', 'gauge', 'Pulls on this relay', () => relay.pulls.all().length],
     ['siphon_pulls_playing', 'gauge', 'Pulls in state PLAYING', () => relay.pulls.all().filter((p) => p.state === 'PLAYING').length],
     ['siphon_recordings', 'gauge', 'Recordings writing a file now', () => relay.recordings.all().filter((r) => !r.ended).length],

@@ -31,6 +31,7 @@ export function pullRecord(p: Pull): RelayPullRecord {
     players: p.stream.players.length,
     direction: 'pull',
     epoch: p.spec.epoch ?? null,
+    link: p.link,
   };
 }
 

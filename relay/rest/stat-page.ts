@@ -35,10 +35,13 @@ function cpuSampler(): () => number {
 export function statPage(sources: StatSources): (format: string | undefined) => Promise<{ json: boolean; body: string }> {
   const cpu = cpuSampler();
   const read = async (name: string) => (await sources.metrics.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+  /** A per-pull metric summed over the live pulls (the page has no per-pull lines). */
+  const sum = async (name: string) => (await sources.metrics.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
   return async (format) => {
     const m: Record<string, number> = {};
     const cpuNow = cpu();
     for (const name of NAMES) m[name] = await read(`siphon_${name}`);
+    const [nacksSent, unrepairedGaps] = [await sum('siphon_pull_nacks_sent_total'), await sum('siphon_pull_unrepaired_gaps_total')];
     const groups: StatGroup[] = [
       group('connections_stats', {
         connections: m.wcs_sessions! + m.viewers! + m.whep_sessions! + m.whip_sessions!,
@@ -58,7 +61,10 @@ export function statPage(sources: StatSources): (format: string | undefined) => 
         outputs_rtmp_pushes_sending: m.rtmp_pushes_sending!, outputs_wcs_pushes: m.wcs_pushes!, outputs_wcs_pushes_publishing: m.wcs_pushes_publishing!,
         outputs_recordings: m.recordings!, outputs_recordings_failed: m.recordings_failed!,
       }),
-      group('pulls_stats', { pulls: m.pulls!, pulls_playing: m.pulls_playing!, pulls_not_playing: m.pulls! - m.pulls_playing! }),
+      group('pulls_stats', {
+        pulls: m.pulls!, pulls_playing: m.pulls_playing!, pulls_not_playing: m.pulls! - m.pulls_playing!,
+        pulls_nacks_sent: nacksSent, pulls_unrepaired_gaps: unrepairedGaps,
+      }),
       group('core_stats', {
         core_threads: threads(), core_cpu_percent: cpuNow, core_memory_rss: m.process_rss_bytes!, core_heap_used: m.process_heap_used_bytes!,
         core_uptime_seconds: Math.round(process.uptime()),

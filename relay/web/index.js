@@ -16,6 +16,14 @@ function link(href, text) {
   return a;
 }
 
+// A pull's link, compact: "RTT 42 ms · loss 0.1%"; "-" for what is not a pull or not sampled yet.
+function linkText(link) {
+  if (!link || (link.rttMs == null && link.lossAfterRepairPct == null)) return '-';
+  const rtt = link.rttMs == null ? '?' : `${Math.round(link.rttMs)} ms`;
+  const loss = link.lossAfterRepairPct == null ? '?' : `${link.lossAfterRepairPct}%`;
+  return `RTT ${rtt} · loss ${loss}`;
+}
+
 // https pages need the TLS port to fetch the playlist; without one the plain port is the only one there is.
 function playlistUrl(hls) {
   const secure = location.protocol === 'https:' && hls.tlsPort != null;
@@ -37,7 +45,7 @@ async function refresh() {
         link(`/hls.html?stream=${name}`, 'HLS player'), ' · ', link(`/hls.html?stream=${name}&ll=1`, 'LL-HLS player'), ' · ',
         link(playlistUrl(s.hls), 'm3u8'), ' · ',
         link('/client2/examples/demo/streaming/hls-js-player/hls-js-player.html', 'SDK hls.js player'));
-      tr.append(cell(s.name), cell(s.status), cell(s.origin), cell(s.videoCodec ?? '-'), cell(String(s.players)),
+      tr.append(cell(s.name), cell(s.status), cell(s.origin), cell(linkText(s.link)), cell(s.videoCodec ?? '-'), cell(String(s.players)),
         cell(s.hls.state ?? 'on demand'), cell(new Date(s.createdAt).toLocaleTimeString()), watch);
       return tr;
     }));

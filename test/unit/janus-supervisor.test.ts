@@ -39,6 +39,18 @@ describe('Janus supervisor', () => {
     expect(timers()).toBeLessThanOrEqual(before);
   });
 
+  it("handleInfo asks the current connection's Admin API, and refuses at once while Janus is not up", async () => {
+    const rt = new FakeJanusRuntime();
+    const { s } = supervisor(rt);
+    await expect(s.handleInfo(1, 2)).rejects.toThrow(/Janus is stopped/);
+    await s.start();
+    await expect(s.handleInfo(11, 22)).resolves.toEqual({ session_id: 11, handle_id: 22 });
+    rt.auto = undefined;
+    rt.processes[0]!.die();
+    await once(rt, 'connecting');
+    await expect(s.handleInfo(11, 22)).rejects.toThrow(/Janus is starting/);
+  });
+
   it('Janus dies and its successor dies while connect() is in flight: the late connection is closed, exactly one more `up`', async () => {
     const rt = new FakeJanusRuntime();
     const { s, ups, downs } = supervisor(rt);

@@ -151,6 +151,25 @@ describe('Pull state machine', () => {
     await reaches(pull, 'PLAYING');
   });
 
+  it("counts Janus's slowlink events on its leg into its link, kept over a reconnect", async () => {
+    origin.published.add('s');
+    const pull = await start();
+    expect(pull.link).toMatchObject({ slowlinkEvents: 0, updatedAt: null });
+    await reaches(pull, 'PLAYING');
+    const leg = janus.open('janus.plugin.nosip')[0]!;
+    leg.slowlink();
+    leg.slowlink();
+    leg.hangup('DTLS alert');
+    await reaches(pull, 'FAILED'); // leaving PLAYING brings the link up to date
+    expect(pull.link.slowlinkEvents).toBe(2);
+    expect(pull.link.updatedAt).not.toBeNull();
+    leg.slowlink(); // the old leg is gone: not counted
+    await reaches(pull, 'PLAYING');
+    janus.open('janus.plugin.nosip')[0]!.slowlink();
+    await pulls.terminate({ localStreamName: 's-copy' }, 'Stopped by rest /terminate');
+    expect(pull.link.slowlinkEvents).toBe(3);
+  });
+
   it("the leg's DTLS alert beats the remote's UNPUBLISHED by a few ms: FAILED with the remote's reason", async () => {
     origin.published.add('s');
     const pull = await start();

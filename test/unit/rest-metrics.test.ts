@@ -1,11 +1,21 @@
 /** /metrics' registry against a fake relay: values read at scrape time, counters that never go down, one registry per relay. */
 import { describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../relay/rest/metrics.ts';
+import { statPage } from '../../relay/rest/stat-page.ts';
 import type { RelayView } from '../../relay/rest/relay-view.ts';
+import { UNKNOWN_LINK } from '../../relay/sources/pull/link-quality.ts';
+import type { PullLink } from '../../contract/pull.ts';
+
+const linkOf = (l: Partial<PullLink>): PullLink => ({ ...UNKNOWN_LINK, ...l });
 
 function fakeRelay() {
   const tee = { bytesIn: 1000, bytesOut: 500, packetsIn: 10, packetsLost: 2 };
-  const state = { streams: [{ tee }], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0,
+  const state = {
+    streams: [{ tee }],
+    pulls: [
+      { state: 'PLAYING', spec: { localStreamName: 'cam' }, link: linkOf({ rttMs: 42, lossPct: 1.25, lossAfterRepairPct: 0.1, nacksSent: 30, retransmissionsReceived: 28, keyframeRequests: 2, slowlinkEvents: 1 }) },
+      { state: 'FAILED', spec: { localStreamName: 'far "away"' }, link: linkOf({ keyframeRequests: 0 }) },
+    ], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0,
     hls: [{ id: 'a', state: 'running', transcodes: true, window: { bytes: 5000 } }, { id: 'b', state: 'stopped', transcodes: false, window: { bytes: 0 } }] };
   const relay = {
     ctx: {
@@ -19,7 +29,7 @@ function fakeRelay() {
       teePorts: { size: 2 },
     },
     wcs: { sessions: new Set([1]) },
-    pulls: { all: () => [{ state: 'PLAYING' }, { state: 'FAILED' }] },
+    pulls: { all: () => state.pulls },
     viewerProxy: { connections: 4 },
     eventLoopLag: { count: 1, percentile: () => 12_345_678, reset: () => { state.lagResets += 1; } },
     demo: undefined,
@@ -79,6 +89,37 @@ describe('metrics registry', () => {
     text = await metrics.metrics();
     expect(value(text, 'siphon_media_bytes_in_total')).toBe(1600);
     expect(value(text, 'siphon_media_packets_lost')).toBe(0);
+  });
+
+  it('labels each pull\'s link by its stream, leaves out what is not known yet, and drops a pull\'s series when it ends', async () => {
+    const { relay, state } = fakeRelay();
+    const metrics = metricsRegistry(relay);
+    let text = await metrics.metrics();
+    expect(text).toMatch(/^# TYPE siphon_pull_nacks_sent_total counter$/m);
+    expect(text).toMatch(/^# TYPE siphon_pull_rtt_ms gauge$/m);
+    for (const line of ['siphon_pull_rtt_ms{stream="cam"} 42', 'siphon_pull_loss_percent{stream="cam"} 1.25',
+      'siphon_pull_loss_after_repair_percent{stream="cam"} 0.1', 'siphon_pull_nacks_sent_total{stream="cam"} 30',
+      'siphon_pull_retransmissions_received_total{stream="cam"} 28', 'siphon_pull_keyframe_requests_total{stream="cam"} 2',
+      'siphon_pull_slowlink_events_total{stream="cam"} 1', 'siphon_pull_keyframe_requests_total{stream="far \\"away\\""} 0']) {
+      expect(text.split('\n')).toContain(line);
+    }
+    expect(text).not.toMatch(/siphon_pull_rtt_ms\{stream="far/);
+    expect(text).not.toMatch(/^siphon_pull_unrepaired_gaps_total\{/m);
+
+    state.pulls[0]!.link = linkOf({ ...state.pulls[0]!.link, nacksSent: 45 });
+    expect((await metrics.metrics()).split('\n')).toContain('siphon_pull_nacks_sent_total{stream="cam"} 45');
+    state.pulls.splice(0, 1);
+    text = await metrics.metrics();
+    expect(text).not.toMatch(/stream="cam"/);
+    expect(text.split('\n')).toContain('siphon_pull_slowlink_events_total{stream="far \\"away\\""} 0');
+  });
+
+  it('the statistics page sums the live pulls\' NACKs and unrepaired gaps (it lists no pulls one by one)', async () => {
+    const { relay, state } = fakeRelay();
+    state.pulls[1]!.link = linkOf({ nacksSent: 12, unrepairedGaps: 3 });
+    const page = statPage({ metrics: metricsRegistry(relay), mediaPairs: 10 });
+    const json = JSON.parse((await page('json')).body) as Record<string, Record<string, number>>;
+    expect(json.pulls_stats).toEqual({ pulls: 2, pulls_playing: 1, pulls_not_playing: 1, pulls_nacks_sent: 42, pulls_unrepaired_gaps: 3 });
   });
 
   it('gives each relay its own registry with prom-client default metrics and the Prometheus content type', async () => {

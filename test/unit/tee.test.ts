@@ -1,4 +1,4 @@
-/** The tee with real UDP sockets on loopback (no fakes): forwarding, PT rewrite, source port, PLI path. */
+/** The tee with real UDP sockets on loopback (no fakes): forwarding, PT rewrite, source port, PLI path, loss counting. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
@@ -20,12 +20,21 @@ async function socket(): Promise<Socket> {
   return s;
 }
 
-function rtp(pt: number): Buffer {
+function rtp(pt: number, seq = 0, ssrc = 0x1234): Buffer {
   const b = Buffer.alloc(24);
   b[0] = 0x80;
   b[1] = pt;
-  b.writeUInt32BE(0x1234, 8);
+  b.writeUInt16BE(seq, 2);
+  b.writeUInt32BE(ssrc, 8);
   return b;
+}
+
+/** Sends the packets in this order and resolves once the tee has taken all of them. */
+async function feed(tee: Tee, port: number, packets: Buffer[]): Promise<void> {
+  const source = await socket();
+  const until = tee.packetsIn + packets.length;
+  for (const p of packets) await new Promise((r) => source.send(p, port, '127.0.0.1', r));
+  while (tee.packetsIn < until) await new Promise((r) => setTimeout(r, 5));
 }
 
 afterEach(() => { for (const o of open.splice(0)) o.close(); });
@@ -75,6 +84,41 @@ describe('Tee', () => {
     await once(sourceRtcp, 'message');
     expect(Date.now() - first).toBeGreaterThanOrEqual(90);
     expect(tee.keyframeRequests).toBe(2);
+  });
+
+  it('counts loss as RFC 3550 does: late and reordered packets fill their gap instead of opening a new one', async () => {
+    const used = new UdpPortPool(range, BUFFER);
+    const ingress = await UdpPair.bind(used);
+    const tee = new Tee({ video: ingress });
+    open.push(tee);
+    const seqs = (...s: number[]) => s.map((n) => rtp(96, n));
+    // 4 and 5 come late (a NACK's retransmissions), 9 out of order: nothing is missing in the end.
+    await feed(tee, ingress.port, seqs(1, 2, 3, 6, 7, 4, 8, 5, 10, 9, 11));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([11, 0]);
+    // Real gaps: 13 and 16–17 never come.
+    await feed(tee, ingress.port, seqs(12, 14, 15, 18));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([18, 3]);
+    // A duplicate of the latest packet does not hide a loss. Older ones count as received, as in RFC 3550: they
+    // can hide loss (rare: Janus drops duplicates of what it NACKed) but never take it below 0.
+    await feed(tee, ingress.port, seqs(18, 19));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([19, 3]);
+    await feed(tee, ingress.port, seqs(1, 2, 3, 4, 20));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([20, 0]);
+  });
+
+  it('counts across the 16-bit wrap, and starts afresh for a new source (SSRC) or a confirmed jump', async () => {
+    const used = new UdpPortPool(range, BUFFER);
+    const ingress = await UdpPair.bind(used);
+    const tee = new Tee({ audio: ingress });
+    open.push(tee);
+    await feed(tee, ingress.port, [65533, 65534, 0, 1, 65535, 3].map((n) => rtp(111, n)));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([7, 1]); // 65533…3, only 2 missing
+    // A reconnect: another SSRC, its sequence anywhere. The old source's loss is kept, nothing new is invented.
+    await feed(tee, ingress.port, [30_000, 30_001, 30_003].map((n) => rtp(111, n, 0x9999)));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([7 + 4, 1 + 1]);
+    // The same SSRC jumping far ahead: one stray packet is ignored, two in a row restart the count there.
+    await feed(tee, ingress.port, [50_000, 30_004, 40_000, 40_001, 40_002].map((n) => rtp(111, n, 0x9999)));
+    expect([tee.packetsExpected, tee.packetsLost]).toEqual([7 + 5 + 2, 2]); // 40000 was the stray one: counting starts at 40001
   });
 
   it('UdpPair binds P and P+1 and never hands out a pair twice', async () => {

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import { NosipLeg } from '../../janus/nosip.ts';
-import type { JanusAccess } from '../../janus/supervisor.ts';
+import type { JanusSupervisor } from '../../janus/supervisor.ts';
 import type { Stream } from '../../streams/stream.ts';
 import { h264Baseline, opus, parseSdp, plainSdp, vp8 } from '../../sdp/session.ts';
 import { codecsFromAnswer } from '../../sdp/remote-answer.ts';
@@ -25,7 +25,8 @@ import { retryDelayMs } from '../../backoff.ts';
 import { OriginProbe, type Reach } from './origin-probe.ts';
 import { WhepClient } from './whep-client.ts';
 import { guardedLookup } from './origins.ts';
-import { isWhepUri } from '../../../contract/pull.ts';
+import { LinkMonitor } from './link-monitor.ts';
+import { isWhepUri, type PullLink } from '../../../contract/pull.ts';
 
 /** What a pull attempt asks of its origin: a WCS server over its Websocket API, or a WHEP endpoint. */
 interface OriginClient {
@@ -45,10 +46,11 @@ export interface PullSpec {
   epoch?: number;
 }
 
-/** What a pull needs from the relay (a RelayContext has it all). */
-export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusAccess, 'current'>; reach?: Reach }
+/** What a pull needs from the relay (a RelayContext has it all): Janus's API for its leg, its Admin API for the leg's statistics. */
+export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusSupervisor, 'current' | 'handleInfo'>; reach?: Reach }
 
-const OFFER_AUDIO = opus(111);
+/** With NACK: a lost Opus packet on the pull leg is retransmitted like video (Janus's audio has no RED to viewers). */
+const OFFER_AUDIO = { ...opus(111), feedback: ['nack'] };
 const OFFER_VIDEO = [vp8(96), h264Baseline(102)];
 const SIGNALLING_TIMEOUT_MS = 10_000;
 /** How long a leg that went down waits for the remote's own reason before the pull fails with the leg's. */
@@ -73,14 +75,19 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   private onStalled: (() => void) | undefined;
   private readonly log: Logger;
   private readonly probe: OriginProbe;
+  private readonly monitor: LinkMonitor;
 
   constructor(readonly spec: PullSpec, readonly stream: Stream, private readonly deps: PullDeps) {
     super();
     this.log = deps.log.child({ pull: stream.mediaSessionId, stream: spec.localStreamName, uri: spec.uri, remoteStream: spec.remoteStreamName });
     this.probe = new OriginProbe(spec.uri, deps.reach);
+    this.monitor = new LinkMonitor(stream.tee, (session, handle) => deps.janus.handleInfo(session, handle), this.log);
   }
 
   get localMediaSessionId(): string { return this.stream.mediaSessionId; }
+
+  /** RTT, loss before and after repair, NACKs, retransmissions, keyframe requests, gaps, slowlinks (see PullLink). */
+  get link(): PullLink { return this.monitor.link; }
 
   start(): void {
     this.log.info('pull.created');
@@ -140,6 +147,11 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     this.leg = leg;
     leg.once('down', (reason) => this.legDown(id, reason));
     leg.once('webrtcup', () => { this.webrtcUp = true; this.maybePlaying(id); });
+    leg.on('slowlink', (e) => {
+      if (this.stale(id)) return;
+      this.monitor.slowlink();
+      this.log.debug('pull.slowlink', { uplink: e.uplink, media: e.media, lost: e.lost });
+    });
 
     const ports = this.stream.ingressPorts;
     const offer = await leg.offer(plainSdp([
@@ -174,6 +186,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     if (this.stale(id) || !this.remotePlaying || !this.webrtcUp || this.state === 'PLAYING') return;
     this.failuresInARow = 0;
     this.transition('PLAYING');
+    if (this.leg) this.monitor.watch(this.leg);
     this.stream.requestKeyframe('pull playing');
     this.unwatchStall();
     this.onStalled = () => this.fail(id, new RemoteError(`no media for ${this.deps.config.pullStallMs} ms`));
@@ -219,6 +232,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   /** Tells the remote we stop (when we can) and releases this attempt's connection and leg. */
   private endAttempt(): void {
+    this.monitor.unwatch();
     this.unwatchStall();
     clearTimeout(this.legDownTimer);
     const client = this.client;

@@ -35,6 +35,7 @@ export class FakeConnection implements JanusConnection {
   hangOnClose = false;
   async ping(): Promise<void> { if (!this.healthy) throw new Error('admin silent'); }
   async inventory() { return { sessions: 1, mountpoints: 0 }; }
+  async handleInfo(sessionId: number, handleId: number) { return { session_id: sessionId, handle_id: handleId }; }
   lose(): void { this.closing.resolve(); }
   async close(): Promise<void> {
     this.isClosed = true;

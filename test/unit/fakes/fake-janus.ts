@@ -18,6 +18,8 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
   readonly requests: { body: Record<string, unknown>; jsep?: Jsep }[] = [];
   closed = false;
 
+  readonly sessionId = 1;
+
   constructor(readonly id: number, readonly plugin: PluginName, private readonly janus: FakeJanus) { super(); }
 
   readonly trickled: (TrickleCandidate | null)[] = [];
@@ -62,6 +64,7 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
 
   webrtcUp(): void { if (!this.closed) this.emit('webrtcup'); }
   hangup(reason = 'DTLS alert'): void { this.emit('hangup', reason); }
+  slowlink(lost = 10): void { this.emit('slowlink', { uplink: true, media: 'video', lost }); }
 
   async close(): Promise<void> { this.closed = true; }
 }
