@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetNamespace } from './netns.ts';
+import { installQualityProbe } from './playback-quality.ts';
 
 export async function launchBrowser(ns: NetNamespace): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'siphon-chromium-'));
@@ -35,6 +36,7 @@ type StatSum = (type: string, field: string) => Promise<number>;
  * SDK inside it) made: inbound `framesDecoded` for players, outbound `pliCount` for publishers.
  */
 export async function installFrameCounter(page: Page): Promise<void> {
+  await installQualityProbe(page); // every page a test opens can also say how well it played
   await page.addInitScript(() => {
     const pcs: RTCPeerConnection[] = [];
     const Orig = window.RTCPeerConnection;

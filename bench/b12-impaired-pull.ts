@@ -1,0 +1,111 @@
+/**
+ * B12 — quality of a pulled stream across an impaired pull link.
+ *
+ *   relay A (demo source "origin") ⟷ impaired link (linkem) ⟷ relay B (pulls "origin" as "copy") → viewers on B
+ *
+ * Viewers on B, all in one Chromium in B's namespace (a clean last mile): Siphon's viewer page (Streaming
+ * mountpoint), the SDK's Player page (WCS Websocket API), a WHEP client (medooze). Control in the same run:
+ * a viewer page in the same Chromium that watches A directly across the same impaired link. Per condition,
+ * the link is set, viewers settle, then every counter is read at the start and end of the window (getStats).
+ *
+ * Run: node --import tsx bench/b12-impaired-pull.ts [seconds=300] [runs=1] [conditions=clean,rtt100-loss1,rtt100-loss2,burst2,loss5,cap]
+ */
+import type { Page } from 'playwright-core';
+import { NetNamespace } from '../test/harness/netns.ts';
+import { ImpairedLink, type Impairment } from '../test/harness/impaired-link.ts';
+import { RelayProcess } from '../test/harness/relay-process.ts';
+import { launchBrowser } from '../test/harness/browser.ts';
+import { openPlayer } from '../test/harness/sdk-pages.ts';
+import { openWhep } from '../test/harness/whep-page.ts';
+import { installQualityProbe, qualityBetween, readQuality, type PlaybackQuality } from '../test/harness/playback-quality.ts';
+import { machine, table } from './lib.ts';
+
+const SECONDS = Number(process.argv[2] ?? 300);
+const RUNS = Number(process.argv[3] ?? 1);
+const SETTLE_MS = 10_000;
+
+/** One-way settings, applied to both directions: 100 ms RTT is 50 ms each way. */
+const CONDITIONS: Record<string, { link: Impairment; capKbit?: number }> = {
+  clean: { link: { delayMs: 0, jitterMs: 0, lossPct: 0, burst: 0 } },
+  'rtt100-loss1': { link: { delayMs: 50, jitterMs: 15, lossPct: 1, burst: 0 } },
+  'rtt100-loss2': { link: { delayMs: 50, jitterMs: 15, lossPct: 2, burst: 0 } },
+  burst2: { link: { delayMs: 50, jitterMs: 15, lossPct: 2, burst: 3 } },
+  loss5: { link: { delayMs: 50, jitterMs: 15, lossPct: 5, burst: 0 } },
+  // The demo is ~1.2 Mbps: a cap at 80 % of it, no random loss.
+  cap: { link: { delayMs: 50, jitterMs: 15, lossPct: 0, burst: 0 }, capKbit: 1000 },
+};
+const chosen = (process.argv[4] ?? Object.keys(CONDITIONS).join(',')).split(',');
+
+async function viewerPage(page: Page, url: string): Promise<Page> {
+  await installQualityProbe(page);
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded > 0, undefined, { timeout: 30_000 });
+  return page;
+}
+
+interface PullRecord { localStreamName: string; status: string; attempts?: number; link?: Record<string, unknown> }
+
+const nsA = NetNamespace.create();
+const nsB = NetNamespace.create();
+let link: ImpairedLink | undefined;
+const relays: RelayProcess[] = [];
+let closeBrowser = async () => undefined as unknown;
+const rows: (string | number)[][] = [];
+try {
+  link = await ImpairedLink.create(nsA, nsB, 12);
+  const [a, b] = await Promise.all([
+    RelayProcess.start(nsA, { SIPHON_DEMO_STREAM: 'origin', SIPHON_ICE_INTERFACES: link.ifA, SIPHON_LOG_LEVEL: 'info' }),
+    RelayProcess.start(nsB, { SIPHON_ICE_INTERFACES: link.ifB, SIPHON_LOG_LEVEL: 'info' }),
+  ]);
+  relays.push(a, b);
+  const { browser, close } = await launchBrowser(nsB);
+  closeBrowser = close;
+  const pulls = async () => (await (await fetch(`${b.url}/rest-api/pull/find_all`, { method: 'POST', body: '{}' })).json()) as PullRecord[];
+
+  for (let run = 1; run <= RUNS; run++) {
+    for (const name of chosen) {
+      const condition = CONDITIONS[name];
+      if (!condition) throw new Error(`unknown condition ${name}: ${Object.keys(CONDITIONS).join(', ')}`);
+      await link.set('both', condition.link);
+      link.rateLimit('ab', condition.capKbit ?? null);
+      const pulledAt = Date.now();
+      const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `ws://${link.addressA}:8080`, remoteStreamName: 'origin', localStreamName: 'copy' }) });
+      if (res.status !== 200) throw new Error(`pull: ${res.status} ${await res.text()}`);
+      const viewers: [string, Page][] = [
+        ['viewer page on B', await viewerPage(await browser.newPage(), `${b.pageUrl}/viewer.html?stream=copy`)],
+        ['SDK Player on B', (await openPlayer(browser, b.pageUrl, 'copy')).page],
+        ['WHEP client on B', (await openWhep(browser, b.pageUrl, `${b.pageUrl}/whep/copy`)).page],
+        ['control: viewer page on A, across the link', await viewerPage(await browser.newPage(), `http://${link.addressA}:8080/viewer.html?stream=origin`)],
+      ];
+      const playingAfter = Date.now() - pulledAt;
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const before = await Promise.all(viewers.map(([, p]) => readQuality(p)));
+      const linkBefore = await link.stats();
+      await new Promise((r) => setTimeout(r, SECONDS * 1000));
+      const after = await Promise.all(viewers.map(([, p]) => readQuality(p)));
+      const linkAfter = await link.stats();
+      const record = (await pulls()).find((p) => p.localStreamName === 'copy');
+      const lost = linkAfter.ab.lost - linkBefore.ab.lost;
+      const passed = linkAfter.ab.in - linkBefore.ab.in;
+      viewers.forEach(([kind], i) => {
+        const q: PlaybackQuality = qualityBetween(before[i]!, after[i]!);
+        rows.push([run, name, kind, q.freezePct.toFixed(2), q.freezesPerMinute.toFixed(1), Math.round(q.meanFreezeMs), q.fps.toFixed(1),
+          q.framesDropped, q.videoLossPct.toFixed(3), Math.round(q.nacksPerMinute), q.plis, q.audioConcealedPct.toFixed(2), after[i]!.srtpCipher,
+          i === 3 ? '—' : `${record?.status} #${record?.attempts ?? '?'}`]);
+      });
+      rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped; viewers up ${playingAfter} ms after POST`, '', '', '', '', '', '', '', '', '', '', JSON.stringify(record?.link ?? {})]);
+      for (const [, p] of viewers) await p.close();
+      await fetch(`${b.url}/rest-api/pull/terminate`, { method: 'POST', body: JSON.stringify({ localStreamName: 'copy' }) });
+      console.log(`${name} run ${run} done`);
+    }
+  }
+  table(`B12 — quality of a pulled stream across an impaired pull link (${SECONDS} s windows, ${machine()})`,
+    ['run', 'condition', 'viewer', 'frozen %', 'freezes/min', 'mean freeze ms', 'fps', 'dropped', 'video lost after repair %', 'NACKs/min', 'PLIs', 'audio concealed %', 'SRTP', 'pull (attempt)'],
+    rows);
+} finally {
+  await closeBrowser();
+  await Promise.all(relays.map((r) => r.stop()));
+  link?.destroySync();
+  nsA.destroySync();
+  nsB.destroySync();
+}
