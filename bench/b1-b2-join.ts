@@ -2,10 +2,13 @@
  * B1 pull setup: REST 200 → PLAYING → first painted frame in a viewer, over 20 pulls.
  * B2 viewer join on a live pulled stream whose publisher only makes keyframes on request (Chromium:
  *    well over 10 s apart): watch → first painted frame, over 20 joins.
- * Run: node --import tsx bench/b1-b2-join.ts [pulls=20] [joins=20]
+ * With an RTT (ms), A and B sit in two namespaces joined by an impaired link (RTT/2 each way, ±15 ms jitter, and
+ * `loss` % each way), the publisher's Chromium beside A and the viewer's beside B: the pull crosses the link.
+ * Run: node --import tsx bench/b1-b2-join.ts [pulls=20] [joins=20] [rttMs=0] [lossPct=0]
  */
 import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../test/harness/netns.ts';
+import { ImpairedLink } from '../test/harness/impaired-link.ts';
 import { RelayProcess, type LogLine } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
 import { openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
@@ -13,6 +16,8 @@ import { machine, ms, percentile, table, waitFor } from './lib.ts';
 
 const PULLS = Number(process.argv[2] ?? 20);
 const JOINS = Number(process.argv[3] ?? 20);
+const RTT_MS = Number(process.argv[4] ?? 0);
+const LOSS_PCT = Number(process.argv[5] ?? 0);
 interface ViewerState { status: string; firstFrameMs: number | null; firstFrameAt: number | null }
 
 async function watch(viewer: Page, base: string, stream: string): Promise<ViewerState> {
@@ -43,14 +48,31 @@ function profile(lines: LogLine[], marks: { name: string; postAt: number; watchA
 }
 
 const ns = NetNamespace.create();
-let browser: Browser | undefined;
-let close = async () => undefined as unknown;
+const nsB = RTT_MS > 0 ? NetNamespace.create() : ns;
+let link: ImpairedLink | undefined;
+const closers: (() => Promise<unknown>)[] = [];
 const relays: RelayProcess[] = [];
 try {
-  const [a, b] = await Promise.all([RelayProcess.start(ns, { SIPHON_LOG_LEVEL: 'info' }), RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info' })]);
+  let a: RelayProcess;
+  let b: RelayProcess;
+  let originUrl: string;
+  if (RTT_MS > 0) {
+    link = await ImpairedLink.create(ns, nsB, 21);
+    await link.set('both', { delayMs: RTT_MS / 2, jitterMs: 15, lossPct: LOSS_PCT });
+    [a, b] = await Promise.all([
+      RelayProcess.start(ns, { SIPHON_LOG_LEVEL: 'info', SIPHON_ICE_INTERFACES: link.ifA }),
+      RelayProcess.start(nsB, { SIPHON_LOG_LEVEL: 'info', SIPHON_ICE_INTERFACES: link.ifB }),
+    ]);
+    originUrl = `ws://${link.addressA}:8080`;
+  } else {
+    [a, b] = await Promise.all([RelayProcess.start(ns, { SIPHON_LOG_LEVEL: 'info' }), RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info' })]);
+    originUrl = a.innerWsUrl;
+  }
   relays.push(a, b);
-  ({ browser, close } = await launchBrowser(ns));
-  const pub = await openTwoWay(browser, a.pageUrl);
+  const publisher = await launchBrowser(ns);
+  closers.push(publisher.close);
+  const browser: Browser = nsB === ns ? publisher.browser : await launchBrowser(nsB).then((v) => (closers.push(v.close), v.browser));
+  const pub = await openTwoWay(publisher.browser, a.pageUrl);
   await publishOn(pub.page, 'bench');
   const viewer = await browser.newPage();
   const post = (path: string, body: unknown) => fetch(`${b.url}/rest-api/pull/${path}`, { method: 'POST', body: JSON.stringify(body) });
@@ -62,7 +84,7 @@ try {
     const name = `b1-${i}`;
     const postAt = Date.now();
     const t0 = performance.now();
-    const res = await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'bench', localStreamName: name });
+    const res = await post('pull', { uri: originUrl, remoteStreamName: 'bench', localStreamName: name });
     if (res.status !== 200) throw new Error(`pull answered ${res.status}`);
     const tRest = performance.now();
     await waitFor(() => status(name), (s) => s === 'PLAYING', 20_000, 5);
@@ -74,7 +96,7 @@ try {
     await post('terminate', { localStreamName: name });
   }
 
-  await post('pull', { uri: a.innerWsUrl, remoteStreamName: 'bench', localStreamName: 'b2' });
+  await post('pull', { uri: originUrl, remoteStreamName: 'bench', localStreamName: 'b2' });
   await waitFor(() => status('b2'), (s) => s === 'PLAYING', 20_000);
   await new Promise((r) => setTimeout(r, 12_000)); // let the stream run past a 10 s keyframe interval
   const b2: number[] = [];
@@ -85,7 +107,7 @@ try {
     await new Promise((r) => setTimeout(r, 1500)); // joins spaced out so each needs a fresh keyframe
   }
 
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machine()}${RTT_MS ? `; pull across ${RTT_MS} ms RTT ±15 ms, ${LOSS_PCT} % loss each way` : '; one namespace, clean'}`);
   const col = (f: (r: typeof b1[number]) => number) => [ms(percentile(b1.map(f), 50)), ms(percentile(b1.map(f), 95)), ms(Math.max(...b1.map(f)))];
   table(`B1 pull setup over ${b1.length} pulls (ms, from the POST)`, ['step', 'p50', 'p95', 'max'], [
     ['REST 200', ...col((r) => r.rest)],
@@ -99,7 +121,9 @@ try {
     ['watch → first painted frame', ms(percentile(b2, 50)), ms(percentile(b2, 95)), ms(Math.max(...b2))],
   ]);
 } finally {
-  await close();
+  for (const close of closers) await close();
   await Promise.all(relays.map((r) => r.stop()));
+  link?.destroySync();
   ns.destroySync();
+  nsB.destroySync();
 }
