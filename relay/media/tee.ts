@@ -2,6 +2,8 @@
  * The tee copies a stream's plain RTP from its source (a NoSIP leg, or a local test source) to every
  * sink: the Streaming mountpoint and each WCS player's NoSIP leg. It rewrites the payload-type byte
  * where a sink negotiated another number, and turns sinks' keyframe requests into one PLI upstream.
+ * Between source and sinks sits the stream's playout buffer (playout-buffer.ts): off unless a pull across a
+ * lossy link sets a delay, so that repaired packets reach every sink in order.
  * JavaScript only copies datagrams here; it never touches media crypto.
  */
 import { EventEmitter } from 'node:events';
@@ -10,6 +12,7 @@ import type { MediaKind } from '../sdp/session.ts';
 import type { UdpPair } from './udp-pair.ts';
 import { hasKeyframeRequest, pli, rtpPayloadType, rtpSsrc, withPayloadType } from './rtcp.ts';
 import { RtpLoss } from './rtp-loss.ts';
+import { PlayoutBuffer } from './playout-buffer.ts';
 
 export interface TeeSink {
   kind: MediaKind;
@@ -47,6 +50,7 @@ export class Tee extends EventEmitter<TeeEvents> {
   keyframeRequests = 0;
   private readonly loss: Record<MediaKind, RtpLoss> = { audio: new RtpLoss(), video: new RtpLoss() };
   private stallTimer: NodeJS.Timeout | undefined;
+  readonly playout = new PlayoutBuffer((kind, packet) => this.deliver(kind, packet));
 
   constructor(readonly ingress: Partial<Record<MediaKind, UdpPair>>) {
     super();
@@ -124,6 +128,11 @@ export class Tee extends EventEmitter<TeeEvents> {
     const ssrc = rtpSsrc(packet)!; // rtpPayloadType has checked the header is there
     if (kind === 'video') this.videoSsrc = ssrc;
     this.loss[kind].add(packet.readUInt16BE(2), ssrc);
+    this.playout.push(kind, packet);
+  }
+
+  private deliver(kind: MediaKind, packet: Buffer): void {
+    const pt = packet[1]! & 0x7f;
     for (const sink of this.sinks) {
       if (sink.kind !== kind) continue;
       const out = sink.pt === pt ? packet : withPayloadType(packet, sink.pt);
@@ -141,6 +150,7 @@ export class Tee extends EventEmitter<TeeEvents> {
 
   close(): void {
     this.stopStallWatch();
+    this.playout.close();
     clearTimeout(this.deferredKeyframe);
     this.deferredKeyframe = undefined;
     this.sinks.clear();

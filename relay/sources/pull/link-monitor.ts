@@ -4,6 +4,7 @@
  * One timer per pull. handle_info failing or hanging never touches the pull: it is logged at debug and the link
  * keeps what it knew (the Admin API may be absent, e.g. an external Janus without SIPHON_JANUS_ADMIN_URL).
  */
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { PullLink } from '../../../contract/pull.ts';
 import {
@@ -23,7 +24,7 @@ export interface LinkTimings { sampleMs: number; logEverySamples: number }
 
 const TIMINGS: LinkTimings = { sampleMs: 5_000, logEverySamples: 6 };
 
-export class LinkMonitor {
+export class LinkMonitor extends EventEmitter<{ link: [PullLink] }> {
   link: PullLink = UNKNOWN_LINK;
   private timer: NodeJS.Timeout | undefined;
   /** Grows at every watch and unwatch, so a handle_info answer about an earlier leg is dropped. */
@@ -38,6 +39,7 @@ export class LinkMonitor {
 
   constructor(private readonly tee: TeeTotals, private readonly handleInfo: HandleInfo, private readonly log: Logger,
     private readonly timings: LinkTimings = TIMINGS) {
+    super();
     this.teeAt = this.teeNow();
   }
 
@@ -82,6 +84,7 @@ export class LinkMonitor {
     }
     if (id !== this.watchId) return;
     this.update(counters);
+    this.emit('link', this.link);
     this.samples += 1;
     if (this.samples % this.timings.logEverySamples === 0) this.log.info('pull.link', { ...this.link });
   }

@@ -26,6 +26,7 @@ import { OriginProbe, type Reach } from './origin-probe.ts';
 import { WhepClient } from './whep-client.ts';
 import { guardedLookup } from './origins.ts';
 import { LinkMonitor } from './link-monitor.ts';
+import { playoutDelayMs } from './playout-delay.ts';
 import { isWhepUri, type PullLink } from '../../../contract/pull.ts';
 
 /** What a pull attempt asks of its origin: a WCS server over its Websocket API, or a WHEP endpoint. */
@@ -82,9 +83,19 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     this.log = deps.log.child({ pull: stream.mediaSessionId, stream: spec.localStreamName, uri: spec.uri, remoteStream: spec.remoteStreamName });
     this.probe = new OriginProbe(spec.uri, deps.reach);
     this.monitor = new LinkMonitor(stream.tee, (session, handle) => deps.janus.handleInfo(session, handle), this.log);
+    this.monitor.on('link', (link) => this.adjustPlayout(link));
   }
 
   get localMediaSessionId(): string { return this.stream.mediaSessionId; }
+
+  /** Holds the stream's packets for about one NACK round trip once the leg repairs loss (see playout-delay.ts). */
+  private adjustPlayout(link: PullLink): void {
+    const playout = this.stream.tee.playout;
+    const ms = playoutDelayMs(link, playout.delayMs, this.deps.config.pullPlayoutMaxMs);
+    if (ms === playout.delayMs) return;
+    this.log.info('pull.playout_delay', { fromMs: playout.delayMs, toMs: ms, rttMs: link.rttMs, retransmissions: link.retransmissionsReceived });
+    playout.setDelay(ms);
+  }
 
   /** RTT, loss before and after repair, NACKs, retransmissions, keyframe requests, gaps, slowlinks (see PullLink). */
   get link(): PullLink { return this.monitor.link; }
