@@ -123,7 +123,7 @@ try {
 } finally {
   for (const close of closers) await close();
   await Promise.all(relays.map((r) => r.stop()));
-  link?.destroySync();
+  await link?.destroy();
   ns.destroySync();
   nsB.destroySync();
 }

@@ -1,14 +1,18 @@
 /**
  * B12 — quality of a pulled stream across an impaired pull link.
  *
- *   relay A (demo source "origin") ⟷ impaired link (linkem) ⟷ relay B (pulls "origin" as "copy") → viewers on B
+ *   relay A ("origin") ⟷ impaired link (linkem) ⟷ relay B (pulls "origin" as "copy") → viewers on B
+ *
+ * The source on A: `clock` (default), an SDK publisher in Chromium beside A whose canvas carries the wall clock
+ * (clock-canvas.ts: glass-to-glass is read back from every frame each viewer presents; a browser encoder answers
+ * NACK and PLI as any publisher's would), or `demo`, A's GStreamer test stream (a keyframe a second).
  *
  * Viewers on B, all in one Chromium in B's namespace (a clean last mile): Siphon's viewer page (Streaming
  * mountpoint), the SDK's Player page (WCS Websocket API), a WHEP client (medooze). Control in the same run:
  * a viewer page in the same Chromium that watches A directly across the same impaired link. Per condition,
  * the link is set, viewers settle, then every counter is read at the start and end of the window (getStats).
  *
- * Run: node --import tsx bench/b12-impaired-pull.ts [seconds=300] [runs=1] [conditions=clean,rtt100-loss1,rtt100-loss2,burst2,loss5,cap]
+ * Run: node --import tsx bench/b12-impaired-pull.ts [seconds=300] [runs=1] [conditions=clean,rtt100-loss1,rtt100-loss2,burst2,loss5,cap] [clock|demo]
  */
 import type { Page } from 'playwright-core';
 import { NetNamespace } from '../test/harness/netns.ts';
@@ -18,7 +22,8 @@ import { launchBrowser } from '../test/harness/browser.ts';
 import { openPlayer } from '../test/harness/sdk-pages.ts';
 import { openWhep } from '../test/harness/whep-page.ts';
 import { installQualityProbe, qualityBetween, readQuality, type PlaybackQuality } from '../test/harness/playback-quality.ts';
-import { machine, table } from './lib.ts';
+import { publishClock, readClockInPage, takeClockSamples } from './clock-canvas.ts';
+import { machine, percentile, table } from './lib.ts';
 
 const SECONDS = Number(process.argv[2] ?? 300);
 const RUNS = Number(process.argv[3] ?? 1);
@@ -35,6 +40,7 @@ const CONDITIONS: Record<string, { link: Impairment; capKbit?: number }> = {
   cap: { link: { delayMs: 50, jitterMs: 15, lossPct: 0, burst: 0 }, capKbit: 1000 },
 };
 const chosen = (process.argv[4] ?? Object.keys(CONDITIONS).join(',')).split(',');
+const SOURCE = process.argv[5] ?? 'clock';
 
 async function viewerPage(page: Page, url: string): Promise<Page> {
   await installQualityProbe(page);
@@ -42,6 +48,8 @@ async function viewerPage(page: Page, url: string): Promise<Page> {
   await page.waitForFunction(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded > 0, undefined, { timeout: 30_000 });
   return page;
 }
+
+const g2g = (xs: number[]) => (xs.length ? `${Math.round(percentile(xs, 50))} / ${Math.round(percentile(xs, 95))}` : '—');
 
 interface PullRecord { localStreamName: string; status: string; attempts?: number; link?: Record<string, unknown> }
 
@@ -54,12 +62,14 @@ const rows: (string | number)[][] = [];
 try {
   link = await ImpairedLink.create(nsA, nsB, 12);
   const [a, b] = await Promise.all([
-    RelayProcess.start(nsA, { SIPHON_DEMO_STREAM: 'origin', SIPHON_ICE_INTERFACES: link.ifA, SIPHON_LOG_LEVEL: 'info' }),
+    RelayProcess.start(nsA, { ...(SOURCE === 'demo' ? { SIPHON_DEMO_STREAM: 'origin' } : {}), SIPHON_ICE_INTERFACES: link.ifA, SIPHON_LOG_LEVEL: 'info' }),
     RelayProcess.start(nsB, { SIPHON_ICE_INTERFACES: link.ifB, SIPHON_LOG_LEVEL: 'info' }),
   ]);
   relays.push(a, b);
   const { browser, close } = await launchBrowser(nsB);
-  closeBrowser = close;
+  const publisher = SOURCE === 'clock' ? await launchBrowser(nsA) : undefined;
+  closeBrowser = async () => { await close(); await publisher?.close(); };
+  if (publisher) await publishClock(publisher.browser, a.pageUrl, 'origin');
   const pulls = async () => (await (await fetch(`${b.url}/rest-api/pull/find_all`, { method: 'POST', body: '{}' })).json()) as PullRecord[];
 
   for (let run = 1; run <= RUNS; run++) {
@@ -78,11 +88,15 @@ try {
         ['control: viewer page on A, across the link', await viewerPage(await browser.newPage(), `http://${link.addressA}:8080/viewer.html?stream=origin`)],
       ];
       const playingAfter = Date.now() - pulledAt;
+      if (SOURCE === 'clock') for (const [kind, p] of viewers) await readClockInPage(p, kind.startsWith('viewer page') || kind.startsWith('control') ? '#video' : 'video');
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const before = await Promise.all(viewers.map(([, p]) => readQuality(p)));
+      if (SOURCE === 'clock') for (const [, p] of viewers) await takeClockSamples(p);
       const linkBefore = await link.stats();
       await new Promise((r) => setTimeout(r, SECONDS * 1000));
       const after = await Promise.all(viewers.map(([, p]) => readQuality(p)));
+      const clocks = SOURCE === 'clock' ? await Promise.all(viewers.map(([, p]) => takeClockSamples(p))) : viewers.map(() => []);
+      const held = b.lines.filter((l) => l.event === 'pull.playout_delay' && l.stream === 'copy').at(-1)?.toMs ?? 0;
       const linkAfter = await link.stats();
       const record = (await pulls()).find((p) => p.localStreamName === 'copy');
       const lost = linkAfter.ab.lost - linkBefore.ab.lost;
@@ -90,22 +104,25 @@ try {
       viewers.forEach(([kind], i) => {
         const q: PlaybackQuality = qualityBetween(before[i]!, after[i]!);
         rows.push([run, name, kind, q.freezePct.toFixed(2), q.freezesPerMinute.toFixed(1), Math.round(q.meanFreezeMs), q.fps.toFixed(1),
-          q.framesDropped, q.videoLossPct.toFixed(3), Math.round(q.nacksPerMinute), q.plis, q.audioConcealedPct.toFixed(2), after[i]!.srtpCipher,
-          i === 3 ? '—' : `${record?.status} #${record?.attempts ?? '?'}`]);
+          q.framesDropped, q.videoLossPct.toFixed(3), Math.round(q.nacksPerMinute), q.plis, q.audioConcealedPct.toFixed(2), g2g(clocks[i]!),
+          after[i]!.srtpCipher, i === 3 ? '—' : `${record?.status} #${record?.attempts ?? '?'}`]);
       });
-      rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped; viewers up ${playingAfter} ms after POST`, '', '', '', '', '', '', '', '', '', '', JSON.stringify(record?.link ?? {})]);
+      rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped; B holds ${held} ms; viewers up ${playingAfter} ms after POST`,
+        '', '', '', '', '', '', '', '', '', '', '', JSON.stringify(record?.link ?? {})]);
+      // Each condition starts from a fresh pull: its playout delay too.
+      b.lines.length = 0;
       for (const [, p] of viewers) await p.close();
       await fetch(`${b.url}/rest-api/pull/terminate`, { method: 'POST', body: JSON.stringify({ localStreamName: 'copy' }) });
       console.log(`${name} run ${run} done`);
     }
   }
-  table(`B12 — quality of a pulled stream across an impaired pull link (${SECONDS} s windows, ${machine()})`,
-    ['run', 'condition', 'viewer', 'frozen %', 'freezes/min', 'mean freeze ms', 'fps', 'dropped', 'video lost after repair %', 'NACKs/min', 'PLIs', 'audio concealed %', 'SRTP', 'pull (attempt)'],
+  table(`B12 — quality of a pulled stream across an impaired pull link (source ${SOURCE}, ${SECONDS} s windows, ${machine()})`,
+    ['run', 'condition', 'viewer', 'frozen %', 'freezes/min', 'mean freeze ms', 'fps', 'dropped', 'packetsLost % (getStats)', 'NACKs/min', 'PLIs', 'audio concealed %', 'glass-to-glass p50 / p95 ms', 'SRTP', 'pull (attempt)'],
     rows);
 } finally {
   await closeBrowser();
   await Promise.all(relays.map((r) => r.stop()));
-  link?.destroySync();
+  await link?.destroy();
   nsA.destroySync();
   nsB.destroySync();
 }

@@ -56,13 +56,13 @@ export async function publishClock(browser: Browser, baseUrl: string, name: stri
   return page;
 }
 
-/** On a page with `<video id="video">`: records glass-to-glass ms of every presented frame in window.clockSamples. */
-export async function readClockInPage(page: Page): Promise<void> {
+/** On a page with a `<video>` (`selector`): records glass-to-glass ms of every presented frame in window.clockSamples. */
+export async function readClockInPage(page: Page, selector = '#video'): Promise<void> {
   await page.evaluate(NAME_HELPER);
-  await page.evaluate(({ bits, width, height }) => {
+  await page.evaluate(({ bits, width, height, selector }) => {
     const w = window as unknown as { clockSamples: number[] };
     w.clockSamples = [];
-    const video = document.getElementById('video') as HTMLVideoElement;
+    const video = document.querySelector(selector) as HTMLVideoElement;
     const canvas = document.createElement('canvas');
     const g = canvas.getContext('2d', { willReadFrequently: true })!;
     const read = (x: number, y: number) => {
@@ -85,5 +85,15 @@ export async function readClockInPage(page: Page): Promise<void> {
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
-  }, { bits: BITS, width: WIDTH, height: HEIGHT });
+  }, { bits: BITS, width: WIDTH, height: HEIGHT, selector });
+}
+
+/** The glass-to-glass samples recorded since the last call (and starts a new window). */
+export function takeClockSamples(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { clockSamples: number[] };
+    const samples = w.clockSamples ?? [];
+    w.clockSamples = [];
+    return samples;
+  });
 }

@@ -81,7 +81,7 @@ export const settings = {
   pullRetryMaxMs: s({ kind: 'int', env: 'SIPHON_PULL_RETRY_MAX_MS', property: 'siphon.pull_retry_max_ms', default: 30000,
     doc: 'Cap of the exponential backoff (with jitter) between pull attempts; the first retry comes within 1 s.' }),
   pullPlayoutMaxMs: s({ kind: 'int', env: 'SIPHON_PULL_PLAYOUT_MAX_MS', property: 'siphon.pull_playout_max_ms', default: 400,
-    doc: 'Cap of a pulled stream\'s playout buffer (ms). Once a pull has repaired a loss, its packets are held 1.5 × the measured NACK round trip + 40 ms, so repaired packets reach viewers in order (no freeze, no audio concealment) at that much added latency; a clean pull holds nothing. 0: never hold.' }),
+    doc: 'Cap of a pulled stream\'s playout buffer (ms). Once a pull has repaired a loss, its packets are held the measured NACK round trip + 60 ms, so repaired packets reach viewers in order (no freeze, no audio concealment) at that much added latency; a clean pull holds nothing. 0: never hold.' }),
   pullStallMs: s({ kind: 'int', env: 'SIPHON_PULL_STALL_MS', property: 'siphon.pull_stall_ms', default: 5000,
     doc: 'A PLAYING pull that receives no RTP for this long reconnects.' }),
   janusBinary: s({ kind: 'string', env: 'SIPHON_JANUS_BINARY', property: 'siphon.janus_binary', default: '',

@@ -140,7 +140,17 @@ export class ImpairedLink {
     }
   }
 
-  /** Stops the emulator and removes the wire namespace (the veths go with it). */
+  /** Stops the emulator, waits for it to go, and removes the wire namespace (the veths go with it). */
+  async destroy(): Promise<void> {
+    if (!this.exited) {
+      const gone = new Promise((resolve) => this.proc.once('exit', resolve));
+      this.proc.kill('SIGKILL');
+      await gone;
+    }
+    this.wire.destroySync();
+  }
+
+  /** The same without waiting (a process exit handler); netns.ts then reaps the emulator. */
   destroySync(): void {
     if (!this.exited) this.proc.kill('SIGKILL');
     this.wire.destroySync();

@@ -22,9 +22,9 @@ describe('impaired link (userspace emulator between two namespaces)', () => {
     echo = await startEcho(nsB, PORT);
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     echo?.stop();
-    link?.destroySync();
+    await link?.destroy();
     nsA?.destroySync();
     nsB?.destroySync();
   });

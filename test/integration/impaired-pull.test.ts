@@ -32,7 +32,7 @@ describe('a pull across an impaired link', () => {
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
-    link?.destroySync();
+    await link?.destroy();
     nsA?.destroySync();
     nsB?.destroySync();
   });

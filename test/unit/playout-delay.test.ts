@@ -14,13 +14,13 @@ describe('playoutDelayMs', () => {
     expect(playoutDelayMs(link(null, null), 0, 400)).toBe(0);
   });
   it('covers one NACK round trip and its jitter once the pull repairs loss, capped', () => {
-    expect(playoutDelayMs(link(100, 12), 0, 400)).toBe(190);
+    expect(playoutDelayMs(link(100, 12), 0, 400)).toBe(160);
     expect(playoutDelayMs(link(400, 12), 0, 400)).toBe(400);
     expect(playoutDelayMs(link(100, 12), 0, 0)).toBe(0); // turned off
   });
   it('moves only for a large change, and keeps its figure while a window has nothing new', () => {
-    expect(playoutDelayMs(link(110, 12), 190, 400)).toBe(190);
-    expect(playoutDelayMs(link(200, 12), 190, 400)).toBe(340);
-    expect(playoutDelayMs(link(null, 12), 190, 400)).toBe(190);
+    expect(playoutDelayMs(link(110, 12), 160, 400)).toBe(160);
+    expect(playoutDelayMs(link(200, 12), 160, 400)).toBe(260);
+    expect(playoutDelayMs(link(null, 12), 160, 400)).toBe(160);
   });
 });

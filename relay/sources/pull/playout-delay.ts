@@ -6,9 +6,12 @@
  */
 import type { PullLink } from '../../../contract/pull.ts';
 
-/** One NACK round trip × this, plus MARGIN_MS: the retransmission's own jitter and the NACK's wait for a gap to show. */
-const RTT_FACTOR = 1.5;
-const MARGIN_MS = 40;
+/**
+ * One NACK round trip (the patched Janus's average, jitter included) × this, plus MARGIN_MS: a retransmission
+ * later than average, and the wait for a gap to show (the next packet). Every ms here is latency for viewers.
+ */
+const RTT_FACTOR = 1;
+const MARGIN_MS = 60;
 /** A new figure within this share of the current one keeps the current one. */
 const HYSTERESIS = 0.25;
 
