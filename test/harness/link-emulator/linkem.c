@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,6 +175,8 @@ static void command(char *line, direction *ab, direction *ba) {
 int main(int argc, char **argv) {
 	if(argc < 3) { fprintf(stderr, "usage: linkem IF_A IF_B [SEED]\n"); return 2; }
 	signal(SIGPIPE, SIG_IGN);
+	/* The kernel may wake a sleeper up to 50 µs late by default; a delay line wants its wake-ups on time */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
 	if(rng_state == 0) rng_state = 1;
 	static direction ab, ba;
