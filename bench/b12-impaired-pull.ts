@@ -12,6 +12,8 @@
  * a viewer page in the same Chromium that watches A directly across the same impaired link. Per condition,
  * the link is set, viewers settle, then every counter is read at the start and end of the window (getStats).
  *
+ * B12_HLS=1 adds hls.js (relay/web/hls.html, LL-HLS) on B: for it, stalls (the <video>'s `waiting` → `playing`)
+ * stand in for freezes, and frames dropped come from getVideoPlaybackQuality.
  * Run: node --import tsx bench/b12-impaired-pull.ts [seconds=300] [runs=1] [conditions=clean,rtt100-loss1,rtt100-loss2,burst2,loss5,cap] [clock|demo]
  */
 import type { Page } from 'playwright-core';
@@ -21,6 +23,7 @@ import { RelayProcess } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
 import { openPlayer } from '../test/harness/sdk-pages.ts';
 import { openWhep } from '../test/harness/whep-page.ts';
+import { openHlsPlayer } from '../test/harness/hls-page.ts';
 import { installQualityProbe, qualityBetween, readQuality, type PlaybackQuality } from '../test/harness/playback-quality.ts';
 import { publishClock, readClockInPage, takeClockSamples } from './clock-canvas.ts';
 import { machine, percentile, table } from './lib.ts';
@@ -41,6 +44,28 @@ const CONDITIONS: Record<string, { link: Impairment; capKbit?: number }> = {
 };
 const chosen = (process.argv[4] ?? Object.keys(CONDITIONS).join(',')).split(',');
 const SOURCE = process.argv[5] ?? 'clock';
+const WITH_HLS = process.env.B12_HLS === '1';
+const HLS_KIND = 'hls.js (LL-HLS) on B';
+
+/** Stall time and count of a plain <video> (hls.js has no getStats), recorded from now on. */
+async function watchStalls(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { stalls: { count: number; ms: number; since: number | null } };
+    w.stalls = { count: 0, ms: 0, since: null };
+    const video = document.querySelector('video')!;
+    video.addEventListener('waiting', () => { if (w.stalls.since === null) { w.stalls.count += 1; w.stalls.since = performance.now(); } });
+    video.addEventListener('playing', () => { if (w.stalls.since !== null) { w.stalls.ms += performance.now() - w.stalls.since; w.stalls.since = null; } });
+  });
+}
+
+async function readStalls(page: Page): Promise<{ count: number; ms: number; frames: number; dropped: number; at: number }> {
+  return page.evaluate(() => {
+    const w = window as unknown as { stalls: { count: number; ms: number; since: number | null } };
+    const q = document.querySelector('video')!.getVideoPlaybackQuality();
+    const open = w.stalls.since === null ? 0 : performance.now() - w.stalls.since;
+    return { count: w.stalls.count, ms: w.stalls.ms + open, frames: q.totalVideoFrames, dropped: q.droppedVideoFrames, at: Date.now() };
+  });
+}
 
 async function viewerPage(page: Page, url: string): Promise<Page> {
   await installQualityProbe(page);
@@ -87,14 +112,21 @@ try {
         ['WHEP client on B', (await openWhep(browser, b.pageUrl, `${b.pageUrl}/whep/copy`)).page],
         ['control: viewer page on A, across the link', await viewerPage(await browser.newPage(), `http://${link.addressA}:8080/viewer.html?stream=origin`)],
       ];
+      const hls = WITH_HLS ? await openHlsPlayer(browser, b.pageUrl, 'copy', true, 60_000) : undefined;
+      if (hls) await watchStalls(hls);
       const playingAfter = Date.now() - pulledAt;
       if (SOURCE === 'clock') for (const [kind, p] of viewers) await readClockInPage(p, kind.startsWith('viewer page') || kind.startsWith('control') ? '#video' : 'video');
       await new Promise((r) => setTimeout(r, SETTLE_MS));
+      if (hls && SOURCE === 'clock') await readClockInPage(hls, 'video');
       const before = await Promise.all(viewers.map(([, p]) => readQuality(p)));
+      const hlsBefore = hls ? await readStalls(hls) : undefined;
       if (SOURCE === 'clock') for (const [, p] of viewers) await takeClockSamples(p);
+      if (hls && SOURCE === 'clock') await takeClockSamples(hls);
       const linkBefore = await link.stats();
       await new Promise((r) => setTimeout(r, SECONDS * 1000));
       const after = await Promise.all(viewers.map(([, p]) => readQuality(p)));
+      const hlsAfter = hls ? await readStalls(hls) : undefined;
+      const hlsClock = hls && SOURCE === 'clock' ? await takeClockSamples(hls) : [];
       const clocks = SOURCE === 'clock' ? await Promise.all(viewers.map(([, p]) => takeClockSamples(p))) : viewers.map(() => []);
       const held = b.lines.filter((l) => l.event === 'pull.playout_delay' && l.stream === 'copy').at(-1)?.toMs ?? 0;
       const linkAfter = await link.stats();
@@ -107,6 +139,14 @@ try {
           q.framesDropped, q.videoLossPct.toFixed(3), Math.round(q.nacksPerMinute), q.plis, q.audioConcealedPct.toFixed(2), g2g(clocks[i]!),
           after[i]!.srtpCipher, i === 3 ? '—' : `${record?.status} #${record?.attempts ?? '?'}`]);
       });
+      if (hls && hlsBefore && hlsAfter) {
+        const s = (hlsAfter.at - hlsBefore.at) / 1000;
+        const stalls = hlsAfter.count - hlsBefore.count;
+        rows.push([run, name, HLS_KIND, ((hlsAfter.ms - hlsBefore.ms) / (10 * s)).toFixed(2), ((60 * stalls) / s).toFixed(1),
+          stalls ? Math.round((hlsAfter.ms - hlsBefore.ms) / stalls) : 0, ((hlsAfter.frames - hlsBefore.frames) / s).toFixed(1),
+          hlsAfter.dropped - hlsBefore.dropped, '—', '—', '—', '—', g2g(hlsClock), '—', `${record?.status} #${record?.attempts ?? '?'}`]);
+        await hls.close();
+      }
       rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped; B holds ${held} ms; viewers up ${playingAfter} ms after POST`,
         '', '', '', '', '', '', '', '', '', '', '', JSON.stringify(record?.link ?? {})]);
       // Each condition starts from a fresh pull: its playout delay too.

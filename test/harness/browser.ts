@@ -32,20 +32,14 @@ export async function launchBrowser(ns: NetNamespace): Promise<{ browser: Browse
 type StatSum = (type: string, field: string) => Promise<number>;
 
 /**
- * Wraps RTCPeerConnection so a test can sum one video stat over every connection the page (or the
- * SDK inside it) made: inbound `framesDecoded` for players, outbound `pliCount` for publishers.
+ * Lets a test sum one video stat over every connection the page (or the SDK inside it) made: inbound
+ * `framesDecoded` for players, outbound `pliCount` for publishers; and say how well it played (playback-quality.ts,
+ * whose wrapper of RTCPeerConnection collects the connections).
  */
 export async function installFrameCounter(page: Page): Promise<void> {
-  await installQualityProbe(page); // every page a test opens can also say how well it played
+  await installQualityProbe(page);
   await page.addInitScript(() => {
-    const pcs: RTCPeerConnection[] = [];
-    const Orig = window.RTCPeerConnection;
-    window.RTCPeerConnection = function (this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>) {
-      const pc = new Orig(...args);
-      pcs.push(pc);
-      return pc;
-    } as unknown as typeof RTCPeerConnection;
-    window.RTCPeerConnection.prototype = Orig.prototype;
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
     // Stops or resumes every outgoing track without ending the session: a publisher gone silent.
     const parked = new Map<RTCRtpSender, MediaStreamTrack | null>();
     (window as unknown as { __setSending: (on: boolean) => Promise<void> }).__setSending = async (on) => {

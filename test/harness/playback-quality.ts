@@ -30,10 +30,14 @@ export interface PlaybackQuality {
   pauses: number;
 }
 
-/** Wraps RTCPeerConnection before any page script runs, so every connection is seen. */
+/**
+ * Wraps RTCPeerConnection before any page script runs, so every connection is seen (kept in `window.__pcs`,
+ * which browser.ts's frame counter reads too).
+ */
 export async function installQualityProbe(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const pcs: RTCPeerConnection[] = [];
+    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
     const Orig = window.RTCPeerConnection;
     window.RTCPeerConnection = function (this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>) {
       const pc = new Orig(...args);

@@ -69,6 +69,11 @@ describe('a pull across an impaired link', () => {
     expect(pull.link!.lossPct).toBeGreaterThan(3); // before repair, from the patched Janus's count of missing packets
     expect(pull.link!.rttMs).toBeGreaterThan(60);
     expect(pull.link!.unrepairedGaps).not.toBeNull();
+    // The operator sees it without the REST token too: the index page's row, and WCS's statistics page.
+    const rows = (await (await fetch(`${b.url}/api/streams`)).json()) as { name: string; link: { rttMs: number; lossAfterRepairPct: number } | null }[];
+    expect(rows.find((r) => r.name === 'copy')!.link!.rttMs).toBeGreaterThan(60);
+    const stat = await (await fetch(`${b.url}/?action=stat`)).text();
+    expect(Number(/^pulls_nacks_sent=(\d+)$/m.exec(stat)?.[1])).toBeGreaterThan(0);
   });
 
   it('an outage longer than the NACK window is counted as a gap given up and answered with a keyframe request at once; the pull plays on', async () => {
