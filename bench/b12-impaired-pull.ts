@@ -33,14 +33,14 @@ const RUNS = Number(process.argv[3] ?? 1);
 const SETTLE_MS = 10_000;
 
 /** One-way settings, applied to both directions: 100 ms RTT is 50 ms each way. */
-const CONDITIONS: Record<string, { link: Impairment; capKbit?: number }> = {
+const CONDITIONS: Record<string, { link: Impairment; capFraction?: number }> = {
   clean: { link: { delayMs: 0, jitterMs: 0, lossPct: 0, burst: 0 } },
   'rtt100-loss1': { link: { delayMs: 50, jitterMs: 15, lossPct: 1, burst: 0 } },
   'rtt100-loss2': { link: { delayMs: 50, jitterMs: 15, lossPct: 2, burst: 0 } },
   burst2: { link: { delayMs: 50, jitterMs: 15, lossPct: 2, burst: 3 } },
   loss5: { link: { delayMs: 50, jitterMs: 15, lossPct: 5, burst: 0 } },
-  // The demo is ~1.2 Mbps: a cap at 80 % of it, no random loss.
-  cap: { link: { delayMs: 50, jitterMs: 15, lossPct: 0, burst: 0 }, capKbit: 1000 },
+  // A tbf cap at 80 % of what A sends B (measured over 5 s once viewers are up), no random loss.
+  cap: { link: { delayMs: 50, jitterMs: 15, lossPct: 0, burst: 0 }, capFraction: 0.8 },
 };
 const chosen = (process.argv[4] ?? Object.keys(CONDITIONS).join(',')).split(',');
 const SOURCE = process.argv[5] ?? 'clock';
@@ -102,7 +102,7 @@ try {
       const condition = CONDITIONS[name];
       if (!condition) throw new Error(`unknown condition ${name}: ${Object.keys(CONDITIONS).join(', ')}`);
       await link.set('both', condition.link);
-      link.rateLimit('ab', condition.capKbit ?? null);
+      link.rateLimit('ab', null);
       const pulledAt = Date.now();
       const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `ws://${link.addressA}:8080`, remoteStreamName: 'origin', localStreamName: 'copy' }) });
       if (res.status !== 200) throw new Error(`pull: ${res.status} ${await res.text()}`);
@@ -115,6 +115,16 @@ try {
       const hls = WITH_HLS ? await openHlsPlayer(browser, b.pageUrl, 'copy', true, 60_000) : undefined;
       if (hls) await watchStalls(hls);
       const playingAfter = Date.now() - pulledAt;
+      let capNote = '';
+      if (condition.capFraction) {
+        const s0 = await link.stats();
+        await new Promise((r) => setTimeout(r, 5000));
+        const s1 = await link.stats();
+        const kbit = ((s1.ab.bytesOut - s0.ab.bytesOut) * 8) / 5 / 1000;
+        const cap = Math.round(kbit * condition.capFraction);
+        link.rateLimit('ab', cap);
+        capNote = `; capped at ${cap} kbit/s (${condition.capFraction} × ${Math.round(kbit)})`;
+      }
       if (SOURCE === 'clock') for (const [kind, p] of viewers) await readClockInPage(p, kind.startsWith('viewer page') || kind.startsWith('control') ? '#video' : 'video');
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       if (hls && SOURCE === 'clock') await readClockInPage(hls, 'video');
@@ -147,7 +157,7 @@ try {
           hlsAfter.dropped - hlsBefore.dropped, '—', '—', '—', '—', g2g(hlsClock), '—', `${record?.status} #${record?.attempts ?? '?'}`]);
         await hls.close();
       }
-      rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped; B holds ${held} ms; viewers up ${playingAfter} ms after POST`,
+      rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped${capNote}; B holds ${held} ms; viewers up ${playingAfter} ms after POST`,
         '', '', '', '', '', '', '', '', '', '', '', JSON.stringify(record?.link ?? {})]);
       // Each condition starts from a fresh pull: its playout delay too.
       b.lines.length = 0;
