@@ -12,6 +12,9 @@
  * a viewer page in the same Chromium that watches A directly across the same impaired link. Per condition,
  * the link is set, viewers settle, then every counter is read at the start and end of the window (getStats).
  *
+ * B12_LASTMILE=1 moves the impairment to the viewers' own link: the pull link stays clean and the viewers'
+ * Chromium sits in a third namespace joined to B by a second impaired link, so what is measured is B's repair of
+ * its viewers' loss from its own retransmit buffer (no control: A is not reachable from there).
  * B12_HLS=1 adds hls.js (relay/web/hls.html, LL-HLS) on B: for it, stalls (the <video>'s `waiting` → `playing`)
  * stand in for freezes, and frames dropped come from getVideoPlaybackQuality.
  * Run: node --import tsx bench/b12-impaired-pull.ts [seconds=300] [runs=1] [conditions=clean,rtt100-loss1,rtt100-loss2,burst2,loss5,cap] [clock|demo]
@@ -45,6 +48,7 @@ const CONDITIONS: Record<string, { link: Impairment; capFraction?: number }> = {
 const chosen = (process.argv[4] ?? Object.keys(CONDITIONS).join(',')).split(',');
 const SOURCE = process.argv[5] ?? 'clock';
 const WITH_HLS = process.env.B12_HLS === '1';
+const LAST_MILE = process.env.B12_LASTMILE === '1';
 const HLS_KIND = 'hls.js (LL-HLS) on B';
 
 /** Stall time and count of a plain <video> (hls.js has no getStats), recorded from now on. */
@@ -80,18 +84,23 @@ interface PullRecord { localStreamName: string; status: string; attempts?: numbe
 
 const nsA = NetNamespace.create();
 const nsB = NetNamespace.create();
+const nsV = LAST_MILE ? NetNamespace.create() : undefined;
 let link: ImpairedLink | undefined;
+let viewerLink: ImpairedLink | undefined;
 const relays: RelayProcess[] = [];
 let closeBrowser = async () => undefined as unknown;
 const rows: (string | number)[][] = [];
 try {
   link = await ImpairedLink.create(nsA, nsB, 12);
+  viewerLink = nsV ? await ImpairedLink.create(nsB, nsV, 13) : undefined;
   const [a, b] = await Promise.all([
     RelayProcess.start(nsA, { ...(SOURCE === 'demo' ? { SIPHON_DEMO_STREAM: 'origin' } : {}), SIPHON_ICE_INTERFACES: link.ifA, SIPHON_LOG_LEVEL: 'info' }),
-    RelayProcess.start(nsB, { SIPHON_ICE_INTERFACES: link.ifB, SIPHON_LOG_LEVEL: 'info' }),
+    RelayProcess.start(nsB, { SIPHON_ICE_INTERFACES: [link.ifB, ...(viewerLink ? [viewerLink.ifA] : [])].join(','), SIPHON_LOG_LEVEL: 'info' }),
   ]);
   relays.push(a, b);
-  const { browser, close } = await launchBrowser(nsB);
+  // Where the viewers reach B: beside it, or across their own impaired link.
+  const bPage = viewerLink ? `http://${viewerLink.addressA}:8080` : b.pageUrl;
+  const { browser, close } = await launchBrowser(nsV ?? nsB);
   const publisher = SOURCE === 'clock' ? await launchBrowser(nsA) : undefined;
   closeBrowser = async () => { await close(); await publisher?.close(); };
   if (publisher) await publishClock(publisher.browser, a.pageUrl, 'origin');
@@ -101,18 +110,19 @@ try {
     for (const name of chosen) {
       const condition = CONDITIONS[name];
       if (!condition) throw new Error(`unknown condition ${name}: ${Object.keys(CONDITIONS).join(', ')}`);
-      await link.set('both', condition.link);
+      await link.set('both', LAST_MILE ? { delayMs: 0, jitterMs: 0, lossPct: 0, burst: 0 } : condition.link);
+      await viewerLink?.set('both', condition.link);
       link.rateLimit('ab', null);
       const pulledAt = Date.now();
       const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `ws://${link.addressA}:8080`, remoteStreamName: 'origin', localStreamName: 'copy' }) });
       if (res.status !== 200) throw new Error(`pull: ${res.status} ${await res.text()}`);
       const viewers: [string, Page][] = [
-        ['viewer page on B', await viewerPage(await browser.newPage(), `${b.pageUrl}/viewer.html?stream=copy`)],
-        ['SDK Player on B', (await openPlayer(browser, b.pageUrl, 'copy')).page],
-        ['WHEP client on B', (await openWhep(browser, b.pageUrl, `${b.pageUrl}/whep/copy`)).page],
-        ['control: viewer page on A, across the link', await viewerPage(await browser.newPage(), `http://${link.addressA}:8080/viewer.html?stream=origin`)],
+        ['viewer page on B', await viewerPage(await browser.newPage(), `${bPage}/viewer.html?stream=copy`)],
+        ['SDK Player on B', (await openPlayer(browser, bPage, 'copy')).page],
+        ['WHEP client on B', (await openWhep(browser, bPage, `${bPage}/whep/copy`)).page],
       ];
-      const hls = WITH_HLS ? await openHlsPlayer(browser, b.pageUrl, 'copy', true, 60_000) : undefined;
+      if (!LAST_MILE) viewers.push(['control: viewer page on A, across the link', await viewerPage(await browser.newPage(), `http://${link.addressA}:8080/viewer.html?stream=origin`)]);
+      const hls = WITH_HLS ? await openHlsPlayer(browser, bPage, 'copy', true, 60_000) : undefined;
       if (hls) await watchStalls(hls);
       const playingAfter = Date.now() - pulledAt;
       let capNote = '';
@@ -166,13 +176,15 @@ try {
       console.log(`${name} run ${run} done`);
     }
   }
-  table(`B12 — quality of a pulled stream across an impaired pull link (source ${SOURCE}, ${SECONDS} s windows, ${machine()})`,
+  table(`B12 — quality of a pulled stream across an impaired ${LAST_MILE ? 'viewer (last-mile) link, the pull link clean' : 'pull link'} (source ${SOURCE}, ${SECONDS} s windows, ${machine()})`,
     ['run', 'condition', 'viewer', 'frozen %', 'freezes/min', 'mean freeze ms', 'fps', 'dropped', 'packetsLost % (getStats)', 'NACKs/min', 'PLIs', 'audio concealed %', 'glass-to-glass p50 / p95 ms', 'SRTP', 'pull (attempt)'],
     rows);
 } finally {
   await closeBrowser();
   await Promise.all(relays.map((r) => r.stop()));
+  await viewerLink?.destroy();
   await link?.destroy();
   nsA.destroySync();
   nsB.destroySync();
+  nsV?.destroySync();
 }
