@@ -85,7 +85,7 @@ export const settings = {
   pullStallMs: s({ kind: 'int', env: 'SIPHON_PULL_STALL_MS', property: 'siphon.pull_stall_ms', default: 5000,
     doc: 'A PLAYING pull that receives no RTP for this long reconnects.' }),
   janusBinary: s({ kind: 'string', env: 'SIPHON_JANUS_BINARY', property: 'siphon.janus_binary', default: '',
-    doc: 'Janus executable the relay spawns. Empty: the one setup builds, `.janus/bin/janus` (Janus 1.1.2 with the DTLS patch of relay/janus/build); `/usr/bin/janus` runs Debian\'s own, with its 1 s DTLS stalls.' }),
+    doc: 'Janus executable the relay spawns. Empty: the one setup builds, `.janus/bin/janus` (Janus 1.1.2 with the patches of relay/janus/build); `/usr/bin/janus` runs Debian\'s own, with its 1 s DTLS stalls and no repair across lossy links (see README, Pulls across real networks).' }),
   janusApiPort: s({ kind: 'int', env: 'SIPHON_JANUS_API_PORT', property: 'siphon.janus_api_port', default: 8188,
     doc: 'Port of the spawned Janus WS API (127.0.0.1 only).' }),
   janusAdminPort: s({ kind: 'int', env: 'SIPHON_JANUS_ADMIN_PORT', property: 'siphon.janus_admin_port', default: 7188,
