@@ -100,7 +100,8 @@ try {
   relays.push(a, b);
   // Where the viewers reach B: beside it, or across their own impaired link.
   const bPage = viewerLink ? `http://${viewerLink.addressA}:8080` : b.pageUrl;
-  const { browser, close } = await launchBrowser(nsV ?? nsB);
+  // Pages from B's address on the viewers' link are no secure context; the SDK then offers no codecs.
+  const { browser, close } = await launchBrowser(nsV ?? nsB, viewerLink ? [`--unsafely-treat-insecure-origin-as-secure=${bPage}`] : []);
   const publisher = SOURCE === 'clock' ? await launchBrowser(nsA) : undefined;
   closeBrowser = async () => { await close(); await publisher?.close(); };
   if (publisher) await publishClock(publisher.browser, a.pageUrl, 'origin');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { NetNamespace } from './netns.ts';
 import { installQualityProbe } from './playback-quality.ts';
 
-export async function launchBrowser(ns: NetNamespace): Promise<{ browser: Browser; close: () => Promise<void> }> {
+export async function launchBrowser(ns: NetNamespace, extraArgs: string[] = []): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'siphon-chromium-'));
   const wrapper = join(dir, 'chromium-in-ns');
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns.name} /usr/bin/chromium "$@"\n`);
@@ -18,7 +18,7 @@ export async function launchBrowser(ns: NetNamespace): Promise<{ browser: Browse
     executablePath: wrapper, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic', '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+      '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required', ...extraArgs],
   });
   return {
     browser,
