@@ -28,6 +28,7 @@ export class PlayoutBuffer {
   tooLate = 0;
   private readonly queues: Record<MediaKind, Held[]> = { audio: [], video: [] };
   private readonly lastReleased: Partial<Record<MediaKind, number>> = {};
+  private readonly ssrc: Partial<Record<MediaKind, number>> = {};
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
@@ -44,6 +45,14 @@ export class PlayoutBuffer {
     if (packet.length < 12) return;
     const seq = packet.readUInt16BE(2);
     const queue = this.queues[kind];
+    const ssrc = packet.readUInt32BE(8);
+    if (ssrc !== this.ssrc[kind]) {
+      // A new source (the pull reconnected): its numbers say nothing about the old one's, so what the old one left
+      // held goes now, and the new one starts afresh instead of looking late.
+      this.ssrc[kind] = ssrc;
+      for (const held of queue.splice(0)) this.deliver(kind, held.packet);
+      delete this.lastReleased[kind];
+    }
     if (this.delayMs === 0 && queue.length === 0) return this.release(kind, seq, packet);
     const last = this.lastReleased[kind];
     if (last !== undefined && !after(seq, last) && ((last - seq) & 0xffff) < NEW_SEQUENCE) {

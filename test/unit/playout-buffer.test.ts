@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PlayoutBuffer } from '../../relay/media/playout-buffer.ts';
 import type { MediaKind } from '../../relay/sdp/session.ts';
 
-function rtp(seq: number): Buffer {
+function rtp(seq: number, ssrc = 1): Buffer {
   const b = Buffer.alloc(20);
   b[0] = 0x80;
   b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(ssrc, 8);
   return b;
 }
 
@@ -68,6 +69,22 @@ describe('PlayoutBuffer', () => {
     vi.advanceTimersByTime(30);
     expect(seqs()).toEqual([65534, 65535, 0, 30000]);
     expect(buffer.tooLate).toBe(0);
+  });
+
+  it('a new source (the pull reconnected, new SSRC) flushes what the old one left and is held in order, not taken for late packets', async () => {
+    buffer.setDelay(50);
+    buffer.push('video', rtp(5000));
+    vi.advanceTimersByTime(60);
+    buffer.push('video', rtp(4900)); // an old sequence number: late
+    expect(buffer.tooLate).toBe(1);
+    buffer.push('video', rtp(5001));
+    buffer.push('video', rtp(4000, 2)); // the new source, 1000 behind: not late
+    buffer.push('video', rtp(4002, 2));
+    buffer.push('video', rtp(4001, 2));
+    expect(seqs()).toEqual([5000, 4900, 5001]);
+    vi.advanceTimersByTime(60);
+    expect(seqs()).toEqual([5000, 4900, 5001, 4000, 4001, 4002]);
+    expect(buffer.tooLate).toBe(1);
   });
 
   it('a delay set back to 0 lets everything held go at once, in order', () => {
