@@ -64,6 +64,7 @@ export const PullLink = z.object({
   retransmissionsReceived: count('Retransmitted packets that arrived'),
   keyframeRequests: count('Keyframe requests (PLI) sent to the origin'),
   unrepairedGaps: count('Gaps Janus gave up repairing (null: this Janus does not report them)'),
+  repairedLate: count('Repaired packets that came back after the playout buffer had let later ones go: passed on out of order (many: the playout delay is too short for this link)'),
   slowlinkEvents: z.number().int().openapi({ description: 'Janus `slowlink` events on the leg' }),
   updatedAt: z.string().nullable().openapi({ description: 'When these figures were sampled (ISO 8601); null before the first sample' }),
 }).openapi('PullLink');

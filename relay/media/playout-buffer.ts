@@ -53,13 +53,13 @@ export class PlayoutBuffer {
       for (const held of queue.splice(0)) this.deliver(kind, held.packet);
       delete this.lastReleased[kind];
     }
-    if (this.delayMs === 0 && queue.length === 0) return this.release(kind, seq, packet);
     const last = this.lastReleased[kind];
     if (last !== undefined && !after(seq, last) && ((last - seq) & 0xffff) < NEW_SEQUENCE) {
       // Behind what already left: too late to put back in order; the viewer's own jitter buffer may still use it.
       this.tooLate += 1;
       return this.deliver(kind, packet);
     }
+    if (this.delayMs === 0 && queue.length === 0) return this.release(kind, seq, packet);
     const releaseAt = this.clock.now() + this.delayMs;
     let i = queue.length;
     while (i > 0 && after(queue[i - 1]!.seq, seq)) i -= 1;

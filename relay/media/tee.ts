@@ -147,6 +147,8 @@ export class Tee extends EventEmitter<TeeEvents> {
 
   /** RTP packets the source's sequence numbers say were sent (audio and video). */
   get packetsExpected(): number { return this.loss.audio.expected + this.loss.video.expected; }
+  /** Packets that reached the playout buffer after later ones had left it (a repair that came too late). */
+  get packetsLate(): number { return this.playout.tooLate; }
 
   close(): void {
     this.stopStallWatch();

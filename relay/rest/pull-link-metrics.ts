@@ -17,6 +17,7 @@ export const PULL_LINK_METRICS: Figure[] = [
   ['siphon_pull_retransmissions_received_total', 'counter', 'Retransmitted packets a pull received', (l) => l.retransmissionsReceived],
   ['siphon_pull_keyframe_requests_total', 'counter', 'Keyframe requests (PLI) a pull sent to its origin', (l) => l.keyframeRequests],
   ['siphon_pull_unrepaired_gaps_total', 'counter', 'Gaps Janus gave up repairing on a pull\'s leg (patched Janus only)', (l) => l.unrepairedGaps],
+  ['siphon_pull_repaired_late_total', 'counter', 'Repaired packets that came back after a pull\'s playout buffer had let later ones go', (l) => l.repairedLate],
   ['siphon_pull_slowlink_events_total', 'counter', 'Janus slowlink events on a pull\'s leg', (l) => l.slowlinkEvents],
 ];
 

@@ -1,7 +1,7 @@
 /**
  * The link emulator's self-test: what crosses it is delayed, jittered and lost as it was told, per
  * direction, changeable while it runs; TCP crosses it; its UDP firewall stops UDP and not TCP.
- * Bounds are loose (a loaded 2-core machine); bench/b12-link-emulator.ts measures it precisely.
+ * Bounds are loose (a loaded 2-core machine); bench/link-emulator.ts measures it precisely.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetNamespace } from '../harness/netns.ts';

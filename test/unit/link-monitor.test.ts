@@ -17,7 +17,7 @@ describe('LinkMonitor', () => {
   afterEach(() => { vi.useRealTimers(); });
 
   const setup = (answer: (session: number, handle: number) => Promise<unknown>) => {
-    const tee: TeeTotals = { packetsExpected: 0, packetsLost: 0, keyframeRequests: 0 };
+    const tee: TeeTotals = { packetsExpected: 0, packetsLost: 0, packetsLate: 0, keyframeRequests: 0 };
     const asked: [number, number][] = [];
     const { lines, log } = recordingLog();
     const monitor = new LinkMonitor(tee, (s, h) => { asked.push([s, h]); return answer(s, h); }, log);

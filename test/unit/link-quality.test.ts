@@ -15,7 +15,7 @@ function info(edit: (media: Record<string, Medium>) => void = () => undefined) {
   edit(copy.webrtc.media);
   return copy;
 }
-const tee = (expected: number, lost: number, keyframeRequests = 0): TeeCounters => ({ expected, lost, keyframeRequests });
+const tee = (expected: number, lost: number, keyframeRequests = 0, late = 0): TeeCounters => ({ expected, lost, keyframeRequests, late });
 const at = new Date('2026-05-04T10:00:05.000Z');
 
 describe('legCounters (handle_info → the leg)', () => {
@@ -50,10 +50,10 @@ describe('nextLink', () => {
   const first = legCounters(reply.info)!;
 
   it('before repair from the leg, after repair from the tee, both over the window; counts as totals', () => {
-    const link = nextLink(UNKNOWN_LINK, { tee: [tee(0, 0), tee(7_470, 4, 3)], leg: first, legFrom: NO_LEG }, NO_EARLIER_LEGS, 1, at);
+    const link = nextLink(UNKNOWN_LINK, { tee: [tee(0, 0), tee(7_470, 4, 3, 2)], leg: first, legFrom: NO_LEG }, NO_EARLIER_LEGS, 1, at);
     expect(link).toEqual({
       rttMs: null, lossPct: 0.8 /* 60 of 7466 */, lossAfterRepairPct: 0.05 /* 4 of 7470 */, nacksSent: 55, retransmissionsReceived: 40,
-      keyframeRequests: 3, unrepairedGaps: null, slowlinkEvents: 1, updatedAt: '2026-05-04T10:00:05.000Z',
+      keyframeRequests: 3, unrepairedGaps: null, repairedLate: 2, slowlinkEvents: 1, updatedAt: '2026-05-04T10:00:05.000Z',
     });
 
     // Five seconds later: 1000 more packets, 10 more lost on the leg, all repaired before the tee.

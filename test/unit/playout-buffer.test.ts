@@ -22,9 +22,10 @@ describe('PlayoutBuffer', () => {
   afterEach(() => { buffer.close(); vi.useRealTimers(); });
   const seqs = (kind: MediaKind = 'video') => out.filter(([k]) => k === kind).map(([, s]) => s);
 
-  it('with no delay every packet passes at once, as it came', () => {
+  it('with no delay every packet passes at once, as it came; one that came after a later one is counted late', () => {
     for (const s of [1, 2, 4, 3]) buffer.push('video', rtp(s));
     expect(seqs()).toEqual([1, 2, 4, 3]);
+    expect(buffer.tooLate).toBe(1);
   });
 
   it('holds each packet for the delay and puts a packet repaired within it back in its place', () => {

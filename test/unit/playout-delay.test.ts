@@ -5,7 +5,7 @@ import type { PullLink } from '../../contract/pull.ts';
 
 const link = (rttMs: number | null, retransmissionsReceived: number | null): PullLink => ({
   rttMs, lossPct: 1, lossAfterRepairPct: 0, nacksSent: retransmissionsReceived, retransmissionsReceived,
-  keyframeRequests: 0, unrepairedGaps: 0, slowlinkEvents: 0, updatedAt: '2026-12-02T00:00:00.000Z',
+  keyframeRequests: 0, unrepairedGaps: 0, repairedLate: 0, slowlinkEvents: 0, updatedAt: '2026-12-02T00:00:00.000Z',
 });
 
 describe('playoutDelayMs', () => {

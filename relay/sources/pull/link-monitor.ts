@@ -18,7 +18,9 @@ export type HandleInfo = (sessionId: number, handleId: number) => Promise<unknow
 export interface WatchedLeg { readonly sessionId: number; readonly id: number }
 
 /** The stream's tee, as far as the link reads it. */
-export interface TeeTotals { readonly packetsExpected: number; readonly packetsLost: number; readonly keyframeRequests: number }
+export interface TeeTotals {
+  readonly packetsExpected: number; readonly packetsLost: number; readonly packetsLate: number; readonly keyframeRequests: number;
+}
 
 export interface LinkTimings { sampleMs: number; logEverySamples: number }
 
@@ -98,6 +100,6 @@ export class LinkMonitor extends EventEmitter<{ link: [PullLink] }> {
   }
 
   private teeNow(): TeeCounters {
-    return { expected: this.tee.packetsExpected, lost: this.tee.packetsLost, keyframeRequests: this.tee.keyframeRequests };
+    return { expected: this.tee.packetsExpected, lost: this.tee.packetsLost, keyframeRequests: this.tee.keyframeRequests, late: this.tee.packetsLate };
   }
 }

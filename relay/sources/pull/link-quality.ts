@@ -28,7 +28,11 @@ export interface LegCounters {
 }
 
 /** The tee's running totals for the stream the pull feeds. */
-export interface TeeCounters { expected: number; lost: number; keyframeRequests: number }
+export interface TeeCounters {
+  expected: number; lost: number; keyframeRequests: number;
+  /** Packets the playout buffer passed on out of order: they came after later ones had left. */
+  late: number;
+}
 
 /** What the pull's earlier legs added up to (a reconnect starts a new leg whose counters start at 0). */
 export interface EarlierLegs { nacksSent: number; retransmissions: number; giveups: number | null; gapPlis: number }
@@ -38,7 +42,7 @@ export const NO_EARLIER_LEGS: EarlierLegs = { nacksSent: 0, retransmissions: 0, 
 
 export const UNKNOWN_LINK: PullLink = {
   rttMs: null, lossPct: null, lossAfterRepairPct: null, nacksSent: null, retransmissionsReceived: null,
-  keyframeRequests: null, unrepairedGaps: null, slowlinkEvents: 0, updatedAt: null,
+  keyframeRequests: null, unrepairedGaps: null, repairedLate: null, slowlinkEvents: 0, updatedAt: null,
 };
 
 type Json = Record<string, unknown>;
@@ -116,6 +120,7 @@ export function nextLink(previous: PullLink, sample: LinkSample, earlier: Earlie
     retransmissionsReceived: known ? earlier.retransmissions + leg.retransmissions : null,
     keyframeRequests: teeTo.keyframeRequests + gapPlis,
     unrepairedGaps: leg.giveups === null && earlier.giveups === null ? null : (earlier.giveups ?? 0) + (leg.giveups ?? 0),
+    repairedLate: teeTo.late,
     slowlinkEvents,
     updatedAt: at.toISOString(),
   };
