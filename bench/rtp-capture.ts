@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Range } from '../relay/janus/config.ts';
+import type { PortRange as Range } from '../relay/config.ts';
 
 /** `payload` may be cut short by the capture's snap length; `length` is the datagram's real payload size. */
 export interface UdpRecord { atUs: number; srcPort: number; dstPort: number; length: number; payload: Buffer }

@@ -13,7 +13,7 @@ import { JanusClient } from '../relay/janus/client.ts';
 import { Mountpoint } from '../relay/janus/mountpoint.ts';
 import { WcsClient } from '../relay/wcs/wcs-client.ts';
 import { rootLog } from '../relay/log.ts';
-import { opus, vp8 } from '../relay/sdp/session.ts';
+import { opus, vp8 } from '../relay/sdp/description.ts';
 
 const [count, origin, stream, janusUrl, adminKey] = [Number(process.argv[2]), process.argv[3]!, process.argv[4]!, process.argv[5]!, process.argv[6]!];
 const lag = monitorEventLoopDelay({ resolution: 10 });

@@ -11,7 +11,8 @@ export class ConfigError extends Error {
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'range' | 'list';
-type Range = { from: number; to: number };
+/** A range of UDP ports, both ends included. */
+export type PortRange = { from: number; to: number };
 
 interface SettingSpec<K extends Kind> {
   kind: K;
@@ -22,7 +23,7 @@ interface SettingSpec<K extends Kind> {
 }
 type Parsed<K extends Kind> = K extends 'int' ? number
   : K extends 'bool' ? boolean
-  : K extends 'range' ? Range
+  : K extends 'range' ? PortRange
   : K extends 'list' ? string[]
   : string;
 

@@ -4,6 +4,7 @@ import type { Logger } from './log.ts';
 import type { JanusSupervisor } from './janus/supervisor.ts';
 import type { StreamRegistry } from './streams/registry.ts';
 import type { UdpPortPool } from './media/udp-port-pool.ts';
+import type { StreamDeps } from './streams/stream.ts';
 
 export interface RelayContext {
   config: Config;
@@ -12,4 +13,6 @@ export interface RelayContext {
   registry: StreamRegistry;
   /** The relay's own RTP/RTCP port pairs (tee range). */
   teePorts: UdpPortPool;
+  /** The outputs every stream runs by itself (relay.ts: the Janus mountpoint). */
+  ownSinks: NonNullable<StreamDeps['ownSinks']>;
 }

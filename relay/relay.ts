@@ -15,9 +15,10 @@ import { rootLog } from './log.ts';
 import { JanusSupervisor } from './janus/supervisor.ts';
 import { ViewerProxy } from './janus/viewer-proxy.ts';
 import { StreamRegistry } from './streams/registry.ts';
-import { WcsServer } from './wcs/server.ts';
+import { MountpointSink } from './outputs/mountpoint/mountpoint-sink.ts';
+import { WcsServer } from './wcs-server/server.ts';
 import { buildApp } from './rest/app.ts';
-import { Info } from './wcs/status.ts';
+import { Info } from './streams/status.ts';
 import { startTestStream, type TestStream } from './sources/test-stream.ts';
 import { Pulls } from './sources/pull/pulls.ts';
 import { UdpPortPool } from './media/udp-port-pool.ts';
@@ -38,7 +39,7 @@ export class Relay {
   readonly pulls: Pulls;
   readonly hls: HlsOutputs;
   readonly wish: WishSessions;
-  readonly pushes: RtmpPushes;
+  readonly rtmpPushes: RtmpPushes;
   /** `/pull/push`es: local streams published to remote WCS servers. */
   readonly wcsPushes: WcsPushes;
   readonly recordings: Recordings;
@@ -53,15 +54,15 @@ export class Relay {
     const registry = new StreamRegistry();
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
-    this.ctx = { config, log, janus, registry, teePorts };
+    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }) };
     this.wcs = new WcsServer(this.ctx, {
-      republish: (name, url) => this.pushes.republish(name, url),
+      republish: (name, url) => this.rtmpPushes.republish(name, url),
       record: (name) => this.recordPublish(name),
     });
     this.pulls = new Pulls(this.ctx);
     this.hls = new HlsOutputs(this.ctx, hlsSettings(config));
     this.wish = new WishSessions(this.ctx);
-    this.pushes = new RtmpPushes(this.ctx, hlsSettings(config).encoder);
+    this.rtmpPushes = new RtmpPushes(this.ctx, hlsSettings(config).encoder);
     this.wcsPushes = new WcsPushes(this.ctx);
     this.recordings = new Recordings(this.ctx, {
       dir: resolve(config.recordDir), template: config.recordTemplate, audioKbps: config.hlsAudioKbps,
@@ -159,7 +160,7 @@ export class Relay {
     this.wish.closeAll();
     this.viewerProxy.close();
     await this.hls.closeAll();
-    await this.pushes.closeAll();
+    await this.rtmpPushes.closeAll();
     await this.wcsPushes.closeAll();
     await this.recordings.closeAll();
     await this.pulls.closeAll();

@@ -11,7 +11,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { checkAll, formatTable, missingBuilds, missingPackages } from '../relay/host/check.ts';
 import { buildJanus } from '../relay/janus/build/janus-build.ts';
 import { binary } from '../relay/host/requirement.ts';
-import { RELAY_REQUIREMENTS } from '../relay/host/requirements.ts';
+import { RELAY_REQUIREMENTS } from '../relay/requirements.ts';
 import { TEST_REQUIREMENTS } from '../test/harness/requirements.ts';
 
 const REQUIREMENTS = [

@@ -7,6 +7,7 @@ import { mkdirSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:
 import { join } from 'node:path';
 import type { Requirement } from '../host/requirement.ts';
 import { BUILT_JANUS_BINARY, BUILT_JANUS_LIB_DIR, JANUS_BUILD_REQUIREMENTS, builtJanusRequirement } from './build/janus-build.ts';
+import type { PortRange } from '../config.ts';
 
 /** Where Debian's `janus` package keeps its plugins, for a relay told to run /usr/bin/janus. */
 const DEBIAN_JANUS_LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
@@ -36,7 +37,6 @@ export const JANUS_REQUIREMENTS: Requirement[] = [
     builtJanusRequirement(so!, join(BUILT_JANUS_LIB_DIR, sub!, so!), 'the generated Janus config (relay/janus/config.ts)')),
 ];
 
-export interface Range { from: number; to: number }
 
 export interface JanusConfigOptions {
   dir: string;
@@ -45,9 +45,9 @@ export interface JanusConfigOptions {
   adminSecret: string;
   /** Required in Streaming `create`/`destroy`, so a viewer through the proxy cannot make mountpoints. */
   streamingAdminKey: string;
-  icePorts: Range;
-  nosipPorts: Range;
-  mountpointPorts: Range;
+  icePorts: PortRange;
+  nosipPorts: PortRange;
+  mountpointPorts: PortRange;
   publicIp: string;
   iceInterfaces: string[];
   /** Media threads shared by all handles (Janus `event_loops`), at least 1. */
@@ -55,7 +55,7 @@ export interface JanusConfigOptions {
   libDir?: string;
 }
 
-const range = (r: Range) => `"${r.from}-${r.to}"`;
+const range = (r: PortRange) => `"${r.from}-${r.to}"`;
 
 export function writeJanusConfig(o: JanusConfigOptions): { configFile: string; logFile: string } {
   const libDir = o.libDir ?? BUILT_JANUS_LIB_DIR;

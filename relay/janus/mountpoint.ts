@@ -3,7 +3,7 @@
  * plugin range (`port: 0`); we read them back from the raw reply because janode's helper drops them.
  * The video stream gets an `rtcpport` so viewers' PLIs can reach the source.
  */
-import type { Codec } from '../sdp/session.ts';
+import type { Codec } from '../sdp/description.ts';
 import type { PluginHandle } from './client.ts';
 import { JanusRequestError } from './client.ts';
 

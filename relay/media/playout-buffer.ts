@@ -8,7 +8,7 @@
  * `delayMs`. With 0 (a clean pull, a local source) packets pass straight through. Audio and video share the
  * delay, so lip sync is kept.
  */
-import type { MediaKind } from '../sdp/session.ts';
+import type { MediaKind } from '../sdp/description.ts';
 
 interface Held { seq: number; releaseAt: number; packet: Buffer }
 

@@ -7,7 +7,7 @@ import type { Socket } from 'node:dgram';
 import type { Tee } from './tee.ts';
 import { UdpPair, type PortLease } from './udp-pair.ts';
 import type { UdpPortPool } from './udp-port-pool.ts';
-import type { Codec, MediaKind } from '../sdp/session.ts';
+import type { Codec, MediaKind } from '../sdp/description.ts';
 
 type Codecs = Partial<Record<MediaKind, Codec>>;
 

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:dgram';
-import type { MediaKind } from '../sdp/session.ts';
+import type { MediaKind } from '../sdp/description.ts';
 import type { UdpPair } from './udp-pair.ts';
 import { hasKeyframeRequest, pli, rtpPayloadType, rtpSsrc, withPayloadType } from './rtcp.ts';
 import { RtpLoss } from './rtp-loss.ts';

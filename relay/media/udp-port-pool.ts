@@ -4,8 +4,8 @@
  * keyframe arrives as a burst of 100+ packets, more than Linux's default 208 KiB holds while the
  * event loop is busy elsewhere (B3 at 40 pulls: ~700 datagrams/s dropped there).
  */
-import type { Range } from '../janus/config.ts';
 import type { Logger } from '../log.ts';
+import type { PortRange } from '../config.ts';
 
 export class PortsExhaustedError extends Error {
   override name = 'PortsExhaustedError';
@@ -15,7 +15,7 @@ export class UdpPortPool {
   private readonly inUse = new Set<number>();
   private warnedSmallBuffer = false;
 
-  constructor(readonly range: Range, readonly receiveBufferBytes: number, private readonly log?: Logger) {}
+  constructor(readonly range: PortRange, readonly receiveBufferBytes: number, private readonly log?: Logger) {}
 
   get size(): number { return this.inUse.size; }
 

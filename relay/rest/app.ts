@@ -18,10 +18,10 @@ import { addStaticRoutes } from './static-routes.ts';
 import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
 import { addPullRoutes } from './pull-routes.ts';
 import { addWishRoutes } from '../wish/wish-routes.ts';
-import { addPushRoutes } from '../outputs/rtmp/push-routes.ts';
-import { addRecordRoutes } from '../outputs/record/record-routes.ts';
+import { addPushRoutes } from './rtmp-push-routes.ts';
+import { addRecordRoutes } from './record-routes.ts';
 import { statPage } from './stat-page.ts';
-import { Info } from '../wcs/status.ts';
+import { Info } from '../streams/status.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,7 +59,7 @@ export function buildApp(relay: RelayView): Hono {
   app.use('/metrics', auth);
 
   addPullRoutes(app, relay);
-  addPushRoutes(app, relay.pushes);
+  addPushRoutes(app, relay.rtmpPushes);
   addRecordRoutes(app, relay.recordings);
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken,
     iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });

@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { PullRequest, PushRequest, TerminateRequest, type RelayPullRecord } from '../../contract/pull.ts';
 import type { RelayView } from './relay-view.ts';
 import type { Pull } from '../sources/pull/pull.ts';
-import { PullRefusedError } from '../sources/pull/origins.ts';
+import { PullRefusedError } from '../wcs/origins.ts';
 import type { WcsPush } from '../outputs/wcs-push/wcs-push.ts';
 import { apiError } from '../../contract/error-body.ts';
 import { readBody } from './body.ts';

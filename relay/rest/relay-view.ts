@@ -9,7 +9,7 @@ import type { JanusSupervisor } from '../janus/supervisor.ts';
 import type { ViewerProxy } from '../janus/viewer-proxy.ts';
 import type { StreamRegistry } from '../streams/registry.ts';
 import type { UdpPortPool } from '../media/udp-port-pool.ts';
-import type { WcsServer } from '../wcs/server.ts';
+import type { WcsServer } from '../wcs-server/server.ts';
 import type { Pulls } from '../sources/pull/pulls.ts';
 import type { TestStream } from '../sources/test-stream.ts';
 import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
@@ -34,7 +34,7 @@ export interface RelayView {
   readonly demo: TestStream | undefined;
   readonly hls: Pick<HlsOutputs, 'all' | 'get' | 'viewers' | 'totals'>;
   readonly wish: WishSessions;
-  readonly pushes: RtmpPushes;
+  readonly rtmpPushes: RtmpPushes;
   readonly wcsPushes: Pick<WcsPushes, 'all' | 'create' | 'terminate'>;
   readonly recordings: Recordings;
 }

@@ -1,6 +1,6 @@
 /** Stream objects in the shape of WCS REST /stream/find_all (the fields a WCS tool reads). */
 import type { RelayView } from './relay-view.ts';
-import { Publisher } from '../sources/publisher.ts';
+import { Publisher } from '../webrtc/publisher.ts';
 
 export interface StreamRecord {
   appKey: string;

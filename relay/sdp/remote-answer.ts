@@ -1,5 +1,5 @@
 /** What a remote WCS chose in its answer to the pull's offer. */
-import { isCarriedVideoCodec, parseSdp, pickAudioCodec, SdpError, type Codec } from './session.ts';
+import { isCarriedVideoCodec, parseSdp, pickAudioCodec, SdpError, type Codec } from './description.ts';
 
 export interface AnsweredCodecs { audio?: Codec; video?: Codec }
 

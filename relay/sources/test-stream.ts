@@ -3,7 +3,7 @@ import type { RelayContext } from '../context.ts';
 import { TestSource, TEST_AUDIO_PT, TEST_H264_PT, TEST_VIDEO_PT } from './test-source.ts';
 import { StreamClaim } from '../streams/stream-factory.ts';
 import type { Stream } from '../streams/stream.ts';
-import { h264Baseline, opus, vp8 } from '../sdp/session.ts';
+import { h264Baseline, opus, vp8 } from '../sdp/description.ts';
 
 export interface TestStream { stream: Stream; source: TestSource }
 

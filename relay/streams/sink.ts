@@ -1,10 +1,11 @@
 /**
- * Where a stream's media goes: every output (the Janus mountpoint for viewers and WHEP, a WCS player's
- * NoSIP leg, and next HLS, RTMP push, recording) has this one shape, so the Stream can start, restart
- * and close them all in one place. A sink the stream starts by itself (the mountpoint) is `restartable`;
- * a sink a client negotiated (a WCS player) attaches once negotiated and ends when its media path goes.
+ * Where a stream's media goes: every output (the Janus mountpoint for viewer-page viewers, an SDK player's
+ * or a WHEP viewer's NoSIP leg, HLS, an RTMP push, a recording, a push to another WCS) has this one shape,
+ * so the Stream can start, restart and close them all in one place. A sink the stream starts by itself (the
+ * mountpoint) is `restartable`; a sink a client negotiated (a player) attaches once negotiated and ends when
+ * its media path goes.
  */
-import type { Codec, MediaKind } from '../sdp/session.ts';
+import type { Codec, MediaKind } from '../sdp/description.ts';
 
 export type SinkKind = 'mountpoint' | 'wcs-player' | 'hls' | 'rtmp' | 'wcs-push' | 'record';
 /** `restarting`: a sink that outlives its source's restarts (HLS) is making its media path again. */
@@ -20,14 +21,11 @@ export interface SinkNeeds {
   keyframeOnStart: boolean;
 }
 
-export interface SinkStats { packetsOut?: number; viewers?: number }
-
 export interface Sink {
   readonly kind: SinkKind;
   readonly id: string;
   readonly state: SinkState;
   readonly needs: SinkNeeds;
-  stats(): SinkStats;
   /** The stream closes (parent-initiated): end with `end`, release everything. */
   streamClosed(end: SinkEnd): Promise<void>;
   /** Janus went away with every handle: forget them without talking to Janus. */

@@ -3,7 +3,7 @@
  * synchronously (of racing requests exactly one wins), then bind the tee's ingress sockets and register
  * the Stream. If any step fails, everything taken so far is given back.
  */
-import type { MediaKind } from '../sdp/session.ts';
+import type { MediaKind } from '../sdp/description.ts';
 import { Tee } from '../media/tee.ts';
 import { UdpPair } from '../media/udp-pair.ts';
 import type { StreamRegistry } from './registry.ts';

@@ -1,18 +1,18 @@
 /**
  * A live stream: one ingress (its tee, fed by a publisher, a pull or the test source) and its sinks
- * (outputs): the Janus mountpoint, which the stream starts itself, and the WCS players that attach
- * once negotiated. The stream starts and restarts its sinks (codecs known, Janus back, codecs changed)
+ * (outputs): those every stream runs by itself (the Janus mountpoint, made by whoever wires the relay:
+ * `StreamDeps.ownSinks`, so this layer never reaches up into outputs/), and those that attach once
+ * negotiated (WCS players, HLS, pushes, recordings). The stream starts and restarts its sinks (codecs known, Janus back, codecs changed)
  * and `close()` cascades: every sink ends, an owned source stops, the tee's sockets are released.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
-import type { Codec } from '../sdp/session.ts';
+import type { Codec } from '../sdp/description.ts';
 import type { Tee } from '../media/tee.ts';
 import type { UdpPortPool } from '../media/udp-port-pool.ts';
 import type { JanusAccess } from '../janus/supervisor.ts';
-import type { StreamStatus } from '../wcs/status.ts';
-import { MountpointSink } from '../outputs/mountpoint/mountpoint-sink.ts';
-import { isRestartable, type Sink } from './sink.ts';
+import type { StreamStatus } from './status.ts';
+import { isRestartable, type RestartableSink, type Sink } from './sink.ts';
 
 export interface StreamCodecs { audio?: Codec; video?: Codec }
 export interface StreamEnd { status: StreamStatus; info: string }
@@ -28,11 +28,14 @@ export interface StreamSource {
 }
 
 /** What a stream needs from the relay. */
-export interface StreamDeps { log: Logger; janus: JanusAccess; teePorts: UdpPortPool }
+export interface StreamDeps {
+  log: Logger; janus: JanusAccess; teePorts: UdpPortPool;
+  /** The sinks every stream starts by itself (the relay: its Janus mountpoint); none when absent. */
+  ownSinks?: (stream: Stream) => RestartableSink[];
+}
 
 export class Stream extends EventEmitter<StreamEvents> {
   readonly sinks = new Set<Sink>();
-  readonly mountpoint: MountpointSink;
   readonly createdAt = Date.now();
   status: StreamStatus = 'PENDING';
   private closed = false;
@@ -43,13 +46,15 @@ export class Stream extends EventEmitter<StreamEvents> {
     public codecs: StreamCodecs, readonly tee: Tee, private readonly deps: StreamDeps) {
     super();
     this.log = deps.log.child({ stream: name, mediaSessionId });
-    this.mountpoint = new MountpointSink(name, tee, () => this.codecs, { ...deps, log: this.log });
-    this.sinks.add(this.mountpoint);
+    for (const sink of deps.ownSinks?.(this) ?? []) this.sinks.add(sink);
   }
 
   get isClosed(): boolean { return this.closed; }
 
-  get viewerMountpoint(): string | undefined { return this.mountpoint.state === 'running' ? this.name : undefined; }
+  /** The mountpoint viewers watch, while it runs. */
+  get viewerMountpoint(): string | undefined {
+    return [...this.sinks].some((s) => s.kind === 'mountpoint' && s.state === 'running') ? this.name : undefined;
+  }
 
   /** Sinks that WCS clients negotiated (the SDK Player). */
   get players(): Sink[] { return [...this.sinks].filter((s) => s.kind === 'wcs-player'); }

@@ -4,9 +4,9 @@
  * names the ICE session: the ICE credentials of the client's offer. Trickled candidates go to Janus as they come.
  */
 import { randomUUID } from 'node:crypto';
-import { parseSdp } from '../sdp/session.ts';
-import type { MediaClient, MediaSession } from '../wcs/media-session.ts';
-import type { StreamStatus } from '../wcs/status.ts';
+import { parseSdp } from '../sdp/description.ts';
+import type { MediaClient, MediaSession } from '../webrtc/media-session.ts';
+import type { StreamStatus } from '../streams/status.ts';
 import { SdpFragmentError, parseSdpFragment } from './sdp-fragment.ts';
 
 export type WishKind = 'whep' | 'whip';

@@ -1,8 +1,8 @@
 /** The relay's WHIP publishers and WHEP viewers, by session id; each is also a media session of the registry (find_all, metrics). */
 import type { RelayContext } from '../context.ts';
 import type { Stream } from '../streams/stream.ts';
-import { WhepSession } from '../outputs/whep/whep-session.ts';
-import { WhipSession } from '../sources/whip/whip-session.ts';
+import { WhepSession } from './whep-session.ts';
+import { WhipSession } from './whip-session.ts';
 import type { WishKind, WishSession } from './wish-session.ts';
 
 /** A client that hung up usually sends its DELETE a moment later: an ended session answers it (200) this long. */

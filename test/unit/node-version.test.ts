@@ -16,5 +16,5 @@ describe('Node version', () => {
     expect(lines[0]).toMatchObject({ event: 'relay.process', node: expect.stringMatching(/^v24\./) });
     expect(lines[1]).toMatchObject({ event: 'relay.config_error', err: expect.stringContaining('SIPHON_WS_PORT') });
     expect(run.status).toBe(2);
-  });
+  }, 30_000); // npm, then Node loading the relay's TypeScript: ~2 s on a quiet machine, several on a busy one
 });

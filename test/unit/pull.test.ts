@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { retryDelayMs } from '../../relay/backoff.ts';
-import { originAllowed } from '../../relay/sources/pull/origins.ts';
+import { originAllowed } from '../../relay/wcs/origins.ts';
 import { codecsFromAnswer } from '../../relay/sdp/remote-answer.ts';
-import { SdpError } from '../../relay/sdp/session.ts';
+import { SdpError } from '../../relay/sdp/description.ts';
 
 describe('pull retry backoff', () => {
   it('the first retry comes within 1 s, whatever the jitter', () => {

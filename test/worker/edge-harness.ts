@@ -38,7 +38,7 @@ export async function call(e: Env, method: string, path: string, body?: unknown,
 export const pull = (e: Env, localStreamName: string, extra: Record<string, unknown> = {}) =>
   call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://wcs.example:8080', remoteStreamName: 's', localStreamName, ...extra });
 
-export const claims = (e: Env) => e.NAME_CLAIMS.get(e.NAME_CLAIMS.idFromName('global'));
+export const claims = (e: Env) => e.EDGE_STATE.get(e.EDGE_STATE.idFromName('global'));
 export async function nothingLeftFor(e: Env, name: string): Promise<void> {
   expect(await claims(e).get(name)).toBeNull();
   expect(await claims(e).names()).not.toContain(name);

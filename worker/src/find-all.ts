@@ -6,7 +6,7 @@
  */
 import { apiError } from '../../contract/error-body.ts';
 import type { PullRecord, RelayPullRecord } from '../../contract/pull.ts';
-import type { StoredPull } from './claims.ts';
+import type { StoredPull } from './edge-state.ts';
 import { claims, toRecord, writes, type Live } from './pulls.ts';
 import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
 

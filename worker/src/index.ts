@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts';
 import { reconcile } from './reconcile.ts';
 
-export { NameClaims } from './claims.ts';
+export { EdgeState } from './edge-state.ts';
 
 const app = buildApp();
 

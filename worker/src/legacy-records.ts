@@ -4,7 +4,7 @@
  * every pull it had. KV is not read otherwise.
  */
 import { claims, log } from './pulls.ts';
-import type { StoredPull } from './claims.ts';
+import type { StoredPull } from './edge-state.ts';
 
 type LegacyPull = Pick<StoredPull, 'uri' | 'remoteStreamName' | 'localStreamName' | 'claim' | 'created'> & { relay: string };
 

@@ -3,12 +3,12 @@
  * relay call releases the name claim and writes no record.
  */
 import { apiError } from '../../contract/error-body.ts';
-import type { StoredPull } from './claims.ts';
+import type { StoredPull } from './edge-state.ts';
 import { placeMany, readRelays, RelayCallError, RelayClient } from './relays.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
 /** The one Durable Object holding claims, records and placements. */
-export const claims = (env: Env) => env.NAME_CLAIMS.get(env.NAME_CLAIMS.idFromName('global'));
+export const claims = (env: Env) => env.EDGE_STATE.get(env.EDGE_STATE.idFromName('global'));
 
 /** Changes this isolate made to the records (find_all shares an answer only among requests no change came between). */
 export const writes = { count: 0 };

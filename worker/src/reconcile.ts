@@ -11,7 +11,7 @@
  * - A pull short of its replicas (a relay removed from RELAYS) gets new ones the same way.
  */
 import type { RelayPullRecord } from '../../contract/pull.ts';
-import type { Placement, StoredPull } from './claims.ts';
+import type { Placement, StoredPull } from './edge-state.ts';
 import { importLegacyRecords } from './legacy-records.ts';
 import { claims, log, startOnRelay, writes } from './pulls.ts';
 import { liveByRelay } from './find-all.ts';

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { StreamCodecs } from '../../streams/stream.ts';
-import type { Codec, MediaKind } from '../../sdp/session.ts';
+import type { Codec, MediaKind } from '../../sdp/description.ts';
 import { binary, type Requirement } from '../../host/requirement.ts';
 import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { BoxSplitter, parseFragment, parseInit, type Fragment, type InitSegment } from './fmp4.ts';

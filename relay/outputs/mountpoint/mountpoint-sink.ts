@@ -1,6 +1,6 @@
 /**
- * The stream's Janus Streaming mountpoint, named after the stream: what Siphon's viewer page (and,
- * next, WHEP) watches. Its one owner: start() is idempotent (concurrent calls share one start), a
+ * The stream's Janus Streaming mountpoint, named after the stream: what Siphon's viewer page watches
+ * (WHEP viewers get a NoSIP leg each: webrtc/player.ts). Its one owner: start() is idempotent (concurrent calls share one start), a
  * failed create releases the handle it attached, and a start overtaken by a close, a codec change or
  * a Janus loss lets go of what it got — destroying it in Janus unless that Janus is gone. Closing waits
  * for a start in flight, so the name is never free in Janus later than in the relay. The video
@@ -14,8 +14,9 @@ import { emptyReceiverReport } from '../../media/rtcp.ts';
 import { Mountpoint } from '../../janus/mountpoint.ts';
 import type { PluginHandle } from '../../janus/client.ts';
 import type { JanusAccess } from '../../janus/supervisor.ts';
-import type { Codec } from '../../sdp/session.ts';
+import type { Codec } from '../../sdp/description.ts';
 import type { RestartableSink, SinkState } from '../../streams/sink.ts';
+import type { Stream } from '../../streams/stream.ts';
 
 const MOUNTPOINT_RTCP_SSRC = 0x51fa0002;
 
@@ -35,12 +36,16 @@ export class MountpointSink implements RestartableSink {
   /** Bumped when Janus is lost: what was made in an earlier Janus is gone with it. */
   private janusEpoch = 0;
 
+  /** What relay.ts gives every stream as its own outputs: a mountpoint named after the stream. */
+  static forEveryStream(deps: Omit<MountpointDeps, 'log'>): (stream: Stream) => RestartableSink[] {
+    return (stream) => [new MountpointSink(stream.name, stream.tee, () => stream.codecs, { ...deps, log: stream.log })];
+  }
+
   constructor(readonly id: string, private readonly tee: Tee, private readonly codecs: () => { audio?: Codec; video?: Codec },
     private readonly deps: MountpointDeps) {}
 
   get ports() { return this.state === 'running' ? this.held?.mountpoint?.ports : undefined; }
 
-  stats() { return {}; }
 
   start(): Promise<void> {
     if (this.state === 'running' || this.state === 'stopped') return Promise.resolve();

@@ -17,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { StreamCodecs } from '../../streams/stream.ts';
-import type { MediaKind } from '../../sdp/session.ts';
+import type { MediaKind } from '../../sdp/description.ts';
 import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { packagerSdp } from '../hls/ffmpeg-packager.ts';
 import { containerFor } from './record-file.ts';

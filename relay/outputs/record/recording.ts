@@ -62,7 +62,6 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   get fileName(): string | undefined { return this.files.at(-1); }
   get state(): SinkState { return this.recState === 'recording' ? 'running' : this.recState === 'starting' ? 'starting' : 'stopped'; }
   get ended(): boolean { return this.recState === 'stopped' || this.recState === 'failed'; }
-  stats() { return {}; }
 
   /** Binds its socket, attaches to the stream and starts the first file; returns that file's name. */
   async open(): Promise<string> {

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../log.ts';
 import type { StreamCodecs } from '../../streams/stream.ts';
-import type { MediaKind } from '../../sdp/session.ts';
+import type { MediaKind } from '../../sdp/description.ts';
 import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { packagerSdp, transcodesVideo, type EncoderSettings } from '../hls/ffmpeg-packager.ts';
 

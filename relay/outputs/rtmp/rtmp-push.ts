@@ -53,7 +53,6 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
 
   get id(): string { return this.mediaSessionId; }
   get transcodes(): boolean { return this.pusher?.transcodes ?? false; }
-  stats() { return {}; }
 
   async open(): Promise<void> {
     this.sender = await UdpPair.bind(this.deps.teePorts);

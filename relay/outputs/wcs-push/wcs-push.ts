@@ -20,13 +20,13 @@ import type { Logger } from '../../log.ts';
 import { NosipLeg } from '../../janus/nosip.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
 import type { TeeSink } from '../../media/tee.ts';
-import { parseSdp, plainSdp, type MediaKind } from '../../sdp/session.ts';
+import { parseSdp, plainSdp, type MediaKind } from '../../sdp/description.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkNeeds, SinkState } from '../../streams/sink.ts';
 import { retryDelayMs } from '../../backoff.ts';
 import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type RemoteStatus } from '../../wcs/wcs-client.ts';
-import { OriginProbe, type Reach } from '../../sources/pull/origin-probe.ts';
-import { guardedLookup } from '../../sources/pull/origins.ts';
+import { OriginProbe, type Reach } from '../../wcs/origin-probe.ts';
+import { guardedLookup } from '../../wcs/origins.ts';
 
 export type PushState = 'NEW' | 'PENDING' | 'PUBLISHING' | 'FAILED' | 'TERMINATED';
 
@@ -82,7 +82,6 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   /** Bytes sent to the remote by the current attempt. */
   get bytesOut(): number { return this.current.sinks.reduce((n, s) => n + (s.bytes ?? 0), 0); }
 
-  stats() { return {}; }
 
   start(): void {
     this.log.info('push.created');

@@ -4,7 +4,7 @@
  * with `/pull/terminate`.
  */
 import type { RelayContext } from '../../context.ts';
-import { checkOrigin, checkResolvedOrigin, PullRefusedError } from '../../sources/pull/origins.ts';
+import { checkOrigin, checkResolvedOrigin, PullRefusedError } from '../../wcs/origins.ts';
 import { WcsPush, type PushSpec } from './wcs-push.ts';
 
 export interface PushFilter { uri?: string; localStreamName?: string; remoteStreamName?: string }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../../context.ts';
 import { StreamClaim } from '../../streams/stream-factory.ts';
-import { checkOrigin, checkResolvedOrigin, PullRefusedError } from './origins.ts';
+import { checkOrigin, checkResolvedOrigin, PullRefusedError } from '../../wcs/origins.ts';
 
 export { PullRefusedError };
 import { Pull, type PullSpec } from './pull.ts';

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { HandleEvents, JanusApi, Jsep, PluginHandle, PluginName, PluginReply, TrickleCandidate } from '../../../relay/janus/client.ts';
-import { parseSdp, plainSdp } from '../../../relay/sdp/session.ts';
+import { parseSdp, plainSdp } from '../../../relay/sdp/description.ts';
 
 let nextPort = 21000;
 

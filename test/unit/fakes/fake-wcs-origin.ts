@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { opus, plainSdp, vp8 } from '../../../relay/sdp/session.ts';
+import { opus, plainSdp, vp8 } from '../../../relay/sdp/description.ts';
 
 export interface OriginFrame { message: string; data: Record<string, unknown>[] }
 

@@ -1,0 +1,264 @@
+/**
+ * One WCS Websocket API connection (an SDK page, or a raw client). It owns its publishers and players
+ * and ends them when it goes. Anything a client sends wrong ends at most this connection: a malformed
+ * frame closes it, a bad request fails that one stream, an unknown message gets a `fail` reply.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket, RawData } from 'ws';
+import type { RelayContext } from '../context.ts';
+import type { Logger } from '../log.ts';
+import { frame, parseFrame, ProtocolError, type Frame } from '../wcs/frame.ts';
+import { readStreamRequest, statusObject, type StreamRequest } from '../wcs/messages.ts';
+import { Info, type StreamStatus } from '../streams/status.ts';
+import { Publisher } from '../webrtc/publisher.ts';
+import { Player } from '../webrtc/player.ts';
+import { MediaSessionError, type MediaClient, type MediaSession } from '../webrtc/media-session.ts';
+import { SdpError } from '../sdp/description.ts';
+import { JanusRequestError, JanusUnavailableError } from '../janus/client.ts';
+import { PortsExhaustedError } from '../media/udp-port-pool.ts';
+
+/** Messages the SDK may send that need no action from a media relay. */
+const IGNORED = new Set(['pushLogs', 'snapshot', 'sessionDebug', 'submitBugReport', 'getVersion', 'clientInfo']);
+
+export function infoFor(err: unknown): string {
+  if (err instanceof MediaSessionError) return err.message;
+  if (err instanceof SdpError) return `Failed by error: invalid SDP (${err.message})`;
+  if (err instanceof JanusUnavailableError) return Info.mediaServerDown;
+  if (err instanceof PortsExhaustedError) return 'Failed to add stream to proxy';
+  if (err instanceof JanusRequestError) return `Failed by error: media server refused (${err.message})`;
+  return `Failed by error: ${(err as Error)?.message ?? String(err)}`;
+}
+
+/** What a WCS session may ask of the rest of the relay. */
+export interface WcsHooks {
+  /** A publish asked to be republished over RTMP (its stream, the `rtmpUrl` it gave). */
+  republish?(streamName: string, rtmpUrl: string): Promise<void>;
+  /** A publish asked to be recorded (`record: true`): the file's name, which its statuses carry as `recordName`. */
+  record?(streamName: string): Promise<string | undefined>;
+}
+
+export class WcsSession {
+  readonly id = randomUUID();
+  readonly connectedAt = Date.now();
+  private established = false;
+  private missedPongs = 0;
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly media = new Map<string, MediaSession>();
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, remote: string,
+    private readonly onClose: (s: WcsSession) => void, private readonly hooks: WcsHooks = {}) {
+    this.log = ctx.log.child({ session: this.id });
+    this.log.info('wcs.connected', { remote });
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', (code) => this.teardown(`socket closed (${code})`));
+    ws.on('error', (err) => this.log.warn('wcs.socket_error', { err }));
+    this.pingTimer = setInterval(() => this.keepAlive(), ctx.config.keepAliveIntervalMs);
+  }
+
+  get mediaSessionCount(): number { return this.media.size; }
+
+  private send(message: string, ...data: unknown[]): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame(message, ...data));
+  }
+
+  private keepAlive(): void {
+    if (this.missedPongs >= this.ctx.config.keepAliveProbes) {
+      this.log.warn('wcs.keepalive_timeout', { missed: this.missedPongs });
+      this.close(4000, Info.keepAlive);
+      return;
+    }
+    this.missedPongs += 1;
+    this.send('ping', null);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    let f: Frame;
+    try {
+      if (isBinary) throw new ProtocolError('binary frames are not part of the WCS API');
+      f = parseFrame(data.toString());
+    } catch (err) {
+      this.log.warn('wcs.malformed_frame', { err });
+      this.send('fail', { apiMethod: 'unknown', info: `Malformed frame: ${(err as Error).message}` });
+      this.close(1007, 'malformed frame');
+      return;
+    }
+    try {
+      this.dispatch(f);
+    } catch (err) {
+      this.log.error('wcs.handler_error', { message: f.message, err });
+      this.send('fail', { apiMethod: f.message, info: `Failed by error: ${(err as Error).message}` });
+    }
+  }
+
+  private dispatch(f: Frame): void {
+    switch (f.message) {
+      case 'connection': return this.onConnection(f.data);
+      case 'ping': return this.send('pong', null);
+      case 'pong': this.missedPongs = 0; return;
+    }
+    if (!this.established) {
+      this.send('fail', { apiMethod: f.message, info: 'Session not ready' });
+      return;
+    }
+    switch (f.message) {
+      case 'publishStream': return void this.publish(f.data);
+      case 'playStream': return void this.play(f.data);
+      case 'unPublishStream': return this.stopMedia(f.data, 'publisher', 'UNPUBLISHED');
+      case 'stopStream': return this.stopMedia(f.data, 'player', 'STOPPED');
+      case 'availableStream': return this.available(f.data);
+      case 'sendStreamEvent': return this.streamEvent(f.data);
+      case 'sendData': return this.sendData(f.data);
+      default:
+        if (IGNORED.has(f.message)) return;
+        this.log.warn('wcs.unknown_message', { message: f.message });
+        this.send('fail', { apiMethod: f.message, info: `Unknown message ${f.message}` });
+    }
+  }
+
+  private onConnection(data: unknown[]): void {
+    const given = (typeof data[0] === 'object' && data[0] !== null ? data[0] : {}) as Record<string, unknown>;
+    const { appKey, mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom } = given;
+    this.established = true;
+    this.send('getUserData', {
+      appKey: appKey ?? 'defaultApp', mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom,
+      sessionId: this.id, authToken: this.id, status: 'ESTABLISHED',
+      useWsTunnel: false, useWsTunnelPacketization2: false, useBase64BinaryEncoding: false,
+    });
+    this.log.info('wcs.established', { appKey: appKey ?? 'defaultApp', clientVersion });
+  }
+
+  private status(request: StreamRequest, status: StreamStatus, info?: string): void {
+    this.send('notifyStreamStatusEvent', statusObject(request, status, info));
+  }
+
+  private clientFor(request: StreamRequest): MediaClient {
+    return {
+      notify: (status, info) => this.status(request, status, info),
+      streamEvent: (type, payload) => this.send('notifyStreamEvent', { mediaSessionId: request.mediaSessionId, type, payload }),
+    };
+  }
+
+  /** Validates a publish/play request; on failure reports FAILED (or `fail` without an id) and returns undefined. */
+  private admit(data: unknown[], apiMethod: string): StreamRequest | undefined {
+    const request = readStreamRequest(data, true);
+    if (typeof request === 'string') {
+      const id = (data[0] as { mediaSessionId?: unknown } | undefined)?.mediaSessionId;
+      this.log.warn('wcs.bad_request', { apiMethod, reason: request });
+      if (typeof id === 'string' && id) this.send('notifyStreamStatusEvent', { mediaSessionId: id, status: 'FAILED', info: request });
+      else this.send('fail', { apiMethod, info: request });
+      return undefined;
+    }
+    if (!this.ctx.registry.claimMediaSession(request.mediaSessionId)) {
+      this.status(request, 'FAILED', Info.mediaSessionInUse);
+      return undefined;
+    }
+    return request;
+  }
+
+  private async publish(data: unknown[]): Promise<void> {
+    const request = this.admit(data, 'publishStream');
+    if (!request) return;
+    const pub = new Publisher(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'publisher');
+    if (!pub.claimName()) {
+      this.ctx.registry.releaseMediaSession(request.mediaSessionId);
+      this.status(request, 'FAILED', Info.nameInUse);
+      return;
+    }
+    await this.negotiate(pub, request, () => pub.start(request.sdp!));
+    // The SDK's webrtc-as-rtmp-republishing page: a publish that carries `rtmpUrl` is pushed there, for as long as it lasts.
+    if (!pub.isEnded && typeof request.rtmpUrl === 'string' && request.rtmpUrl) await this.hooks.republish?.(request.name, request.rtmpUrl);
+    // The SDK's stream_recording page reads the file name from the stream's statuses (`recordName`).
+    if (!pub.isEnded && request.record === true) {
+      const file = await this.hooks.record?.(request.name);
+      if (file) request.recordName = file;
+    }
+  }
+
+  private async play(data: unknown[]): Promise<void> {
+    const request = this.admit(data, 'playStream');
+    if (!request) return;
+    const player = new Player(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'player');
+    const stream = this.ctx.registry.get(request.name);
+    if (!stream) {
+      this.ctx.registry.releaseMediaSession(request.mediaSessionId);
+      this.status(request, 'FAILED', Info.notFound);
+      return;
+    }
+    await this.negotiate(player, request, () => player.start(stream, request.sdp!));
+  }
+
+  private async negotiate(ms: MediaSession, request: StreamRequest, start: () => Promise<string>): Promise<void> {
+    this.media.set(ms.id, ms);
+    this.ctx.registry.bindMediaSession(ms);
+    try {
+      const answer = await start();
+      if (!ms.isEnded) this.send('setRemoteSDP', request.mediaSessionId, answer, true);
+    } catch (err) {
+      ms.log.warn('media_session.start_failed', { err });
+      ms.end({ status: 'FAILED', info: infoFor(err) });
+    } finally {
+      await ms.settle();
+      if (ms.isEnded) this.media.delete(ms.id);
+    }
+  }
+
+  private stopMedia(data: unknown[], role: 'publisher' | 'player', status: StreamStatus): void {
+    const id = (data[0] as { mediaSessionId?: unknown } | undefined)?.mediaSessionId;
+    const ms = typeof id === 'string' ? this.media.get(id) : undefined;
+    if (!ms || ms.role !== role) {
+      this.send('fail', { apiMethod: role === 'publisher' ? 'unPublishStream' : 'stopStream', info: Info.notFound });
+      return;
+    }
+    this.media.delete(ms.id);
+    ms.end({ status, info: '' });
+  }
+
+  private available(data: unknown[]): void {
+    const obj = (data[0] ?? {}) as { mediaSessionId?: unknown; name?: unknown };
+    const live = typeof obj.name === 'string' && this.ctx.registry.get(obj.name) !== undefined;
+    this.send('availableStream', { id: obj.mediaSessionId, status: live ? 'true' : 'false', info: live ? 'Available' : Info.notFound });
+  }
+
+  private streamEvent(data: unknown[]): void {
+    const obj = (data[0] ?? {}) as { mediaSessionId?: unknown; type?: unknown; payload?: unknown };
+    const pub = typeof obj.mediaSessionId === 'string' ? this.media.get(obj.mediaSessionId) : undefined;
+    if (!(pub instanceof Publisher) || !pub.stream || typeof obj.type !== 'string') {
+      this.send('fail', { apiMethod: 'sendStreamEvent', info: Info.notFound });
+      return;
+    }
+    for (const sink of pub.stream.sinks) sink.streamEvent?.(obj.type, obj.payload);
+  }
+
+  private sendData(data: unknown[]): void {
+    const obj = (data[0] ?? {}) as { operationId?: unknown };
+    this.send('DataStatusEvent', { operationId: obj.operationId, status: 'ACCEPTED' });
+  }
+
+  /** REST /stream/terminate and shutdown come through here. */
+  terminate(mediaSessionId: string, info: string): boolean {
+    const ms = this.media.get(mediaSessionId);
+    if (!ms) return false;
+    this.media.delete(mediaSessionId);
+    ms.end({ status: ms.role === 'publisher' ? 'UNPUBLISHED' : 'STOPPED', info });
+    return true;
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    this.teardown(reason || 'closed by relay');
+  }
+
+  private teardown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    for (const ms of this.media.values()) {
+      ms.end({ status: ms.role === 'publisher' ? 'UNPUBLISHED' : 'STOPPED', info: Info.sessionDisconnect });
+    }
+    this.media.clear();
+    this.log.info('wcs.disconnected', { reason });
+    this.onClose(this);
+  }
+}

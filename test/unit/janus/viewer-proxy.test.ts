@@ -1,0 +1,87 @@
+import { describe, expect, it, vi } from 'vitest';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ViewerProxy, refusal } from '../../../relay/janus/viewer-proxy.ts';
+import { rootLog } from '../../../relay/log.ts';
+
+describe('viewer proxy filter', () => {
+  it.each([
+    [{ janus: 'create', transaction: 't' }],
+    [{ janus: 'attach', plugin: 'janus.plugin.streaming' }],
+    [{ janus: 'message', body: { request: 'watch', id: 'cam' } }],
+    [{ janus: 'message', body: { request: 'start' }, jsep: {} }],
+    [{ janus: 'keepalive' }],
+  ])('lets a viewer do %j', (msg) => {
+    expect(refusal(msg)).toBeUndefined();
+  });
+
+  it.each([
+    [null, /JSON object/],
+    [{ janus: 'attach', plugin: 'janus.plugin.nosip' }, /only janus.plugin.streaming/],
+    [{ janus: 'message', body: { request: 'create', type: 'rtp' } }, /request create not allowed/],
+    [{ janus: 'message', body: { request: 'destroy', id: 'cam' } }, /request destroy not allowed/],
+    [{ janus: 'message', body: {} }, /not allowed/],
+    [{ janus: 'list_sessions' }, /verb list_sessions not allowed/],
+  ])('refuses %j', (msg, why) => {
+    expect(refusal(msg)).toMatch(why);
+  });
+});
+
+describe('viewer proxy: a viewer leg up', () => {
+  it("tells the relay which mountpoint a handle's webrtcup is for (so it can ask for a keyframe then)", async () => {
+    // The faked boundary: Janus's API socket.
+    const janus = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'janus-protocol' });
+    await once(janus, 'listening');
+    janus.on('connection', (ws) => ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { janus: string; handle_id?: number; transaction: string };
+      ws.send(JSON.stringify({ janus: 'ack', transaction: m.transaction }));
+      if (m.janus === 'message') ws.send(JSON.stringify({ janus: 'webrtcup', session_id: 1, sender: m.handle_id }));
+      if (m.janus === 'keepalive') ws.send(JSON.stringify({ janus: 'webrtcup', session_id: 1, sender: 999 }));
+    }));
+    const up: string[] = [];
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, (id) => up.push(id));
+    const server = createServer();
+    server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const viewer = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/janus`, 'janus-protocol');
+    try {
+      await once(viewer, 'open');
+      const events: { janus: string }[] = [];
+      viewer.on('message', (d) => events.push(JSON.parse(String(d)) as { janus: string }));
+      viewer.send(JSON.stringify({ janus: 'keepalive', session_id: 1, transaction: 'k' }));
+      viewer.send(JSON.stringify({ janus: 'message', session_id: 1, handle_id: 7, transaction: 'w', body: { request: 'watch', id: 'cam' } }));
+      await vi.waitFor(() => expect(events.filter((e) => e.janus === 'webrtcup')).toHaveLength(2));
+      // The viewer still sees every event; only handle 7, which asked to watch "cam", counts.
+      expect(up).toEqual(['cam']);
+    } finally {
+      viewer.close();
+      proxy.close();
+      server.close();
+      janus.close();
+    }
+  });
+});
+
+describe('viewer proxy: Janus down', () => {
+  it('refuses the viewer\'s upgrade with 503 (a browser sees an error and retries) instead of accepting and closing', async () => {
+    const closed = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(closed, 'listening');
+    const deadPort = (closed.address() as AddressInfo).port;
+    closed.close(); // nothing listens there now: Janus is restarting
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${deadPort}`, rootLog);
+    const server = createServer();
+    server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const viewer = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/janus`, 'janus-protocol');
+      const [, res] = await once(viewer, 'unexpected-response') as [unknown, { statusCode: number }];
+      expect(res.statusCode).toBe(503);
+      expect(proxy.connections).toBe(0);
+    } finally {
+      proxy.close();
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,120 @@
+/** The HLS port's answers, through Hono's own request path, with the packager faked. */
+import { describe, expect, it, vi } from 'vitest';
+import { Logger, setLogLevel } from '../../../../relay/log.ts';
+import { StreamRegistry } from '../../../../relay/streams/registry.ts';
+import { UdpPortPool } from '../../../../relay/media/udp-port-pool.ts';
+import { StreamClaim } from '../../../../relay/streams/stream-factory.ts';
+import { HlsOutputs } from '../../../../relay/outputs/hls/hls-outputs.ts';
+import { buildHlsApp } from '../../../../relay/outputs/hls/hls-routes.ts';
+import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
+import type { RelayContext } from '../../../../relay/context.ts';
+import { FakeJanus } from '../../fakes/fake-janus.ts';
+import { fakeSpawner } from '../../fakes/fake-packager.ts';
+
+setLogLevel('error');
+
+const playlist = '/cam%201/cam%201.m3u8';
+
+async function setup(ports = { from: 53000, to: 53999 }) {
+  const registry = new StreamRegistry();
+  const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const { spawn, made } = fakeSpawner();
+  const hls = new HlsOutputs(ctx, { segmentSeconds: 1, partSeconds: 0.2, listSize: 8, autoStart: false, idleStopMs: 60_000,
+    endedLingerMs: 60_000, firstPartTimeoutMs: 300, encoder: { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 } }, spawn);
+  await StreamClaim.take(ctx as never, 'cam 1')!.open({ mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'],
+    codecs: { video: h264Baseline(102), audio: opus(111) } });
+  const app = buildHlsApp(hls, new Logger());
+  const get = (path: string) => app.request(path);
+  /** The first playlist request, answered once the packager wrote its first parts. */
+  const started = async () => {
+    const first = get(playlist);
+    await vi.waitFor(() => expect(made).toHaveLength(1));
+    made[0]!.write(0, 4);
+    return first;
+  };
+  return { hls, made, get, started };
+}
+
+
+describe('HLS routes', () => {
+  it('holds the first playlist request until the first part exists, then serves playlist and media with CORS *', async () => {
+    const { hls, get, started } = await setup();
+    const res = await started();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const text = await res.text();
+    const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)![1]!;
+    const part = /URI="(part-[^"]+)"/.exec(text)![1]!;
+    const initRes = await get(`/cam%201/${init}`);
+    expect([initRes.status, initRes.headers.get('content-type'), (await initRes.arrayBuffer()).byteLength]).toEqual([200, 'video/mp4', 1251]);
+    expect((await get(`/cam%201/${part}`)).status).toBe(200);
+    expect(hls.get('cam 1')!.served.playlists).toBe(1);
+    await hls.closeAll();
+  });
+
+  it('a packager that never writes: the first request gets 503 with the reason, not a hang', async () => {
+    const { hls, get } = await setup();
+    const res = await get(playlist);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'unavailable', message: expect.stringMatching(/no HLS media yet/) });
+    await hls.closeAll();
+  });
+
+  it('no UDP ports left for the packager: 503 with the reason, and no output is left half-made', async () => {
+    const { hls, get } = await setup({ from: 54000, to: 54004 }); // the stream's two pairs fill the pool
+    const res = await get(playlist);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'unavailable', message: expect.stringMatching(/cannot start the HLS output of cam 1: no free UDP port pair/) });
+    expect(hls.get('cam 1')).toBeUndefined();
+    await hls.closeAll();
+  });
+
+  it('bad requests get a JSON 4xx and leave nothing behind', async () => {
+    const { hls, get, started } = await setup();
+    await started();
+    const cases: [string, number][] = [
+      ['/nope/nope.m3u8', 404],
+      ['/cam%201/other.m3u8', 404],
+      ['/cam%201/..%2f..%2fetc%2fpasswd', 404],
+      ['/cam%201/seg-zzzz-0.m4s', 404],
+      ['/cam%201/seg-zzzz-99.m4s', 404],
+      [`${playlist}?_HLS_msn=999999`, 400],
+      [`${playlist}?_HLS_msn=-1`, 400],
+      [`${playlist}?_HLS_msn=1e9`, 400],
+      [`${playlist}?_HLS_part=1`, 400],
+      [`${playlist}?_HLS_msn=1&_HLS_part=999`, 400],
+      ['/%00/%00.m3u8', 400],
+    ];
+    for (const [path, status] of cases) {
+      const res = await get(path);
+      expect([path, res.status]).toEqual([path, status]);
+      expect(await res.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    }
+    expect(hls.all().map((s) => s.id)).toEqual(['cam 1']);
+    await hls.closeAll();
+  });
+
+  it('1000 parallel blocking reloads all get the playlist once the part they wait for comes', async () => {
+    const { hls, made, get, started } = await setup();
+    await started();
+    const next = hls.get('cam 1')!.window.nextPart;
+    const waiting = Array.from({ length: 1000 }, () => get(`${playlist}?_HLS_msn=${next.msn}&_HLS_part=${next.index}`));
+    await new Promise((r) => setTimeout(r, 50));
+    made[0]!.write(4, 5, false);
+    const answers = await Promise.all(waiting);
+    expect(new Set(answers.map((r) => r.status))).toEqual(new Set([200]));
+    expect(await answers[0]!.text()).toContain(`-${next.msn}.${next.index}.m4s"`);
+    await hls.closeAll();
+  });
+
+  it('a preload-hinted part is held until it exists', async () => {
+    const { hls, made, get, started } = await setup();
+    const text = await (await started()).text();
+    const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)![1]!;
+    const pending = get(`/cam%201/${hint}`);
+    made[0]!.write(4, 5, false);
+    expect((await pending).status).toBe(200);
+    await hls.closeAll();
+  });
+});

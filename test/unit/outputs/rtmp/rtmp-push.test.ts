@@ -1,0 +1,82 @@
+/** The RTMP push state machine behind one faked boundary, the ffmpeg process; and the target's URL and masking. */
+import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { Logger, setLogLevel } from '../../../../relay/log.ts';
+import { StreamRegistry } from '../../../../relay/streams/registry.ts';
+import { UdpPortPool } from '../../../../relay/media/udp-port-pool.ts';
+import { StreamClaim } from '../../../../relay/streams/stream-factory.ts';
+import { RtmpPushes, PushRefusedError } from '../../../../relay/outputs/rtmp/rtmp-pushes.ts';
+import { RtmpTargetError, maskKey, rtmpTarget } from '../../../../relay/outputs/rtmp/rtmp-target.ts';
+import type { PusherEvents, PusherPlan, PusherProcess, SpawnPusher } from '../../../../relay/outputs/rtmp/ffmpeg-rtmp.ts';
+import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
+import type { RelayContext } from '../../../../relay/context.ts';
+import { FakeJanus } from '../../fakes/fake-janus.ts';
+
+setLogLevel('error');
+
+class FakePusher extends EventEmitter<PusherEvents> implements PusherProcess {
+  readonly transcodes = false;
+  stopped = false;
+  constructor(readonly plan: PusherPlan) { super(); }
+  async stop(): Promise<void> { this.stopped = true; }
+}
+
+async function setup() {
+  const made: FakePusher[] = [];
+  const spawn: SpawnPusher = (plan) => { const p = new FakePusher(plan); made.push(p); return p; };
+  const registry = new StreamRegistry();
+  const teePorts = new UdpPortPool({ from: 52000, to: 52999 }, 65536);
+  const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const stream = await StreamClaim.take(ctx, 's')!.open({ mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'], codecs: { video: h264Baseline(102), audio: opus(111) } });
+  stream.setSourceRtcp(59998);
+  const pushes = new RtmpPushes(ctx, { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 }, spawn);
+  return { pushes, stream, made, teePorts };
+}
+
+describe('RTMP push', () => {
+  it('starting → running on the first bytes; ffmpeg dies → restarting with backoff, a new ffmpeg, attempts counted; terminate stops it all', async () => {
+    const { pushes, stream, made, teePorts } = await setup();
+    const push = await pushes.startup('s', 'rtmp://live.example/app', false);
+    expect([push.state, made.length, stream.tee.sinkCount]).toEqual(['starting', 1, 2]);
+    expect(made[0]!.plan.target.url).toBe('rtmp://live.example/app/s');
+    expect(stream.tee.keyframeRequests).toBe(1);
+    made[0]!.emit('progress', 0);
+    expect(push.state).toBe('starting');
+    made[0]!.emit('progress', 5000);
+    expect(push.state).toBe('running');
+    made[0]!.emit('exited', 'ffmpeg exited (code 1): Connection refused');
+    expect([push.state, push.lastError]).toEqual(['restarting', 'ffmpeg exited (code 1): Connection refused']);
+    await expect.poll(() => made.length, { timeout: 2000 }).toBe(2); // the first retry comes within 1 s
+    made[1]!.emit('progress', 100);
+    expect([push.state, push.attempts, push.bytesSent]).toEqual(['running', 2, 5100]);
+    expect(await pushes.terminate(push.mediaSessionId)).toBe(true);
+    expect([push.state, made[1]!.stopped, pushes.all().length, stream.tee.sinkCount]).toEqual(['stopped', true, 0, 0]);
+    expect(teePorts.size).toBe(2); // only the stream's own ingress pairs
+  });
+
+  it("a pull's reconnect (the source restarted) restarts ffmpeg, not the push; the stream's end stops it", async () => {
+    const { pushes, stream, made } = await setup();
+    const push = await pushes.startup('s', 'rtmp://live.example/app/key', true);
+    made[0]!.emit('progress', 10);
+    push.sourceStarted();
+    await expect.poll(() => made.length).toBe(2);
+    expect(made[0]!.stopped).toBe(true);
+    await stream.close({ status: 'STOPPED', info: 'relay shutting down' });
+    expect([push.state, made[1]!.stopped, pushes.all()]).toEqual(['stopped', true, []]);
+  });
+
+  it('refusals: unknown stream 404, the same stream and target twice 409, not rtmp(s) 400', async () => {
+    const { pushes } = await setup();
+    await expect(pushes.startup('nope', 'rtmp://h/app', false)).rejects.toMatchObject({ status: 404 } satisfies Partial<PushRefusedError>);
+    await pushes.startup('s', 'rtmp://h/app', false);
+    await expect(pushes.startup('s', 'rtmp://h/app/s', true)).rejects.toMatchObject({ status: 409 });
+    await expect(pushes.startup('s', 'https://h/app', false)).rejects.toThrow(RtmpTargetError);
+    await pushes.closeAll();
+  });
+
+  it('the stream key is masked wherever it is shown', () => {
+    expect(rtmpTarget('rtmps://live.example.com:443/app', 'KEY-1', false)).toEqual({ url: 'rtmps://live.example.com:443/app/KEY-1', masked: 'rtmps://live.example.com:443/app/***' });
+    expect(maskKey('rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl?backup=1')).toBe('rtmp://a.rtmp.youtube.com/live2/***?***');
+    expect(maskKey('rtmp://host/app')).toBe('rtmp://host/app');
+  });
+});

@@ -1,0 +1,134 @@
+/** /metrics' registry against a fake relay: values read at scrape time, counters that never go down, one registry per relay. */
+import { describe, expect, it } from 'vitest';
+import { metricsRegistry } from '../../../relay/rest/metrics.ts';
+import { statPage } from '../../../relay/rest/stat-page.ts';
+import type { RelayView } from '../../../relay/rest/relay-view.ts';
+import { UNKNOWN_LINK } from '../../../relay/sources/pull/link-quality.ts';
+import type { PullLink } from '../../../contract/pull.ts';
+
+const linkOf = (l: Partial<PullLink>): PullLink => ({ ...UNKNOWN_LINK, ...l });
+
+function fakeRelay() {
+  const tee = { bytesIn: 1000, bytesOut: 500, packetsIn: 10, packetsLost: 2 };
+  const state = {
+    streams: [{ tee }],
+    pulls: [
+      { state: 'PLAYING', spec: { localStreamName: 'cam' }, link: linkOf({ rttMs: 42, lossPct: 1.25, lossAfterRepairPct: 0.1, nacksSent: 30, retransmissionsReceived: 28, keyframeRequests: 2, slowlinkEvents: 1 }) },
+      { state: 'FAILED', spec: { localStreamName: 'far "away"' }, link: linkOf({ keyframeRequests: 0 }) },
+    ], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0,
+    hls: [{ id: 'a', state: 'running', transcodes: true, window: { bytes: 5000 } }, { id: 'b', state: 'stopped', transcodes: false, window: { bytes: 0 } }] };
+  const relay = {
+    ctx: {
+      config: { restToken: '' },
+      janus: {
+        state: 'up', pid: 1, lastError: '',
+        get restarts() { return state.restarts; },
+        inventory: async () => { state.inventoryCalls += 1; return { sessions: 3 }; },
+      },
+      registry: { all: () => state.streams, allMediaSessions: () => [], get: () => undefined, closedTotals: state.closedTotals },
+      teePorts: { size: 2 },
+    },
+    wcs: { sessions: new Set([1]) },
+    pulls: { all: () => state.pulls },
+    viewerProxy: { connections: 4 },
+    eventLoopLag: { count: 1, percentile: () => 12_345_678, reset: () => { state.lagResets += 1; } },
+    demo: undefined,
+    wish: { count: (kind: string) => (kind === 'whep' ? 3 : 1) },
+    rtmpPushes: { all: () => [{ state: 'running' }, { state: 'restarting' }] },
+    recordings: { all: () => [{ ended: false, recState: 'recording' }, { ended: true, recState: 'failed' }, { ended: true, recState: 'stopped' }] },
+    wcsPushes: { all: () => [{ pushState: 'PUBLISHING' }, { pushState: 'FAILED' }, { pushState: 'PENDING' }] },
+    hls: {
+      all: () => state.hls, get: () => undefined, viewers: () => 2,
+      totals: { opened: 1, playlists: 10, inits: 1, parts: 40, segments: 3, bytes: 12_345 },
+    },
+  } as unknown as RelayView;
+  return { relay, tee, state };
+}
+
+const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe('metrics registry', () => {
+  it('reads gauges from relay state, one Janus inventory per scrape, and resets the lag window', async () => {
+    const { relay, state } = fakeRelay();
+    const text = await metricsRegistry(relay).metrics();
+    expect(text).toMatch(/^# TYPE siphon_streams gauge$/m);
+    expect(text).toMatch(/^# TYPE siphon_media_bytes_in_total counter$/m);
+    expect([value(text, 'siphon_streams'), value(text, 'siphon_udp_pairs'), value(text, 'siphon_viewers'), value(text, 'siphon_wcs_sessions')]).toEqual([1, 2, 4, 1]);
+    expect([value(text, 'siphon_whep_sessions'), value(text, 'siphon_whip_sessions')]).toEqual([3, 1]);
+    expect([value(text, 'siphon_rtmp_pushes'), value(text, 'siphon_rtmp_pushes_sending')]).toEqual([2, 1]);
+    expect([value(text, 'siphon_wcs_pushes'), value(text, 'siphon_wcs_pushes_publishing')]).toEqual([3, 1]);
+    expect([value(text, 'siphon_recordings'), value(text, 'siphon_recordings_failed')]).toEqual([1, 1]);
+    expect([value(text, 'siphon_pulls'), value(text, 'siphon_pulls_playing'), value(text, 'siphon_janus_up')]).toEqual([2, 1, 1]);
+    expect([value(text, 'siphon_janus_sessions'), value(text, 'siphon_janus_mountpoints')]).toEqual([3, -1]);
+    expect(state.inventoryCalls).toBe(1);
+    expect(value(text, 'siphon_event_loop_lag_p99_ms')).toBe(12.35);
+    expect(state.lagResets).toBe(1);
+    expect(value(text, 'siphon_process_rss_bytes')).toBeGreaterThan(0);
+  });
+
+  it('reports HLS: outputs by packager state, viewers, transcoding, memory and what was served', async () => {
+    const text = await metricsRegistry(fakeRelay().relay).metrics();
+    expect(text).toMatch(/^siphon_hls_packagers\{state="running"\} 1$/m);
+    expect(text).toMatch(/^siphon_hls_packagers\{state="stopped"\} 1$/m);
+    expect([value(text, 'siphon_hls_viewers'), value(text, 'siphon_hls_transcoding'), value(text, 'siphon_hls_window_bytes')]).toEqual([4, 1, 5000]);
+    expect([value(text, 'siphon_hls_playlists_served_total'), value(text, 'siphon_hls_parts_served_total'),
+      value(text, 'siphon_hls_segments_served_total'), value(text, 'siphon_hls_bytes_served_total')]).toEqual([10, 40, 3, 12345]);
+  });
+
+  it('counters follow the running totals and never go down, also when a closed stream moves to closedTotals late', async () => {
+    const { relay, tee, state } = fakeRelay();
+    const metrics = metricsRegistry(relay);
+    expect(value(await metrics.metrics(), 'siphon_media_bytes_in_total')).toBe(1000);
+    tee.bytesIn = 1500;
+    state.restarts = 1;
+    let text = await metrics.metrics();
+    expect([value(text, 'siphon_media_bytes_in_total'), value(text, 'siphon_janus_restarts_total')]).toEqual([1500, 1]);
+    state.streams = []; // the stream left the registry before its bytes reached closedTotals
+    expect(value(await metrics.metrics(), 'siphon_media_bytes_in_total')).toBe(1500);
+    state.closedTotals.bytesIn = 1600;
+    text = await metrics.metrics();
+    expect(value(text, 'siphon_media_bytes_in_total')).toBe(1600);
+    expect(value(text, 'siphon_media_packets_lost')).toBe(0);
+  });
+
+  it('labels each pull\'s link by its stream, leaves out what is not known yet, and drops a pull\'s series when it ends', async () => {
+    const { relay, state } = fakeRelay();
+    const metrics = metricsRegistry(relay);
+    let text = await metrics.metrics();
+    expect(text).toMatch(/^# TYPE siphon_pull_nacks_sent_total counter$/m);
+    expect(text).toMatch(/^# TYPE siphon_pull_rtt_ms gauge$/m);
+    for (const line of ['siphon_pull_rtt_ms{stream="cam"} 42', 'siphon_pull_loss_percent{stream="cam"} 1.25',
+      'siphon_pull_loss_after_repair_percent{stream="cam"} 0.1', 'siphon_pull_nacks_sent_total{stream="cam"} 30',
+      'siphon_pull_retransmissions_received_total{stream="cam"} 28', 'siphon_pull_keyframe_requests_total{stream="cam"} 2',
+      'siphon_pull_slowlink_events_total{stream="cam"} 1', 'siphon_pull_keyframe_requests_total{stream="far \\"away\\""} 0']) {
+      expect(text.split('\n')).toContain(line);
+    }
+    expect(text).not.toMatch(/siphon_pull_rtt_ms\{stream="far/);
+    expect(text).not.toMatch(/^siphon_pull_unrepaired_gaps_total\{/m);
+
+    state.pulls[0]!.link = linkOf({ ...state.pulls[0]!.link, nacksSent: 45 });
+    expect((await metrics.metrics()).split('\n')).toContain('siphon_pull_nacks_sent_total{stream="cam"} 45');
+    state.pulls.splice(0, 1);
+    text = await metrics.metrics();
+    expect(text).not.toMatch(/stream="cam"/);
+    expect(text.split('\n')).toContain('siphon_pull_slowlink_events_total{stream="far \\"away\\""} 0');
+  });
+
+  it('the statistics page sums the live pulls\' NACKs and unrepaired gaps (it lists no pulls one by one)', async () => {
+    const { relay, state } = fakeRelay();
+    state.pulls[1]!.link = linkOf({ nacksSent: 12, unrepairedGaps: 3 });
+    const page = statPage({ metrics: metricsRegistry(relay), mediaPairs: 10 });
+    const json = JSON.parse((await page('json')).body) as Record<string, Record<string, number>>;
+    expect(json.pulls_stats).toEqual({ pulls: 2, pulls_playing: 1, pulls_not_playing: 1, pulls_nacks_sent: 42, pulls_unrepaired_gaps: 3 });
+  });
+
+  it('gives each relay its own registry with prom-client default metrics and the Prometheus content type', async () => {
+    const a = metricsRegistry(fakeRelay().relay);
+    const b = metricsRegistry(fakeRelay().relay);
+    expect(a).not.toBe(b);
+    const text = await b.metrics();
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
+    expect(a.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * One WCS Websocket API session, fast: frames in and out of a faked socket, media legs on a faked Janus
+ * (the one faked boundary), the SDK's own offers from test/fixtures. Publish, play, stop, name in use,
+ * malformed frames.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { WebSocket } from 'ws';
+import { loadConfig } from '../../../relay/config.ts';
+import { Logger, setLogLevel } from '../../../relay/log.ts';
+import { StreamRegistry } from '../../../relay/streams/registry.ts';
+import { UdpPortPool } from '../../../relay/media/udp-port-pool.ts';
+import { WcsSession } from '../../../relay/wcs-server/connection.ts';
+import { FakeJanus } from '../fakes/fake-janus.ts';
+import { MountpointSink } from '../../../relay/outputs/mountpoint/mountpoint-sink.ts';
+
+setLogLevel('error');
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/sdp/${name}`, import.meta.url), 'utf8');
+const PUBLISH_OFFER = fixture('chromium-publish-offer.sdp');
+const PLAY_OFFER = fixture('chromium-play-offer.sdp');
+
+interface Sent { message: string; data: Record<string, unknown>[] }
+
+/** The socket side of a session: what the client sends in, and every frame the relay sends out. */
+class FakeSocket extends EventEmitter<{ message: [Buffer, boolean]; close: [number]; error: [Error]; sent: [Sent] }> {
+  readonly OPEN = 1;
+  readonly CONNECTING = 0;
+  readyState = 1;
+  readonly sent: Sent[] = [];
+  closedWith: number | undefined;
+  send(text: string): void { const f = JSON.parse(text) as Sent; this.sent.push(f); this.emit('sent', f); }
+  close(code: number): void { this.closedWith = code; this.readyState = 3; this.emit('close', code); }
+  client(message: string, ...data: unknown[]): void { this.emit('message', Buffer.from(JSON.stringify({ message, data })), false); }
+  /** The next frame the relay sends that matches (or one already sent). */
+  next(match: (f: Sent) => boolean): Promise<Sent> {
+    const seen = this.sent.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const on = (f: Sent) => { if (match(f)) { this.off('sent', on); resolve(f); } };
+      this.on('sent', on);
+    });
+  }
+}
+
+const status = (id: string, s: string) => (f: Sent) => f.message === 'notifyStreamStatusEvent' && f.data[0]?.mediaSessionId === id && f.data[0]?.status === s;
+const stream = (id: string, name: string, sdp?: string) => ({ mediaSessionId: id, name, published: !!sdp, hasVideo: true, hasAudio: true, status: 'PENDING', sdp });
+
+describe('WcsSession', () => {
+  let janus: FakeJanus;
+  let registry: StreamRegistry;
+  let sessions: WcsSession[];
+  const open = () => {
+    const ws = new FakeSocket();
+    const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
+    const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
+    const ctx = { config: loadConfig({}), log: new Logger({ test: 'wcs' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }) };
+    sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, 'test', () => undefined));
+    ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
+    return ws;
+  };
+  const publish = async (ws: FakeSocket, id: string, name: string) => {
+    ws.client('publishStream', stream(id, name, PUBLISH_OFFER));
+    await ws.next((f) => f.message === 'setRemoteSDP' || status(id, 'FAILED')(f));
+  };
+
+  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; });
+  afterEach(() => { for (const s of sessions) s.close(); });
+
+  it('connection → getUserData ESTABLISHED; anything before it → "Session not ready"', async () => {
+    const ws = new FakeSocket();
+    sessions.push(new WcsSession(ws as unknown as WebSocket, { config: loadConfig({}), log: new Logger(), registry } as never, 'test', () => undefined));
+    ws.client('playStream', stream('early', 's'));
+    expect(ws.sent[0]).toMatchObject({ message: 'fail', data: [{ info: 'Session not ready' }] });
+    ws.client('connection', {});
+    expect(ws.sent[1]).toMatchObject({ message: 'getUserData', data: [{ status: 'ESTABLISHED' }] });
+  });
+
+  it('publish: answer, PUBLISHING once the leg is up, the stream and its mountpoint exist', async () => {
+    const ws = open();
+    await publish(ws, 'p1', 'cam');
+    const answer = ws.sent.find((f) => f.message === 'setRemoteSDP')!;
+    expect(answer.data.slice(0, 1)).toEqual(['p1']);
+    expect(String(answer.data[1])).toMatch(/^v=0/);
+    janus.open('janus.plugin.nosip')[0]!.webrtcUp();
+    await ws.next(status('p1', 'PUBLISHING'));
+    expect(registry.get('cam')?.codecs.video?.name).toBe('VP8');
+    expect(janus.mountpoints).toEqual(new Set(['cam']));
+  });
+
+  it('a second publish of a name in use fails with "Stream name is already in use"; the first is untouched', async () => {
+    const a = open();
+    await publish(a, 'p1', 'cam');
+    const b = open();
+    b.client('publishStream', stream('p2', 'cam', PUBLISH_OFFER));
+    expect((await b.next(status('p2', 'FAILED'))).data[0]!.info).toBe('Stream name is already in use');
+    expect(registry.get('cam')?.mediaSessionId).toBe('p1');
+  });
+
+  it('play: unknown name → "Stream not found"; a live one → answer and PLAYING; publisher stop → player STOPPED', async () => {
+    const pub = open();
+    await publish(pub, 'p1', 'cam');
+    janus.open('janus.plugin.nosip')[0]!.webrtcUp();
+    const viewer = open();
+    viewer.client('playStream', stream('v0', 'nothing', PLAY_OFFER));
+    expect((await viewer.next(status('v0', 'FAILED'))).data[0]!.info).toBe('Stream not found');
+    viewer.client('playStream', stream('v1', 'cam', PLAY_OFFER));
+    await viewer.next((f) => f.message === 'setRemoteSDP' && (f.data[0] as unknown) === 'v1');
+    janus.open('janus.plugin.nosip').at(-1)!.webrtcUp();
+    await viewer.next(status('v1', 'PLAYING'));
+    expect(registry.get('cam')?.players).toHaveLength(1);
+
+    pub.client('unPublishStream', stream('p1', 'cam'));
+    await pub.next(status('p1', 'UNPUBLISHED'));
+    expect((await viewer.next(status('v1', 'STOPPED'))).data[0]!.info).toBe('Stopped by publisher stop');
+    await new Promise<void>((resolve) => registry.get('cam') ? registry.get('cam')!.once('closed', () => resolve()) : resolve());
+    expect(registry.get('cam')).toBeUndefined();
+    expect(registry.claimName('cam')).toBe(true);
+  });
+
+  it('garbage SDP fails that stream only, and leaves the name free', async () => {
+    const ws = open();
+    ws.client('publishStream', stream('p1', 'cam', 'v=0 this is not sdp'));
+    expect(String((await ws.next(status('p1', 'FAILED'))).data[0]!.info)).toMatch(/^Failed by error: invalid SDP/);
+    await publish(ws, 'p2', 'cam');
+    expect(ws.sent.some(status('p2', 'FAILED'))).toBe(false);
+  });
+
+  it('a malformed or binary frame gets a fail and closes the session (1007); an unknown message only a fail', async () => {
+    const ws = open();
+    ws.client('noSuchThing', {});
+    expect(ws.sent.at(-1)).toMatchObject({ message: 'fail', data: [{ info: 'Unknown message noSuchThing' }] });
+    expect(ws.closedWith).toBeUndefined();
+    ws.emit('message', Buffer.from('{"message":'), false);
+    expect(ws.sent.at(-1)).toMatchObject({ message: 'fail' });
+    expect(ws.closedWith).toBe(1007);
+    const bin = open();
+    bin.emit('message', Buffer.from([1, 2, 3]), true);
+    expect(bin.closedWith).toBe(1007);
+  });
+
+  it('the socket closing ends its publisher (UNPUBLISHED) and frees the name', async () => {
+    const ws = open();
+    await publish(ws, 'p1', 'cam');
+    const closed = new Promise((r) => registry.get('cam')!.once('closed', r));
+    ws.close(1006);
+    await closed;
+    expect(registry.claimName('cam')).toBe(true);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The edge's one consistent place, a SQLite-backed Durable Object that serialises everything: name claims (of N
+ * racing requests for a name exactly one gets it; KV alone gave 20 winners out of 20 here), each pull's record, its
+ * placements (one per replica: a relay and an epoch that grows on every move, moved by compare-and-set, so two
+ * reconcile runs cannot both move one), and since when each relay has been failing. find_all reads it all in one call.
+ */
+import { DurableObject } from 'cloudflare:workers';
+
+export interface Placement { relay: string; epoch: number }
+
+/** A pull as the edge keeps it: what was asked for, and where its replicas run since which move. */
+export interface StoredPull {
+  uri: string;
+  remoteStreamName: string;
+  localStreamName: string;
+  /** The claim owner token; releasing the name needs it. */
+  claim: string;
+  created: string;
+  /** How many relays should run it. */
+  replicas: number;
+  /** Where it runs, in the order placed; the first is the primary. Epoch 1 when placed, +1 on every move. */
+  placements: Placement[];
+}
+
+type PullRow = { name: string; uri: string; remote: string; owner: string; created: string; replicas: number };
+type PlacementRow = { name: string; relay: string; epoch: number };
+
+const SCHEMA_VERSION = 2;
+
+export class EdgeState extends DurableObject {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env as never);
+    this.sql = ctx.storage.sql;
+    this.sql.exec('CREATE TABLE IF NOT EXISTS claims (name TEXT PRIMARY KEY, owner TEXT NOT NULL, created INTEGER NOT NULL)');
+    this.sql.exec('CREATE TABLE IF NOT EXISTS failing (relay TEXT PRIMARY KEY, since INTEGER NOT NULL)');
+    this.migrate();
+  }
+
+  /**
+   * v1 kept one relay and epoch on each pull row; v2 keeps a placement row per replica. The version lives in a
+   * table: a Durable Object's SQLite refuses `PRAGMA user_version` (SQLITE_AUTH).
+   */
+  private migrate(): void {
+    this.sql.exec('CREATE TABLE IF NOT EXISTS schema (version INTEGER NOT NULL)');
+    const version = this.sql.exec<{ version: number }>('SELECT version FROM schema').toArray()[0]?.version ?? 0;
+    if (version >= SCHEMA_VERSION) return;
+    const hadV1 = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pulls'").toArray().length > 0;
+    if (hadV1) this.sql.exec('ALTER TABLE pulls RENAME TO pulls_v1');
+    this.sql.exec(`CREATE TABLE pulls (name TEXT PRIMARY KEY, uri TEXT NOT NULL, remote TEXT NOT NULL, owner TEXT NOT NULL,
+      created TEXT NOT NULL, replicas INTEGER NOT NULL)`);
+    this.sql.exec('CREATE TABLE IF NOT EXISTS placements (name TEXT NOT NULL, relay TEXT NOT NULL, epoch INTEGER NOT NULL, PRIMARY KEY (name, relay))');
+    if (hadV1) {
+      this.sql.exec('INSERT INTO pulls SELECT name, uri, remote, owner, created, 1 FROM pulls_v1');
+      this.sql.exec('INSERT OR IGNORE INTO placements SELECT name, relay, epoch FROM pulls_v1');
+      this.sql.exec('DROP TABLE pulls_v1');
+    }
+    this.sql.exec('DELETE FROM schema');
+    this.sql.exec('INSERT INTO schema VALUES (?)', SCHEMA_VERSION);
+  }
+
+  claim(name: string, owner: string): boolean {
+    if (this.sql.exec('SELECT 1 FROM claims WHERE name = ?', name).toArray().length > 0) return false;
+    this.sql.exec('INSERT INTO claims VALUES (?, ?, ?)', name, owner, Date.now());
+    return true;
+  }
+
+  /** Releases only the holder's own claim (and its record), so a late cleanup cannot free someone else's name. */
+  release(name: string, owner: string): boolean {
+    if (this.sql.exec('DELETE FROM pulls WHERE name = ? AND owner = ?', name, owner).rowsWritten > 0) {
+      this.sql.exec('DELETE FROM placements WHERE name = ?', name);
+    }
+    return this.sql.exec('DELETE FROM claims WHERE name = ? AND owner = ?', name, owner).rowsWritten > 0;
+  }
+
+  names(): string[] {
+    return this.sql.exec<{ name: string }>('SELECT name FROM claims ORDER BY name').toArray().map((r) => r.name);
+  }
+
+  /** Records a placed pull under its claim; false when the claim is no longer the caller's. */
+  commit(p: StoredPull): boolean {
+    if (this.sql.exec('SELECT 1 FROM claims WHERE name = ? AND owner = ?', p.localStreamName, p.claim).toArray().length === 0) return false;
+    this.sql.exec('INSERT OR REPLACE INTO pulls VALUES (?, ?, ?, ?, ?, ?)', p.localStreamName, p.uri, p.remoteStreamName, p.claim, p.created, p.replicas);
+    this.sql.exec('DELETE FROM placements WHERE name = ?', p.localStreamName);
+    for (const pl of p.placements) this.sql.exec('INSERT INTO placements VALUES (?, ?, ?)', p.localStreamName, pl.relay, pl.epoch);
+    return true;
+  }
+
+  get(name: string): StoredPull | null {
+    const row = this.sql.exec<PullRow>('SELECT * FROM pulls WHERE name = ?', name).toArray()[0];
+    if (!row) return null;
+    return toPull(row, this.sql.exec<PlacementRow>('SELECT * FROM placements WHERE name = ? ORDER BY rowid', name).toArray());
+  }
+
+  list(): StoredPull[] {
+    const placements = new Map<string, PlacementRow[]>();
+    for (const p of this.sql.exec<PlacementRow>('SELECT * FROM placements ORDER BY rowid')) {
+      const list = placements.get(p.name) ?? [];
+      list.push(p);
+      placements.set(p.name, list);
+    }
+    return this.sql.exec<PullRow>('SELECT * FROM pulls ORDER BY name').toArray().map((r) => toPull(r, placements.get(r.name) ?? []));
+  }
+
+  /** Moves one replica from `from` at `epoch` to `to`: the new epoch, or null when someone moved or ended it first. */
+  move(name: string, from: string, epoch: number, to: string): number | null {
+    if (this.sql.exec('SELECT 1 FROM placements WHERE name = ? AND relay = ?', name, to).toArray().length > 0) return null;
+    const moved = this.sql.exec('UPDATE placements SET relay = ?, epoch = epoch + 1 WHERE name = ? AND relay = ? AND epoch = ?', to, name, from, epoch);
+    return moved.rowsWritten > 0 ? epoch + 1 : null;
+  }
+
+  /** Adds a replica on `relay` (a pull short of its replicas); false when it is there already or the pull is gone. */
+  add(name: string, relay: string, epoch: number): boolean {
+    if (this.sql.exec('SELECT 1 FROM pulls WHERE name = ?', name).toArray().length === 0) return false;
+    return this.sql.exec('INSERT OR IGNORE INTO placements VALUES (?, ?, ?)', name, relay, epoch).rowsWritten > 0;
+  }
+
+  /** A relay failed a check at `now`: since when it has been failing (kept from its first failure). */
+  failing(relay: string, now: number): number {
+    this.sql.exec('INSERT OR IGNORE INTO failing VALUES (?, ?)', relay, now);
+    return this.sql.exec<{ since: number }>('SELECT since FROM failing WHERE relay = ?', relay).one().since;
+  }
+
+  /** A relay answered: its failure clock starts again from zero. */
+  answered(relay: string): void {
+    this.sql.exec('DELETE FROM failing WHERE relay = ?', relay);
+  }
+}
+
+function toPull(r: PullRow, placements: PlacementRow[]): StoredPull {
+  return {
+    uri: r.uri, remoteStreamName: r.remote, localStreamName: r.name, claim: r.owner, created: r.created, replicas: r.replicas,
+    placements: placements.map((p) => ({ relay: p.relay, epoch: p.epoch })),
+  };
+}
