@@ -1,5 +1,5 @@
 /** The orphan sweep of `npm start`: it finds grandchildren and knows when they are gone. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { descendants, waitGone } from '../../scripts/process-tree.ts';
@@ -11,9 +11,13 @@ describe('process tree', () => {
     const [line] = await once(shell.stdout!, 'data') as [Buffer];
     const sleepPid = Number(line.toString().trim());
     try {
-      const found = descendants(process.pid);
+      // The background job's pid is known before it has exec'd sleep (until then it is a copy of sh): wait for it.
+      const found = await vi.waitFor(() => {
+        const now = descendants(process.pid);
+        expect(now.find((p) => p.pid === sleepPid)?.command).toBe('sleep');
+        return now;
+      }, { timeout: 10_000, interval: 20 });
       const sleeper = found.find((p) => p.pid === sleepPid);
-      expect(sleeper?.command).toBe('sleep');
       expect(found.some((p) => p.pid === shell.pid)).toBe(true);
 
       shell.stdin!.end(); // sh exits; sleep is reparented and still running

@@ -1,5 +1,5 @@
-/** OriginProbe behind its one boundary (reaching host:port), faked: only a comeback triggers a retry. */
-import { describe, expect, it, vi } from 'vitest';
+/** OriginProbe behind its one boundary (reaching host:port), faked, on fake timers: only a comeback triggers a retry. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OriginProbe, type Reach } from '../../../relay/wcs/origin-probe.ts';
 
 /** A Reach answering from a script of results (the last one repeats), recording each probe. */
@@ -10,13 +10,17 @@ function scripted(results: boolean[]) {
 }
 
 describe('OriginProbe', () => {
+  beforeEach(() => { vi.useFakeTimers(); });
+  afterEach(() => { vi.useRealTimers(); });
+
   it('an origin down and then back: onBack once, and probing stops', async () => {
     const { reach, calls } = scripted([false, false, true]);
     const onBack = vi.fn();
     new OriginProbe('wss://origin.example:8443', reach).watch(onBack);
-    await vi.waitFor(() => expect(onBack).toHaveBeenCalledTimes(1));
+    await vi.advanceTimersByTimeAsync(600); // two probe intervals
+    expect(onBack).toHaveBeenCalledTimes(1);
     expect(calls).toEqual(['origin.example:8443', 'origin.example:8443', 'origin.example:8443']);
-    await new Promise((r) => setTimeout(r, 300)); // one more probe interval: none comes
+    await vi.advanceTimersByTimeAsync(300); // one more probe interval: none comes
     expect(calls).toHaveLength(3);
   });
 
@@ -24,7 +28,7 @@ describe('OriginProbe', () => {
     const { reach, calls } = scripted([true]);
     const onBack = vi.fn();
     new OriginProbe('ws://10.0.0.1:8080', reach).watch(onBack);
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(300);
     expect([onBack.mock.calls.length, calls]).toEqual([0, ['10.0.0.1:8080']]);
   });
 
@@ -34,7 +38,7 @@ describe('OriginProbe', () => {
     const probe = new OriginProbe('wss://h', reach);
     probe.watch(onBack);
     probe.stop();
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(300);
     expect([onBack.mock.calls.length, calls]).toEqual([0, ['h:443']]);
   });
 });
