@@ -21,7 +21,7 @@ import type { Stream } from '../../streams/stream.ts';
 import { h264Baseline, opus, parseSdp, plainSdp, vp8 } from '../../sdp/description.ts';
 import { codecsFromAnswer } from '../../sdp/remote-answer.ts';
 import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type PlayRequest, type RemoteStatus } from '../../wcs/wcs-client.ts';
-import { retryDelayMs } from '../../backoff.ts';
+import { Machine } from '../../machine.ts';
 import { OriginProbe, type Reach } from '../../wcs/origin-probe.ts';
 import { WhepClient } from './whep-client.ts';
 import { guardedLookup } from '../../wcs/origins.ts';
@@ -60,33 +60,39 @@ const LEG_DOWN_GRACE_MS = 250;
 export class Pull extends EventEmitter<{ state: [PullState] }> {
   readonly createdAt = Date.now();
   remoteMediaSessionId: string | null = null;
-  state: PullState = 'NEW';
-  info = '';
-  lastError: string | null = null;
   attempts = 0;
-  since = Date.now();
-  private failuresInARow = 0;
   private legDownTimer: NodeJS.Timeout | undefined;
-  private attemptId = 0;
   private client: OriginClient | undefined;
   private leg: NosipLeg | undefined;
   private remotePlaying = false;
   private webrtcUp = false;
-  private retryTimer: NodeJS.Timeout | undefined;
   private onStalled: (() => void) | undefined;
   private readonly log: Logger;
   private readonly probe: OriginProbe;
   private readonly monitor: LinkMonitor;
+  private readonly m: Machine<PullState>;
 
   constructor(readonly spec: PullSpec, readonly stream: Stream, private readonly deps: PullDeps) {
     super();
     this.log = deps.log.child({ pull: stream.mediaSessionId, stream: spec.localStreamName, uri: spec.uri, remoteStream: spec.remoteStreamName });
+    this.m = new Machine<PullState>({
+      initial: 'NEW', log: this.log, event: 'pull.state', infoField: 'info', newInfoIsTransition: true, ended: ['TERMINATED'],
+      extra: () => ({ attempt: this.attempts, lastError: this.lastError }), retryCapMs: deps.config.pullRetryMaxMs,
+      onChange: (to) => {
+        this.stream.setStatus(to === 'PLAYING' ? 'PUBLISHING' : 'PENDING');
+        this.emit('state', to);
+      },
+    });
     this.probe = new OriginProbe(spec.uri, deps.reach);
     this.monitor = new LinkMonitor(stream.tee, (session, handle) => deps.janus.handleInfo(session, handle), this.log);
     this.monitor.on('link', (link) => this.adjustPlayout(link));
   }
 
   get localMediaSessionId(): string { return this.stream.mediaSessionId; }
+  get state(): PullState { return this.m.state; }
+  get info(): string { return this.m.info; }
+  get lastError(): string | null { return this.m.lastError; }
+  get since(): number { return this.m.since; }
 
   /** Holds the stream's packets for about one NACK round trip once the leg repairs loss (see playout-delay.ts). */
   private adjustPlayout(link: PullLink): void {
@@ -108,29 +114,18 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   /** Retry now instead of waiting out the backoff (used when Janus comes back). */
   retrySoon(): void {
     if (this.state !== 'FAILED') return;
-    clearTimeout(this.retryTimer);
+    this.m.cancelRetry();
     void this.attempt();
-  }
-
-  private transition(to: PullState, info = ''): void {
-    const from = this.state;
-    if (from === to && this.info === info) return;
-    this.state = to;
-    this.info = info;
-    this.since = Date.now();
-    this.log.info('pull.state', { from, to, info, attempt: this.attempts, lastError: this.lastError });
-    this.stream.setStatus(to === 'PLAYING' ? 'PUBLISHING' : 'PENDING');
-    this.emit('state', to);
   }
 
   private async attempt(): Promise<void> {
     if (this.state === 'TERMINATED') return;
-    const id = ++this.attemptId;
+    const id = this.m.next();
     this.probe.stop();
     this.attempts += 1;
     this.remotePlaying = false;
     this.webrtcUp = false;
-    this.transition('PENDING');
+    this.m.to('PENDING');
     try {
       await this.negotiate(id);
     } catch (err) {
@@ -138,7 +133,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     }
   }
 
-  private stale(id: number): boolean { return id !== this.attemptId || this.state === 'TERMINATED'; }
+  private stale(id: number): boolean { return !this.m.current(id); }
 
   private async negotiate(id: number): Promise<void> {
     const { config } = this.deps;
@@ -195,8 +190,8 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   private maybePlaying(id: number): void {
     if (this.stale(id) || !this.remotePlaying || !this.webrtcUp || this.state === 'PLAYING') return;
-    this.failuresInARow = 0;
-    this.transition('PLAYING');
+    this.m.succeeded();
+    this.m.to('PLAYING');
     if (this.leg) this.monitor.watch(this.leg);
     this.stream.requestKeyframe('pull playing');
     this.unwatchStall();
@@ -225,15 +220,13 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
 
   private fail(id: number, err: unknown): void {
     if (this.stale(id)) return;
-    this.attemptId += 1; // whatever the failed attempt still emits is now stale
+    this.m.next(); // whatever the failed attempt still emits is now stale
     const message = (err as Error)?.message ?? String(err);
-    this.lastError = message;
+    this.m.lastError = message;
     this.endAttempt();
-    this.failuresInARow += 1;
-    const wait = retryDelayMs(this.failuresInARow, this.deps.config.pullRetryMaxMs);
-    this.transition('FAILED', message);
-    this.log.warn('pull.retry_scheduled', { inMs: wait, failuresInARow: this.failuresInARow, reason: message });
-    this.retryTimer = setTimeout(() => void this.attempt(), wait);
+    this.m.to('FAILED', message);
+    const wait = this.m.retry(() => void this.attempt());
+    this.log.warn('pull.retry_scheduled', { inMs: wait, failuresInARow: this.m.failuresInARow, reason: message });
     this.probe.watch(() => {
       if (this.state !== 'FAILED') return; // an attempt or terminate stops the probe; this is belt and braces
       this.log.info('pull.origin_back', { insteadOfMs: wait });
@@ -262,11 +255,11 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   /** The only way a pull ends. */
   async terminate(reason: string): Promise<void> {
     if (this.state === 'TERMINATED') return;
-    clearTimeout(this.retryTimer);
+    this.m.cancelRetry();
     this.probe.stop();
-    this.attemptId += 1;
+    this.m.next();
     this.endAttempt();
-    this.transition('TERMINATED', reason);
+    this.m.to('TERMINATED', reason);
     await this.stream.close({ status: 'UNPUBLISHED', info: reason }, { status: 'STOPPED', info: 'Stopped by publisher stop' });
   }
 }
