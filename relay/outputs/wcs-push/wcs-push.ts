@@ -23,7 +23,7 @@ import type { TeeSink } from '../../media/tee.ts';
 import { parseSdp, plainSdp, type MediaKind } from '../../sdp/description.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkNeeds, SinkState } from '../../streams/sink.ts';
-import { retryDelayMs } from '../../backoff.ts';
+import { Machine } from '../../machine.ts';
 import { RemoteError, REMOTE_TERMINAL, remoteReason, WcsClient, type RemoteStatus } from '../../wcs/wcs-client.ts';
 import { OriginProbe, type Reach } from '../../wcs/origin-probe.ts';
 import { guardedLookup } from '../../wcs/origins.ts';
@@ -55,22 +55,22 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   readonly createdAt = Date.now();
   readonly needs: SinkNeeds = { kinds: ['audio', 'video'], keyframeOnStart: false };
   remoteMediaSessionId: string | null = null;
-  pushState: PushState = 'NEW';
-  info = '';
-  lastError: string | null = null;
   attempts = 0;
-  since = Date.now();
-  private failuresInARow = 0;
-  private attemptSeq = 0;
-  private current = this.newAttempt();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private current: Attempt;
   private readonly log: Logger;
+  private readonly m: Machine<PushState>;
   private readonly probe: OriginProbe;
   private readonly onStreamAdded = (s: Stream) => { if (s.name === this.spec.localStreamName) this.retrySoon('local stream is back'); };
 
   constructor(readonly spec: PushSpec, readonly deps: PushDeps) {
     super();
     this.log = deps.log.child({ push: this.id, stream: spec.localStreamName, uri: spec.uri, remoteStream: spec.remoteStreamName });
+    this.m = new Machine<PushState>({
+      initial: 'NEW', log: this.log, event: 'push.state', infoField: 'info', newInfoIsTransition: true, ended: ['TERMINATED'],
+      extra: () => ({ attempt: this.attempts, lastError: this.lastError }), retryCapMs: deps.config.pullRetryMaxMs,
+      onChange: (to) => this.emit('state', to),
+    });
+    this.current = this.newAttempt();
     this.probe = new OriginProbe(spec.uri, deps.reach);
   }
 
@@ -78,6 +78,11 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   get state(): SinkState {
     return this.pushState === 'PUBLISHING' ? 'running' : this.pushState === 'TERMINATED' ? 'stopped' : 'starting';
   }
+
+  get pushState(): PushState { return this.m.state; }
+  get info(): string { return this.m.info; }
+  get lastError(): string | null { return this.m.lastError; }
+  get since(): number { return this.m.since; }
 
   /** Bytes sent to the remote by the current attempt. */
   get bytesOut(): number { return this.current.sinks.reduce((n, s) => n + (s.bytes ?? 0), 0); }
@@ -93,7 +98,7 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   retrySoon(why: string): void {
     if (this.pushState !== 'FAILED') return;
     this.log.info('push.retry_now', { why });
-    clearTimeout(this.retryTimer);
+    this.m.cancelRetry();
     void this.attempt();
   }
 
@@ -106,22 +111,12 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   async codecsChanged(): Promise<void> { this.fail(this.current.id, new RemoteError('local stream changed codecs; publishing again')); }
   sourceStarted(): void { this.current.stream?.requestKeyframe(`push ${this.id}: source restarted`); }
 
-  private transition(to: PushState, info = ''): void {
-    const from = this.pushState;
-    if (from === to && this.info === info) return;
-    this.pushState = to;
-    this.info = info;
-    this.since = Date.now();
-    this.log.info('push.state', { from, to, info, attempt: this.attempts, lastError: this.lastError });
-    this.emit('state', to);
-  }
-
   private async attempt(): Promise<void> {
     if (this.pushState === 'TERMINATED') return;
     this.probe.stop();
     this.attempts += 1;
     const a = this.current = this.newAttempt();
-    this.transition('PENDING');
+    this.m.to('PENDING');
     try {
       await this.negotiate(a);
     } catch (err) {
@@ -130,10 +125,10 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   }
 
   private newAttempt(): Attempt {
-    return { id: ++this.attemptSeq, pairs: [], sinks: [], unlink: [], remotePublishing: false, webrtcUp: false };
+    return { id: this.m.next(), pairs: [], sinks: [], unlink: [], remotePublishing: false, webrtcUp: false };
   }
 
-  private stale(a: Attempt): boolean { return a !== this.current || this.pushState === 'TERMINATED'; }
+  private stale(a: Attempt): boolean { return !this.m.current(a.id); }
 
   private async negotiate(a: Attempt): Promise<void> {
     const { config, registry, teePorts } = this.deps;
@@ -202,23 +197,21 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
 
   private maybePublishing(a: Attempt): void {
     if (this.stale(a) || !a.remotePublishing || !a.webrtcUp || this.pushState === 'PUBLISHING') return;
-    this.failuresInARow = 0;
-    this.transition('PUBLISHING');
+    this.m.succeeded();
+    this.m.to('PUBLISHING');
     a.stream?.requestKeyframe(`push ${this.id} publishing`);
   }
 
   private fail(id: number, err: unknown): void {
     const a = this.current;
-    if (id !== a.id || this.pushState === 'TERMINATED' || this.pushState === 'FAILED') return;
+    if (!this.m.current(id) || this.pushState === 'FAILED') return;
     const message = (err as Error)?.message ?? String(err);
-    this.lastError = message;
+    this.m.lastError = message;
     this.current = this.newAttempt(); // whatever the failed attempt still emits is now stale
     this.release(a);
-    this.failuresInARow += 1;
-    const wait = retryDelayMs(this.failuresInARow, this.deps.config.pullRetryMaxMs);
-    this.transition('FAILED', message);
-    this.log.warn('push.retry_scheduled', { inMs: wait, failuresInARow: this.failuresInARow, reason: message });
-    this.retryTimer = setTimeout(() => void this.attempt(), wait);
+    this.m.to('FAILED', message);
+    const wait = this.m.retry(() => void this.attempt());
+    this.log.warn('push.retry_scheduled', { inMs: wait, failuresInARow: this.m.failuresInARow, reason: message });
     this.probe.watch(() => this.retrySoon('remote is back'));
   }
 
@@ -243,12 +236,12 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   /** The only way a push ends. */
   async terminate(reason: string): Promise<void> {
     if (this.pushState === 'TERMINATED') return;
-    clearTimeout(this.retryTimer);
+    this.m.cancelRetry();
     this.probe.stop();
     this.deps.registry.off('added', this.onStreamAdded);
     const a = this.current;
     this.current = this.newAttempt();
     this.release(a);
-    this.transition('TERMINATED', reason);
+    this.m.to('TERMINATED', reason);
   }
 }
