@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { stopChild } from '../stop-child.ts';
 import { binary, type Requirement } from '../host/requirement.ts';
 import { gstElements } from '../host/gstreamer-elements.ts';
-import { retryDelayMs } from '../backoff.ts';
+import { Machine } from '../machine.ts';
 
 export const TEST_VIDEO_PT = 96;
 export const TEST_H264_PT = 102;
@@ -63,70 +63,75 @@ export function testSourcePipeline(o: Pick<TestSourceOptions, 'ports' | 'kbps' |
 }
 
 export class TestSource extends EventEmitter<{ state: [TestSourceState] }> {
-  state: TestSourceState = 'stopped';
   restarts = 0;
-  lastError: string | null = null;
-  since = Date.now();
   private child: ChildProcess | undefined;
   private startedAt = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
   private mediaTimer: NodeJS.Timeout | undefined;
   /** GStreamer says the same thing on every restart: each distinct message is logged once. */
   private readonly said = new Set<string>();
+  /**
+   * Its failures in a row are never reset by `running`: they count every restart, so a source that keeps
+   * dying waits the cap (as it always has).
+   */
+  private readonly m: Machine<TestSourceState>;
 
   constructor(private readonly options: TestSourceOptions, private readonly log: Logger) {
     super();
+    this.m = new Machine<TestSourceState>({
+      initial: 'stopped', log, event: 'test_source.state', ended: ['stopped'], retryCapMs: RESTART_MAX_MS,
+      extra: () => ({ restarts: this.restarts, lastError: this.lastError }),
+      onChange: (to) => {
+        if (to !== 'starting') clearInterval(this.mediaTimer);
+        this.emit('state', to);
+      },
+    });
   }
 
+  get state(): TestSourceState { return this.m.state; }
+  get lastError(): string | null { return this.m.lastError; }
+  get since(): number { return this.m.since; }
+
   start(): void {
+    const id = this.m.next();
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'gst-launch-1.0', '-q', ...testSourcePipeline(this.options)],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.startedAt = Date.now();
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
-    child.once('error', (err) => this.onExit(child, `cannot run gst-launch-1.0: ${err.message}`));
-    child.once('exit', (code, signal) => this.onExit(child, `gst-launch-1.0 exited (${signal ?? `code ${code}`})`));
-    this.transition('starting');
+    child.once('error', (err) => this.onExit(id, `cannot run gst-launch-1.0: ${err.message}`));
+    child.once('exit', (code, signal) => this.onExit(id, `gst-launch-1.0 exited (${signal ?? `code ${code}`})`));
+    this.m.to('starting');
     this.log.info('test_source.started', { pid: child.pid, ports: this.options.ports });
     this.mediaTimer = setInterval(() => {
-      if (this.options.lastMediaAt() >= this.startedAt) this.transition('running');
+      if (this.options.lastMediaAt() >= this.startedAt) this.m.to('running');
     }, MEDIA_CHECK_MS);
-  }
-
-  private transition(to: TestSourceState): void {
-    if (this.state === to) return;
-    if (to !== 'starting') clearInterval(this.mediaTimer);
-    this.log.info('test_source.state', { from: this.state, to, restarts: this.restarts, lastError: this.lastError });
-    this.state = to;
-    this.since = Date.now();
-    this.emit('state', to);
   }
 
   private onStderr(text: string): void {
     for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
-      this.lastError = line.slice(0, 300);
-      if (this.said.has(this.lastError)) continue;
-      this.said.add(this.lastError);
-      this.log.warn('test_source.stderr', { text: this.lastError });
+      const said = this.m.lastError = line.slice(0, 300);
+      if (this.said.has(said)) continue;
+      this.said.add(said);
+      this.log.warn('test_source.stderr', { text: said });
     }
   }
 
-  private onExit(child: ChildProcess, why: string): void {
-    if (child !== this.child || this.state === 'stopped') return;
-    this.lastError ??= why;
+  private onExit(id: number, why: string): void {
+    if (!this.m.current(id)) return;
+    this.m.next(); // a child that fails to spawn says so twice ('error', then 'exit'): it fails once
+    this.m.lastError ??= why;
     this.child = undefined;
-    this.transition('failed');
+    this.m.to('failed');
     this.restarts += 1;
-    const wait = retryDelayMs(this.restarts, RESTART_MAX_MS);
+    const wait = this.m.retry(() => this.start());
     this.log.error('test_source.exited', { why, lastError: this.lastError, restartInMs: wait });
-    this.restartTimer = setTimeout(() => this.start(), wait);
   }
 
   /** Resolves once GStreamer has exited, so a relay shutting down leaves no gst-launch behind. */
   async close(): Promise<void> {
-    clearTimeout(this.restartTimer);
+    this.m.cancelRetry();
     const child = this.child;
-    this.transition('stopped');
+    this.m.to('stopped');
     if (child) await stopChild(child, STOP_TIMEOUT_MS);
   }
 }
