@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { retryDelayMs } from '../backoff.ts';
+import { Machine } from '../machine.ts';
 import { JanusUnavailableError, type JanusApi, type JanusClient } from './client.ts';
 import { externalJanus, spawnedJanus, type JanusConnection, type JanusProcess, type JanusRuntime } from './runtime.ts';
 
@@ -54,15 +54,14 @@ async function withTimeout(work: Promise<unknown> | undefined, ms: number): Prom
 }
 
 export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
-  state: JanusState = 'stopped';
   restarts = 0;
-  lastError = '';
   pid: number | undefined;
   /** Key the Streaming plugin requires for create/destroy; the viewer proxy never sends it. */
   readonly streamingAdminKey: string;
   private readonly adminSecret: string;
   private connection: JanusConnection | undefined;
-  private generation = 0;
+  /** Its retries wait on `pause` (stop() aborts it), so only its failure count is the Machine's. */
+  private readonly m: Machine<JanusState>;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
   private workDir: string | undefined;
@@ -73,9 +72,16 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
       closeTimeoutMs: CLOSE_TIMEOUT_MS,
     }) {
     super();
+    this.m = new Machine<JanusState>({
+      initial: 'stopped', log, event: 'janus.state', retryCapMs: timings.maxBackoffMs,
+      extra: () => ({ pid: this.pid, generation: this.m.generation }),
+    });
     this.adminSecret = config.janusAdminSecret || randomBytes(12).toString('hex');
     this.streamingAdminKey = config.janusStreamingAdminKey || randomBytes(12).toString('hex');
   }
+
+  get state(): JanusState { return this.m.state; }
+  get lastError(): string { return this.m.lastError ?? ''; }
 
   get apiUrl(): string { return this.config.janusUrl || `ws://127.0.0.1:${this.config.janusApiPort}`; }
 
@@ -87,7 +93,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
   async start(): Promise<void> {
     if (this.loop) throw new Error('the Janus supervisor is already running');
     this.runtime ??= this.defaultRuntime();
-    const gen = ++this.generation;
+    const gen = this.m.next();
     this.abort = new AbortController();
     await new Promise<void>((resolve, reject) => {
       this.loop = this.run(gen, this.abort.signal, { resolve, reject });
@@ -103,8 +109,8 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
 
   private async run(gen: number, signal: AbortSignal, first: { resolve: () => void; reject: (e: Error) => void } | undefined)
     : Promise<void> {
-    let failuresInARow = 0;
-    while (!signal.aborted && gen === this.generation) {
+    this.m.succeeded(); // each loop counts its failures from none
+    while (!signal.aborted && this.m.current(gen)) {
       this.setState('starting');
       let proc: JanusProcess | undefined;
       let reason: string;
@@ -116,7 +122,7 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
         this.connection = conn;
         this.setState('up');
         wasUp = true;
-        failuresInARow = 0;
+        this.m.succeeded();
         this.emit('up', conn.client);
         first?.resolve();
         first = undefined;
@@ -128,15 +134,14 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
         first = undefined;
       }
       if (!signal.aborted) {
-        this.lastError = reason;
+        this.m.lastError = reason;
         this.setState('down');
         if (wasUp) this.emit('down', reason); // before the teardown: clients hear it now, whatever Janus does
       }
       await this.teardown(proc, signal.aborted ? 'stopping' : 'down');
       if (signal.aborted) return;
       this.restarts += 1;
-      failuresInARow += 1;
-      const wait = retryDelayMs(failuresInARow, this.timings.maxBackoffMs);
+      const wait = this.m.failed();
       this.log.warn('janus.restarting', { inMs: wait, restarts: this.restarts, reason });
       await pause(wait, signal);
     }
@@ -235,9 +240,5 @@ export class JanusSupervisor extends EventEmitter<SupervisorEvents> {
     return this.state === 'up' && this.connection ? this.connection.inventory() : {};
   }
 
-  private setState(state: JanusState): void {
-    if (this.state === state) return;
-    this.log.info('janus.state', { from: this.state, to: state, pid: this.pid, generation: this.generation });
-    this.state = state;
-  }
+  private setState(state: JanusState): void { this.m.to(state); }
 }
