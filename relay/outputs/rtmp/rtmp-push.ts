@@ -12,7 +12,7 @@ import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
 import { ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
-import { retryDelayMs } from '../../backoff.ts';
+import { Machine } from '../../machine.ts';
 import type { EncoderSettings } from '../hls/ffmpeg-packager.ts';
 import type { PusherProcess, SpawnPusher } from './ffmpeg-rtmp.ts';
 import type { RtmpTarget } from './rtmp-target.ts';
@@ -30,17 +30,13 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
   readonly createdAt = Date.now();
   readonly log: Logger;
-  state: SinkState = 'idle';
   attempts = 0;
-  lastError: string | null = null;
   bytesSent = 0;
   kbps = 0;
   private pusher: PusherProcess | undefined;
   private sender: UdpPair | undefined;
   private feed: ProcessFeed | undefined;
-  private generation = 0;
-  private failuresInARow = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly m: Machine<SinkState>;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private sample = { at: 0, bytes: 0 };
   /** Bytes of earlier ffmpeg runs: ffmpeg counts from 0 each time. */
@@ -49,7 +45,12 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   constructor(readonly stream: Stream, readonly target: RtmpTarget, private readonly deps: RtmpPushDeps, log: Logger) {
     super();
     this.log = log.child({ push: this.mediaSessionId, stream: stream.name, target: target.masked });
+    this.m = new Machine<SinkState>({ initial: 'idle', log: this.log, event: 'rtmp.state', infoField: 'reason', ended: ['stopped'],
+      retryCapMs: RESTART_MAX_MS, onChange: (to) => this.emit('state', to) });
   }
+
+  get state(): SinkState { return this.m.state; }
+  get lastError(): string | null { return this.m.lastError; }
 
   get id(): string { return this.mediaSessionId; }
   get transcodes(): boolean { return this.pusher?.transcodes ?? false; }
@@ -78,16 +79,16 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
 
   private async finish(reason: string): Promise<void> {
     if (this.state === 'stopped') return;
-    this.generation += 1;
-    clearTimeout(this.retryTimer);
-    this.setState('stopped', reason);
+    this.m.next();
+    this.m.cancelRetry();
+    this.m.to('stopped', reason);
     await this.stopPusher();
     this.sender?.close();
   }
 
   private async restartNow(reason: string): Promise<void> {
-    this.generation += 1;
-    clearTimeout(this.retryTimer);
+    this.m.next();
+    this.m.cancelRetry();
     await this.stopPusher();
     await this.start(reason);
   }
@@ -95,7 +96,7 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   private async start(reason: string): Promise<void> {
     const { codecs } = this.stream;
     if (this.state === 'stopped' || !this.sender || (!codecs.audio && !codecs.video)) return;
-    const generation = ++this.generation;
+    const generation = this.m.next();
     let feed: ProcessFeed;
     try {
       feed = await ProcessFeed.reserve(this.deps.teePorts, codecs);
@@ -103,13 +104,13 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
       this.onExit(generation, `no UDP ports for ffmpeg: ${(err as Error).message}`);
       return;
     }
-    if (generation !== this.generation || (this.state as SinkState) === 'stopped') { feed.release(); return; }
+    if (!this.m.current(generation)) { feed.release(); return; }
     const { ports } = feed;
     this.attempts += 1;
-    this.setState(this.attempts > 1 ? 'restarting' : 'starting', reason);
+    this.m.to(this.attempts > 1 ? 'restarting' : 'starting', reason);
     const pusher = this.deps.spawn({ codecs, ports, target: this.target, encoder: this.deps.encoder }, this.log);
     this.pusher = pusher;
-    pusher.on('progress', (bytes) => { if (generation === this.generation) this.onProgress(bytes); });
+    pusher.on('progress', this.m.guard(generation, (bytes: number) => this.onProgress(bytes)));
     pusher.once('exited', (why) => this.onExit(generation, why));
     feed.connect(this.stream.tee, this.sender.rtp, codecs);
     this.feed = feed;
@@ -121,10 +122,10 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
 
   private onProgress(total: number): void {
     if (this.state !== 'running' && total > 0) {
-      this.failuresInARow = 0;
+      this.m.succeeded();
       this.base = this.bytesSent;
       clearInterval(this.keyframeTimer);
-      this.setState('running', 'sending');
+      this.m.to('running', 'sending');
     }
     this.bytesSent = this.base + total;
     const now = Date.now();
@@ -135,15 +136,13 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   }
 
   private onExit(generation: number, why: string): void {
-    if (generation !== this.generation || this.state === 'stopped') return;
-    this.lastError = why;
-    this.failuresInARow += 1;
+    if (!this.m.current(generation)) return;
+    this.m.lastError = why;
     this.kbps = 0;
-    const wait = retryDelayMs(this.failuresInARow, RESTART_MAX_MS);
+    const wait = this.m.retry(() => void this.start('after a failure'));
     this.log.warn('rtmp.push_failed', { why, restartInMs: wait });
     void this.stopPusher();
-    this.setState('restarting', why);
-    this.retryTimer = setTimeout(() => void this.start('after a failure'), wait);
+    this.m.to('restarting', why);
   }
 
   private async stopPusher(): Promise<void> {
@@ -154,12 +153,5 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
     feed?.disconnect();
     await pusher?.stop();
     feed?.release();
-  }
-
-  private setState(to: SinkState, reason: string): void {
-    if (this.state === to) return;
-    this.log.info('rtmp.state', { from: this.state, to, reason });
-    this.state = to;
-    this.emit('state', to);
   }
 }
