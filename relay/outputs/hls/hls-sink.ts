@@ -13,7 +13,7 @@ import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
 import { ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
-import { retryDelayMs } from '../../backoff.ts';
+import { Machine } from '../../machine.ts';
 import { KEYFRAME_CUT_SHARE, MediaWindow, type WindowSettings } from './media-window.ts';
 import type { EncoderSettings, PackagerProcess, SpawnPackager } from './ffmpeg-packager.ts';
 import type { Fragment } from './fmp4.ts';
@@ -38,22 +38,18 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   readonly kind = 'hls';
   readonly needs = { kinds: ['audio', 'video'] as const, keyframeOnStart: true };
   readonly window: MediaWindow;
-  state: SinkState = 'idle';
   readonly log: Logger;
   /** Packagers started after the first (reconnects, codec changes, crashes). */
   restarts = 0;
-  lastError: string | null = null;
   readonly served = { playlists: 0, inits: 0, parts: 0, segments: 0, bytes: 0 };
   private packager: PackagerProcess | undefined;
   private sender: UdpPair | undefined;
   private feed: ProcessFeed | undefined;
-  /** Bumped whenever the current packager is no longer wanted; its late events are ignored. */
-  private generation = 0;
+  /** Its generation moves on whenever the current packager is no longer wanted; its late events are ignored. */
+  private readonly m: Machine<SinkState>;
   private timelineEnd = 0;
   private sawKeyframe = false;
   private keyframeAskedFor = -1;
-  private crashes = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private opened = false;
   private spawnedAt = 0;
@@ -63,10 +59,14 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   constructor(readonly stream: Stream, private readonly deps: HlsSinkDeps) {
     super();
     this.log = stream.log.child({ output: 'hls' });
+    this.m = new Machine<SinkState>({ initial: 'idle', log: this.log, event: 'hls.state', infoField: 'reason', ended: ['stopped'],
+      retryCapMs: RESTART_MAX_MS, onChange: (to) => this.emit('state', to) });
     this.window = new MediaWindow(deps.settings);
   }
 
   get id(): string { return this.stream.name; }
+  get state(): SinkState { return this.m.state; }
+  get lastError(): string | null { return this.m.lastError; }
 
   /** Whether video is encoded here (not H.264 at the source). */
   get transcodes(): boolean { return this.packager?.transcodes ?? false; }
@@ -111,9 +111,9 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
 
   private async finish(reason: string): Promise<void> {
     if (this.state === 'stopped') return;
-    this.generation += 1;
-    clearTimeout(this.retryTimer);
-    this.setState('stopped', reason);
+    this.m.next();
+    this.m.cancelRetry();
+    this.m.to('stopped', reason);
     await this.stopPackager();
     this.sender?.close();
     this.window.end();
@@ -125,10 +125,10 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
 
   private async restartNow(reason: string): Promise<void> {
     if (this.state === 'stopped') return;
-    this.generation += 1;
-    clearTimeout(this.retryTimer);
+    this.m.next();
+    this.m.cancelRetry();
     const wasRunning = this.packager !== undefined;
-    if (wasRunning) this.setState('restarting', reason);
+    if (wasRunning) this.m.to('restarting', reason);
     await this.stopPackager();
     if (wasRunning) this.restarts += 1;
     await this.startPackager(reason);
@@ -136,7 +136,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
 
   private async startPackager(reason: string): Promise<void> {
     if (this.state === 'stopped' || !this.hasCodecs() || !this.sender) return;
-    const generation = ++this.generation;
+    const generation = this.m.next();
     const { codecs } = this.stream;
     let feed: ProcessFeed;
     try {
@@ -145,9 +145,9 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
       this.onPackagerExit(generation, `no UDP ports for the packager: ${(err as Error).message}`);
       return;
     }
-    if (generation !== this.generation) { feed.release(); return; }
+    if (!this.m.current(generation)) { feed.release(); return; }
     const { ports } = feed;
-    if (this.state !== 'restarting') this.setState('starting', reason);
+    if (this.state !== 'restarting') this.m.to('starting', reason);
     const { settings } = this.deps;
     const packager = this.deps.spawn({ codecs, ports, partSeconds: settings.partSeconds, segmentSeconds: settings.segmentSeconds,
       timeOffset: this.timelineEnd, encoder: settings.encoder }, this.log);
@@ -155,11 +155,11 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     this.sawKeyframe = false;
     this.spawnedAt = Date.now();
     packager.on('init', (init) => {
-      if (generation !== this.generation) return;
+      if (!this.m.current(generation)) return;
       this.log.debug('hls.init', { msSinceSpawn: Date.now() - this.spawnedAt, tracks: init.tracks.map((t) => t.kind) });
       this.window.addInit(init.bytes);
     });
-    packager.on('fragment', (f) => { if (generation === this.generation) this.onFragment(f); });
+    packager.on('fragment', this.m.guard(generation, (f: Fragment) => this.onFragment(f)));
     packager.once('exited', (why) => this.onPackagerExit(generation, why));
     feed.connect(this.stream.tee, this.sender.rtp, codecs);
     this.feed = feed;
@@ -182,9 +182,9 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     this.window.addPart(f.bytes, main.duration, video ? video.keyframe : true);
     if (this.window.runHasSegment || this.transcodes) clearInterval(this.keyframeTimer);
     if (this.state !== 'running') {
-      this.crashes = 0;
+      this.m.succeeded();
       this.log.info('hls.first_part', { msSinceSpawn: Date.now() - this.spawnedAt, transcodes: this.transcodes });
-      this.setState('running', 'first part');
+      this.m.to('running', 'first part');
     }
     this.askKeyframeBeforeSegmentEnds();
   }
@@ -200,17 +200,15 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   }
 
   private onPackagerExit(generation: number, why: string): void {
-    if (generation !== this.generation || this.state === 'stopped') return;
-    this.lastError = why;
-    this.crashes += 1;
-    const wait = retryDelayMs(this.crashes, RESTART_MAX_MS);
-    this.log.error('hls.packager_failed', { why, restartInMs: wait });
-    void this.stopPackager();
-    this.setState('restarting', why);
-    this.retryTimer = setTimeout(() => {
+    if (!this.m.current(generation)) return;
+    this.m.lastError = why;
+    const wait = this.m.retry(() => {
       this.restarts += 1;
       void this.serial(() => this.startPackager('after a packager failure'));
-    }, wait);
+    });
+    this.log.error('hls.packager_failed', { why, restartInMs: wait });
+    void this.stopPackager();
+    this.m.to('restarting', why);
   }
 
   private async stopPackager(): Promise<void> {
@@ -221,12 +219,5 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     feed?.disconnect();
     await packager?.stop();
     feed?.release();
-  }
-
-  private setState(to: SinkState, reason: string): void {
-    if (this.state === to) return;
-    this.log.info('hls.state', { from: this.state, to, reason });
-    this.state = to;
-    this.emit('state', to);
   }
 }
