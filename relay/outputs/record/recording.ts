@@ -18,6 +18,7 @@ import { ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { INPUT_TIMEOUT_S, type RecorderProcess, type SpawnRecorder } from './ffmpeg-recorder.ts';
 import { recordFileName } from './record-file.ts';
+import { Machine } from '../../machine.ts';
 
 export type RecordingState = 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
 
@@ -41,8 +42,6 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   readonly startedAt = Date.now();
   readonly files: string[] = [];
   readonly log: Logger;
-  recState: RecordingState = 'starting';
-  lastError: string | null = null;
   /** Bytes of every file so far. */
   bytes = 0;
   private recorder: RecorderProcess | undefined;
@@ -50,14 +49,21 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   private feed: ProcessFeed | undefined;
   private keyframeTimers: NodeJS.Timeout[] = [];
   private fileBytes = 0;
-  private generation = 0;
+  /** No retry: a recording that fails stays failed (its file is what it is). */
+  private readonly m: Machine<RecordingState>;
   /** ffmpeg ended its file because the source went silent (a pull reconnecting): the next file starts with the source. */
   private waitingForSource = false;
 
   constructor(readonly stream: Stream, private readonly deps: RecordingDeps, log: Logger) {
     super();
     this.log = log.child({ recording: this.id, stream: stream.name });
+    this.m = new Machine<RecordingState>({ initial: 'starting', log: this.log, event: 'record.state', infoField: 'reason',
+      ended: ['stopping', 'stopped', 'failed'], extra: () => ({ file: this.fileName, bytes: this.bytes }),
+      onChange: (to) => this.emit('state', to) });
   }
+
+  get recState(): RecordingState { return this.m.state; }
+  get lastError(): string | null { return this.m.lastError; }
 
   get fileName(): string | undefined { return this.files.at(-1); }
   get state(): SinkState { return this.recState === 'recording' ? 'running' : this.recState === 'starting' ? 'starting' : 'stopped'; }
@@ -93,7 +99,7 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   /** The disk guard (or another reason the file cannot go on). */
   async fail(reason: string): Promise<void> {
     this.stream.detach(this);
-    this.lastError = reason;
+    this.m.lastError = reason;
     await this.finish('failed', reason);
   }
 
@@ -103,7 +109,7 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   }
 
   private startFile(reason: string): string {
-    const generation = ++this.generation;
+    const generation = this.m.next();
     const { codecs } = this.stream;
     const name = this.deps.unique(recordFileName(this.deps.template, {
       streamName: this.stream.name, startTime: Date.now(), mediaSessionId: this.stream.mediaSessionId, codecs,
@@ -122,11 +128,11 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
     } catch (err) {
       return this.onExit(generation, `no UDP ports for ffmpeg: ${(err as Error).message}`);
     }
-    if (generation !== this.generation || this.ended || !this.sender) { feed.release(); return; }
+    if (!this.m.current(generation) || !this.sender) { feed.release(); return; }
     const recorder = this.deps.spawn({ codecs, ports: feed.ports, path: join(this.deps.dir, name), audioKbps: this.deps.audioKbps }, this.log);
     this.recorder = recorder;
     this.feed = feed;
-    recorder.on('progress', (bytes) => { if (generation === this.generation) this.onProgress(bytes); });
+    recorder.on('progress', this.m.guard(generation, (bytes: number) => this.onProgress(bytes)));
     recorder.once('exited', (why) => this.onExit(generation, why));
     feed.connect(this.stream.tee, this.sender.rtp, codecs);
     this.keyframeTimers = KEYFRAME_REQUESTS_MS.map((ms) => setTimeout(() => this.stream.requestKeyframe('recording starts a file'), ms));
@@ -136,15 +142,15 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   private onProgress(fileTotal: number): void {
     this.bytes += fileTotal - this.fileBytes;
     this.fileBytes = fileTotal;
-    if (this.recState === 'starting' && fileTotal > 0) this.setState('recording', 'file growing');
+    if (this.recState === 'starting' && fileTotal > 0) this.m.to('recording', 'file growing');
   }
 
   private onExit(generation: number, why: string): void {
-    if (generation !== this.generation || this.ended || this.recState === 'stopping') return;
+    if (!this.m.current(generation)) return;
     if (/timed out/i.test(why) && !this.stream.isClosed) {
       void this.stopRecorder().then(() => {
         this.waitingForSource = true;
-        this.setState('starting', `no media for ${INPUT_TIMEOUT_S} s: ${this.fileName} finished, the next file starts when the source is back`);
+        this.m.to('starting', `no media for ${INPUT_TIMEOUT_S} s: ${this.fileName} finished, the next file starts when the source is back`);
       });
       return;
     }
@@ -152,18 +158,18 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   }
 
   private async rotate(reason: string): Promise<void> {
-    this.generation += 1;
+    this.m.next();
     await this.stopRecorder();
     if (!this.ended && this.recState !== 'stopping') this.startFile(reason);
   }
 
   private async finish(to: 'stopped' | 'failed', reason: string): Promise<void> {
     if (this.ended || this.recState === 'stopping') return this.settled();
-    this.generation += 1;
-    this.setState('stopping', reason);
+    this.m.next();
+    this.m.to('stopping', reason);
     await this.stopRecorder();
     this.sender?.close();
-    this.setState(to, reason);
+    this.m.to(to, reason);
   }
 
   /** ffmpeg is told to stop while the tee still feeds it: it leaves its read loop on the next packet (see ffmpeg-recorder). */
@@ -174,12 +180,5 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
     for (const t of this.keyframeTimers.splice(0)) clearTimeout(t);
     await recorder?.stop();
     feed?.release();
-  }
-
-  private setState(to: RecordingState, reason: string): void {
-    if (this.recState === to) return;
-    this.log.info('record.state', { from: this.recState, to, reason, file: this.fileName, bytes: this.bytes });
-    this.recState = to;
-    this.emit('state', to);
   }
 }
