@@ -128,8 +128,6 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
     return { id: this.m.next(), pairs: [], sinks: [], unlink: [], remotePublishing: false, webrtcUp: false };
   }
 
-  private stale(a: Attempt): boolean { return !this.m.current(a.id); }
-
   private async negotiate(a: Attempt): Promise<void> {
     const { config, registry, teePorts } = this.deps;
     const stream = registry.get(this.spec.localStreamName);
@@ -143,7 +141,7 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
       lookup: guardedLookup(new URL(this.spec.uri), config.pullAllowedOrigins),
     });
     a.client = client;
-    if (this.stale(a)) return this.release(a);
+    if (!this.m.current(a.id)) return this.release(a);
     client.on('closed', (reason) => this.fail(a.id, new RemoteError(reason)));
     client.on('status', (s) => this.onRemoteStatus(a, s));
 
@@ -154,20 +152,20 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
       pairs.set(kind, pair);
     }
     a.leg = await NosipLeg.open(this.deps.janus.current, this.log);
-    if (this.stale(a)) return this.release(a);
+    if (!this.m.current(a.id)) return this.release(a);
     a.leg.once('down', (reason) => this.fail(a.id, new RemoteError(`WebRTC leg ended: ${reason}`)));
     a.leg.once('webrtcup', () => { a.webrtcUp = true; this.maybePublishing(a); });
 
     const offer = await a.leg.offer(plainSdp(kinds.map((kind) => ({ kind, port: pairs.get(kind)!.port, codecs: [stream.codecs[kind]!] })), 'sendonly'));
-    if (this.stale(a)) return;
+    if (!this.m.current(a.id)) return;
     const remoteId = randomUUID();
     this.remoteMediaSessionId = remoteId;
     const answer = await client.publish({
       mediaSessionId: remoteId, name: this.spec.remoteStreamName, sdp: offer, hasAudio: kinds.includes('audio'), hasVideo: kinds.includes('video'),
     }, SIGNALLING_TIMEOUT_MS);
-    if (this.stale(a)) return;
+    if (!this.m.current(a.id)) return;
     const nosipPlain = parseSdp(await a.leg.acceptAnswer(answer));
-    if (this.stale(a)) return;
+    if (!this.m.current(a.id)) return;
     if (stream.isClosed) throw new RemoteError(`local stream "${this.spec.localStreamName}" ended`);
     this.feed(a, stream, nosipPlain.media.map((m) => ({ kind: m.kind as MediaKind, port: m.port })), pairs);
     this.log.info('push.answered', { remoteMediaSessionId: remoteId, kinds: a.sinks.map((s) => s.kind) });
@@ -190,13 +188,13 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   }
 
   private onRemoteStatus(a: Attempt, s: RemoteStatus): void {
-    if (this.stale(a) || s.mediaSessionId !== this.remoteMediaSessionId) return;
+    if (!this.m.current(a.id) || s.mediaSessionId !== this.remoteMediaSessionId) return;
     if (REMOTE_TERMINAL.has(s.status)) this.fail(a.id, new RemoteError(remoteReason(s)));
     else if (s.status === 'PUBLISHING') { a.remotePublishing = true; this.maybePublishing(a); }
   }
 
   private maybePublishing(a: Attempt): void {
-    if (this.stale(a) || !a.remotePublishing || !a.webrtcUp || this.pushState === 'PUBLISHING') return;
+    if (!this.m.current(a.id) || !a.remotePublishing || !a.webrtcUp || this.pushState === 'PUBLISHING') return;
     this.m.succeeded();
     this.m.to('PUBLISHING');
     a.stream?.requestKeyframe(`push ${this.id} publishing`);

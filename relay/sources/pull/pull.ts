@@ -133,8 +133,6 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     }
   }
 
-  private stale(id: number): boolean { return !this.m.current(id); }
-
   private async negotiate(id: number): Promise<void> {
     const { config } = this.deps;
     const tls = { ca: config.pullCaFile ? readFileSync(config.pullCaFile) : undefined, rejectUnauthorized: !config.pullAllowSelfSigned,
@@ -143,18 +141,18 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
       ...tls, connectTimeoutMs: SIGNALLING_TIMEOUT_MS,
       silenceTimeoutMs: Math.max(15_000, config.keepAliveIntervalMs * 4), maxFrameBytes: config.maxFrameBytes,
     });
-    if (this.stale(id)) { client.close(); return; }
+    if (!this.m.current(id)) { client.close(); return; }
     this.client = client;
     client.on('closed', (reason) => this.fail(id, new RemoteError(reason)));
     client.on('status', (s) => this.onRemoteStatus(id, s));
 
     const leg = await NosipLeg.open(this.deps.janus.current, this.log);
-    if (this.stale(id)) { void leg.close(); return; }
+    if (!this.m.current(id)) { void leg.close(); return; }
     this.leg = leg;
     leg.once('down', (reason) => this.legDown(id, reason));
     leg.once('webrtcup', () => { this.webrtcUp = true; this.maybePlaying(id); });
     leg.on('slowlink', (e) => {
-      if (this.stale(id)) return;
+      if (!this.m.current(id)) return;
       this.monitor.slowlink();
       this.log.debug('pull.slowlink', { uplink: e.uplink, media: e.media, lost: e.lost });
     });
@@ -164,14 +162,14 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
       { kind: 'audio', port: ports.audio!, codecs: [OFFER_AUDIO] },
       { kind: 'video', port: ports.video!, codecs: OFFER_VIDEO },
     ], 'recvonly'));
-    if (this.stale(id)) return;
+    if (!this.m.current(id)) return;
     const remoteId = randomUUID();
     this.remoteMediaSessionId = remoteId;
     const answer = await client.play({ mediaSessionId: remoteId, name: this.spec.remoteStreamName, sdp: offer }, SIGNALLING_TIMEOUT_MS);
-    if (this.stale(id)) return;
+    if (!this.m.current(id)) return;
     const codecs = codecsFromAnswer(answer);
     const nosipPlain = await leg.acceptAnswer(answer);
-    if (this.stale(id)) return;
+    if (!this.m.current(id)) return;
     const nosipVideo = nosipPlain ? parseSdp(nosipPlain).media.find((m) => m.kind === 'video')?.port : undefined;
     this.stream.setSourceRtcp(nosipVideo ? nosipVideo + 1 : undefined);
     await this.stream.useCodecs(codecs);
@@ -179,7 +177,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   }
 
   private onRemoteStatus(id: number, s: RemoteStatus): void {
-    if (this.stale(id) || s.mediaSessionId !== this.remoteMediaSessionId) return;
+    if (!this.m.current(id) || s.mediaSessionId !== this.remoteMediaSessionId) return;
     if (REMOTE_TERMINAL.has(s.status)) {
       this.fail(id, new RemoteError(remoteReason(s)));
     } else if (s.status === 'PLAYING') {
@@ -189,7 +187,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   }
 
   private maybePlaying(id: number): void {
-    if (this.stale(id) || !this.remotePlaying || !this.webrtcUp || this.state === 'PLAYING') return;
+    if (!this.m.current(id) || !this.remotePlaying || !this.webrtcUp || this.state === 'PLAYING') return;
     this.m.succeeded();
     this.m.to('PLAYING');
     if (this.leg) this.monitor.watch(this.leg);
@@ -219,7 +217,7 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
   }
 
   private fail(id: number, err: unknown): void {
-    if (this.stale(id)) return;
+    if (!this.m.current(id)) return;
     this.m.next(); // whatever the failed attempt still emits is now stale
     const message = (err as Error)?.message ?? String(err);
     this.m.lastError = message;
