@@ -1,8 +1,8 @@
 /** The Janus supervisor's loop against a faked Janus boundary: each case in milliseconds. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { once } from 'node:events';
 import { loadConfig } from '../../../relay/config.ts';
-import { Logger, setLogLevel } from '../../../relay/log.ts';
+import { Logger, setLogLevel, type LogFields } from '../../../relay/log.ts';
 import { JanusSupervisor } from '../../../relay/janus/supervisor.ts';
 import { FakeJanusRuntime } from '../fakes/fake-janus-runtime.ts';
 
@@ -143,5 +143,36 @@ describe('Janus supervisor', () => {
     await s.stop();
     expect(await started).toBe('Janus did not start: start aborted');
     expect(rt.processes[0]!.stopped).toBe(true);
+  });
+
+  it('on fake timers: restarts wait the backoff of the failures in a row, capped, and from 500 ms again once Janus was up', async () => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
+    const waits: unknown[] = [];
+    const spy = { info() {}, debug() {}, error() {}, warn(event: string, f?: LogFields) { if (event === 'janus.restarting') waits.push(f?.inMs); } } as unknown as Logger;
+    const rt = new FakeJanusRuntime();
+    const s = new JanusSupervisor(loadConfig({}), spy, rt, { startTimeoutMs: 100, healthIntervalMs: 3_600_000, maxBackoffMs: 1500, closeTimeoutMs: 20 });
+    running = s;
+    try {
+      await s.start();
+      rt.auto = 'refuse';
+      rt.processes[0]!.die();
+      await vi.advanceTimersByTimeAsync(499);
+      expect([rt.processes.length, s.state]).toEqual([1, 'down']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(rt.processes).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(100 + 1000 + 100); // refused until the start timeout, twice
+      expect([waits, s.lastError]).toEqual([[500, 1000, 1500], 'Janus did not answer within 100 ms: connection refused']);
+      rt.auto = 'open';
+      await vi.advanceTimersByTimeAsync(1500);
+      expect([s.state, rt.processes.length]).toEqual(['up', 4]);
+      rt.processes[3]!.die();
+      await vi.advanceTimersByTimeAsync(500);
+      expect([waits.at(-1), s.state, rt.processes.length]).toEqual([500, 'up', 5]);
+      await s.stop();
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -125,6 +125,37 @@ describe('HLS output', () => {
     await hls.closeAll();
   });
 
+  it('on fake timers: packager restarts wait the backoff of the crashes in a row, from 500 ms again after a part; close drops a pending one', async () => {
+    const { hls, made } = await setup();
+    const sink = (await hls.forRequest('s', 'v'))!;
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
+    try {
+      const crashAndWait = async (ms: number) => {
+        made.at(-1)!.crash();
+        expect(sink.state).toBe('restarting');
+        const before = made.length;
+        await vi.advanceTimersByTimeAsync(ms - 1);
+        expect(made).toHaveLength(before);
+        await vi.advanceTimersByTimeAsync(1);
+        await vi.waitFor(() => expect(made).toHaveLength(before + 1));
+      };
+      await crashAndWait(500);
+      await crashAndWait(1000);
+      made.at(-1)!.write(0, 4);
+      expect([sink.state, sink.restarts]).toEqual(['running', 2]);
+      await crashAndWait(500);
+      made.at(-1)!.crash();
+      await sink.close('test over');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect([sink.state, made.length]).toEqual(['stopped', 4]);
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+      await hls.closeAll();
+    }
+  });
+
   it('the stream ends: EXT-X-ENDLIST, the packager stops, and after the linger the name answers nothing', async () => {
     const { hls, stream, made, teePorts } = await setup({ endedLingerMs: 100 });
     const sink = (await hls.forRequest('s', 'v'))!;

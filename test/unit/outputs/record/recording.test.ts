@@ -2,7 +2,7 @@
  * Recording behind one faked boundary, the ffmpeg process (a fake that writes the bytes ffmpeg would): the state
  * machine, rotation on a source restart, a silent source, the disk guard on a real temp directory, and file names.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,30 @@ describe('recording', () => {
     made[1]!.emit('exited', 'ffmpeg exited (code 1): Invalid data');
     await expect.poll(() => rec.recState).toBe('failed');
     expect(rec.lastError).toBe('ffmpeg exited (code 1): Invalid data');
+  });
+
+  it('on fake timers: a new file asks for keyframes at 0, 0.5, 1 and 2 s; the finished file\'s ffmpeg exiting late is ignored', async () => {
+    const recordings = make();
+    const rec = await recordings.start(stream);
+    await expect.poll(() => made.length).toBe(1);
+    made[0]!.write(10);
+    vi.useFakeTimers();
+    try {
+      rec.sourceStarted();
+      await vi.waitFor(() => expect(made).toHaveLength(2));
+      const asked = stream.tee.keyframeRequests;
+      await vi.advanceTimersByTimeAsync(0);
+      await vi.advanceTimersByTimeAsync(500);
+      await vi.advanceTimersByTimeAsync(500);
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(stream.tee.keyframeRequests - asked).toBe(4);
+      made[0]!.emit('exited', 'ffmpeg exited (code 1): late');
+      made[0]!.emit('progress', 999);
+      expect([rec.recState, rec.lastError, rec.bytes]).toEqual(['recording', null, 10]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('the disk guard: over the directory cap → failed "disk full", files finished, the next start refused with 507', async () => {
