@@ -1,5 +1,5 @@
 /**
- * The tee's copy of a stream for a local process that listens on UDP itself (ffmpeg for HLS and RTMP): a
+ * The tee's copy of a stream for a local process that listens on UDP itself (ffmpeg for HLS, RTMP, a recording): a
  * leased port per media kind the stream has, then the tee sinks that send to them. Ports stay leased until
  * `release()`, after the process is gone, so a port it may still hold is never handed out again.
  */
@@ -49,5 +49,30 @@ export class ProcessFeed {
   release(): void {
     this.disconnect();
     for (const lease of this.leases.splice(0)) lease.release();
+  }
+}
+
+/**
+ * The one process (with its feed) an output runs at a time, and its end: stop the process, then give its ports
+ * back. The HLS packager and the RTMP pusher stop being fed first; a recorder is fed until it is gone (it leaves
+ * its read loop on the next packet, see ffmpeg-recorder).
+ */
+export class FedProcess<P extends { stop(): Promise<void> }> {
+  private run: { process: P; feed: Pick<ProcessFeed, 'disconnect' | 'release'> } | undefined;
+
+  constructor(private readonly feedUntilStopped = false) {}
+
+  get process(): P | undefined { return this.run?.process; }
+
+  set(process: P, feed: Pick<ProcessFeed, 'disconnect' | 'release'>): void { this.run = { process, feed }; }
+
+  /** Resolves once the process is gone and its ports are back; at once when none runs. */
+  async stop(): Promise<void> {
+    const run = this.run;
+    this.run = undefined;
+    if (!run) return;
+    if (!this.feedUntilStopped) run.feed.disconnect();
+    await run.process.stop();
+    run.feed.release();
   }
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../../log.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
-import { ProcessFeed } from '../../media/process-feed.ts';
+import { FedProcess, ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { Machine } from '../../machine.ts';
 import { KEYFRAME_CUT_SHARE, MediaWindow, type WindowSettings } from './media-window.ts';
@@ -42,9 +42,8 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   /** Packagers started after the first (reconnects, codec changes, crashes). */
   restarts = 0;
   readonly served = { playlists: 0, inits: 0, parts: 0, segments: 0, bytes: 0 };
-  private packager: PackagerProcess | undefined;
+  private readonly packager = new FedProcess<PackagerProcess>();
   private sender: UdpPair | undefined;
-  private feed: ProcessFeed | undefined;
   /** Its generation moves on whenever the current packager is no longer wanted; its late events are ignored. */
   private readonly m: Machine<SinkState>;
   private timelineEnd = 0;
@@ -69,7 +68,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   get lastError(): string | null { return this.m.lastError; }
 
   /** Whether video is encoded here (not H.264 at the source). */
-  get transcodes(): boolean { return this.packager?.transcodes ?? false; }
+  get transcodes(): boolean { return this.packager.process?.transcodes ?? false; }
 
 
   /** Attaches to the stream and starts packaging once it knows its codecs. */
@@ -127,7 +126,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     if (this.state === 'stopped') return;
     this.m.next();
     this.m.cancelRetry();
-    const wasRunning = this.packager !== undefined;
+    const wasRunning = this.packager.process !== undefined;
     if (wasRunning) this.m.to('restarting', reason);
     await this.stopPackager();
     if (wasRunning) this.restarts += 1;
@@ -151,7 +150,6 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     const { settings } = this.deps;
     const packager = this.deps.spawn({ codecs, ports, partSeconds: settings.partSeconds, segmentSeconds: settings.segmentSeconds,
       timeOffset: this.timelineEnd, encoder: settings.encoder }, this.log);
-    this.packager = packager;
     this.sawKeyframe = false;
     this.spawnedAt = Date.now();
     packager.on('init', (init) => {
@@ -162,7 +160,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
     packager.on('fragment', this.m.guard(generation, (f: Fragment) => this.onFragment(f)));
     packager.once('exited', (why) => this.onPackagerExit(generation, why));
     feed.connect(this.stream.tee, this.sender.rtp, codecs);
-    this.feed = feed;
+    this.packager.set(packager, feed);
     this.stream.requestKeyframe('hls packager started');
     clearInterval(this.keyframeTimer);
     this.keyframeTimer = setInterval(() => this.stream.requestKeyframe('hls packager waits for a keyframe'), START_KEYFRAME_INTERVAL_MS);
@@ -212,12 +210,7 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   }
 
   private async stopPackager(): Promise<void> {
-    const { packager, feed } = this;
-    this.packager = undefined;
-    this.feed = undefined;
     clearInterval(this.keyframeTimer);
-    feed?.disconnect();
-    await packager?.stop();
-    feed?.release();
+    await this.packager.stop();
   }
 }

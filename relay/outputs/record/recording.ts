@@ -14,7 +14,7 @@ import type { Logger } from '../../log.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
-import { ProcessFeed } from '../../media/process-feed.ts';
+import { FedProcess, ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { INPUT_TIMEOUT_S, type RecorderProcess, type SpawnRecorder } from './ffmpeg-recorder.ts';
 import { recordFileName } from './record-file.ts';
@@ -44,9 +44,8 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
   readonly log: Logger;
   /** Bytes of every file so far. */
   bytes = 0;
-  private recorder: RecorderProcess | undefined;
+  private readonly recorder = new FedProcess<RecorderProcess>(true);
   private sender: UdpPair | undefined;
-  private feed: ProcessFeed | undefined;
   private keyframeTimers: NodeJS.Timeout[] = [];
   private fileBytes = 0;
   /** No retry: a recording that fails stays failed (its file is what it is). */
@@ -130,11 +129,10 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
     }
     if (!this.m.current(generation) || !this.sender) { feed.release(); return; }
     const recorder = this.deps.spawn({ codecs, ports: feed.ports, path: join(this.deps.dir, name), audioKbps: this.deps.audioKbps }, this.log);
-    this.recorder = recorder;
-    this.feed = feed;
     recorder.on('progress', this.m.guard(generation, (bytes: number) => this.onProgress(bytes)));
     recorder.once('exited', (why) => this.onExit(generation, why));
     feed.connect(this.stream.tee, this.sender.rtp, codecs);
+    this.recorder.set(recorder, feed);
     this.keyframeTimers = KEYFRAME_REQUESTS_MS.map((ms) => setTimeout(() => this.stream.requestKeyframe('recording starts a file'), ms));
     this.log.info('record.file_started', { file: name, reason, video: codecs.video?.name, audio: codecs.audio?.name });
   }
@@ -174,11 +172,7 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
 
   /** ffmpeg is told to stop while the tee still feeds it: it leaves its read loop on the next packet (see ffmpeg-recorder). */
   private async stopRecorder(): Promise<void> {
-    const { recorder, feed } = this;
-    this.recorder = undefined;
-    this.feed = undefined;
     for (const t of this.keyframeTimers.splice(0)) clearTimeout(t);
-    await recorder?.stop();
-    feed?.release();
+    await this.recorder.stop();
   }
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../../log.ts';
 import type { Stream } from '../../streams/stream.ts';
 import type { Sink, SinkEnd, SinkState } from '../../streams/sink.ts';
 import { UdpPair } from '../../media/udp-pair.ts';
-import { ProcessFeed } from '../../media/process-feed.ts';
+import { FedProcess, ProcessFeed } from '../../media/process-feed.ts';
 import type { UdpPortPool } from '../../media/udp-port-pool.ts';
 import { Machine } from '../../machine.ts';
 import type { EncoderSettings } from '../hls/ffmpeg-packager.ts';
@@ -33,9 +33,8 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   attempts = 0;
   bytesSent = 0;
   kbps = 0;
-  private pusher: PusherProcess | undefined;
+  private readonly pusher = new FedProcess<PusherProcess>();
   private sender: UdpPair | undefined;
-  private feed: ProcessFeed | undefined;
   private readonly m: Machine<SinkState>;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private sample = { at: 0, bytes: 0 };
@@ -53,7 +52,7 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   get lastError(): string | null { return this.m.lastError; }
 
   get id(): string { return this.mediaSessionId; }
-  get transcodes(): boolean { return this.pusher?.transcodes ?? false; }
+  get transcodes(): boolean { return this.pusher.process?.transcodes ?? false; }
 
   async open(): Promise<void> {
     this.sender = await UdpPair.bind(this.deps.teePorts);
@@ -109,11 +108,10 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
     this.attempts += 1;
     this.m.to(this.attempts > 1 ? 'restarting' : 'starting', reason);
     const pusher = this.deps.spawn({ codecs, ports, target: this.target, encoder: this.deps.encoder }, this.log);
-    this.pusher = pusher;
     pusher.on('progress', this.m.guard(generation, (bytes: number) => this.onProgress(bytes)));
     pusher.once('exited', (why) => this.onExit(generation, why));
     feed.connect(this.stream.tee, this.sender.rtp, codecs);
-    this.feed = feed;
+    this.pusher.set(pusher, feed);
     this.sample = { at: Date.now(), bytes: this.bytesSent };
     this.stream.requestKeyframe('rtmp push started');
     clearInterval(this.keyframeTimer);
@@ -146,12 +144,7 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
   }
 
   private async stopPusher(): Promise<void> {
-    const { pusher, feed } = this;
-    this.pusher = undefined;
-    this.feed = undefined;
     clearInterval(this.keyframeTimer);
-    feed?.disconnect();
-    await pusher?.stop();
-    feed?.release();
+    await this.pusher.stop();
   }
 }
