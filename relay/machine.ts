@@ -13,9 +13,6 @@
 import type { LogFields, Logger } from './log.ts';
 import { retryDelayMs } from './backoff.ts';
 
-/** The cap of a machine that names none (the ffmpeg-fed outputs and the demo source use this one). */
-const RETRY_CAP_MS = 10_000;
-
 export interface MachineOptions<S extends string> {
   initial: S;
   log: Logger;
@@ -29,7 +26,7 @@ export interface MachineOptions<S extends string> {
   newInfoIsTransition?: boolean;
   /** States in which no attempt's callback is current any more (terminated, stopped). */
   ended?: readonly S[];
-  /** The backoff's cap for this machine's retries. */
+  /** The backoff's cap for this machine's retries; a machine without one never retries (a recording). */
   retryCapMs?: number;
   onChange?: (to: S, from: S) => void;
   random?: () => number;
@@ -82,8 +79,9 @@ export class Machine<S extends string> {
 
   /** One more failure in a row; the delay before the retry it calls for. */
   failed(): number {
+    if (this.o.retryCapMs === undefined) throw new Error(`${this.o.event}: this machine has no retry cap, so it does not retry`);
     this.failures += 1;
-    return retryDelayMs(this.failures, this.o.retryCapMs ?? RETRY_CAP_MS, this.o.random);
+    return retryDelayMs(this.failures, this.o.retryCapMs, this.o.random);
   }
 
   /** One more failure in a row, and `run` after the backoff (replacing a retry still pending); returns the delay. */
@@ -101,6 +99,4 @@ export class Machine<S extends string> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
-
-  get retryPending(): boolean { return this.retryTimer !== undefined; }
 }

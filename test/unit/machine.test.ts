@@ -84,15 +84,19 @@ describe('Machine', () => {
     const { m } = machine();
     const run = vi.fn();
     m.retry(run);
-    expect(m.retryPending).toBe(true);
     m.cancelRetry();
-    expect(m.retryPending).toBe(false);
     vi.advanceTimersByTime(60_000);
     expect(run).not.toHaveBeenCalled();
     const replaced = vi.fn();
     m.retry(replaced);
     m.retry(run);
     vi.advanceTimersByTime(60_000);
-    expect([replaced.mock.calls.length, run.mock.calls.length, m.retryPending]).toEqual([0, 1, false]);
+    expect([replaced.mock.calls.length, run.mock.calls.length]).toEqual([0, 1]);
+  });
+
+  it('a machine without a retry cap does not retry', () => {
+    const { m } = machine({ retryCapMs: undefined });
+    expect(() => m.retry(() => undefined)).toThrow(/no retry cap/);
+    expect(m.failuresInARow).toBe(0);
   });
 });
