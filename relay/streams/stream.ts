@@ -47,6 +47,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     super();
     this.log = deps.log.child({ stream: name, mediaSessionId });
     for (const sink of deps.ownSinks?.(this) ?? []) this.sinks.add(sink);
+    tee.on('keyframeRequest', (reason) => this.log.debug('stream.keyframe_request', { reason }));
   }
 
   get isClosed(): boolean { return this.closed; }

@@ -13,6 +13,9 @@
  *    twice, not paced by RTT, and the sender ignored the second; the sender kept nothing to retransmit
  *    until its first RTT measurement. The patch makes the rtx SSRC, retries NACKs paced by the measured
  *    round trip, asks for a keyframe when a gap is given up, and reports both in handle_info.
+ *  - streaming-pli-interval.patch: a mountpoint forwarded at most one keyframe request a second and held the
+ *    rest back, so a viewer asking again (its first keyframe lost in its leg's start) waited up to 1 s: one
+ *    join in ten on a browser publisher; 200 ms now (the tee merges requests).
  *
  * `npm run doctor -- --install` (setup) builds it when it is missing or its recipe changed: ~40 s on
  * 2 cores, ~6 MB download, ~4 MB installed under `.janus/`.
@@ -37,7 +40,7 @@ export const JANUS_SOURCE = {
 } as const;
 
 /** Applied in this order; each is ours, small and commented in the C it touches. */
-const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch'].map((name) => join(here, name));
+const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch', 'streaming-pli-interval.patch'].map((name) => join(here, name));
 
 /** Only the two plugins and the transport the generated config loads (relay/janus/config.ts). */
 const CONFIGURE_FLAGS = [
