@@ -1,5 +1,5 @@
 /** The RTMP push state machine behind one faked boundary, the ffmpeg process; and the target's URL and masking. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { Logger, setLogLevel } from '../../../../relay/log.ts';
 import { StreamRegistry } from '../../../../relay/streams/registry.ts';
@@ -78,5 +78,42 @@ describe('RTMP push', () => {
     expect(rtmpTarget('rtmps://live.example.com:443/app', 'KEY-1', false)).toEqual({ url: 'rtmps://live.example.com:443/app/KEY-1', masked: 'rtmps://live.example.com:443/app/***' });
     expect(maskKey('rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl?backup=1')).toBe('rtmp://a.rtmp.youtube.com/live2/***?***');
     expect(maskKey('rtmp://host/app')).toBe('rtmp://host/app');
+  });
+});
+
+describe('RTMP push restarts, on fake timers', () => {
+  afterEach(() => { vi.useRealTimers(); vi.restoreAllMocks(); });
+
+  it('wait the backoff of the failures in a row (500, 1000, 2000 ms at most), from 500 ms again once bytes flowed', async () => {
+    const { pushes, made } = await setup();
+    const push = await pushes.startup('s', 'rtmp://live.example/app', false);
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
+    const failAndWait = async (ms: number) => {
+      made.at(-1)!.emit('exited', 'ffmpeg exited (code 1)');
+      expect(push.state).toBe('restarting');
+      const before = made.length;
+      await vi.advanceTimersByTimeAsync(ms - 1);
+      expect(made.length).toBe(before);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.waitFor(() => expect(made.length).toBe(before + 1));
+    };
+    await failAndWait(500);
+    await failAndWait(1000);
+    await failAndWait(2000);
+    made.at(-1)!.emit('progress', 10);
+    expect(push.state).toBe('running');
+    await failAndWait(500);
+    await pushes.terminate(push.mediaSessionId);
+  });
+
+  it('terminate while a restart is pending: the restart never comes', async () => {
+    const { pushes, made } = await setup();
+    const push = await pushes.startup('s', 'rtmp://live.example/app', false);
+    vi.useFakeTimers();
+    made[0]!.emit('exited', 'ffmpeg exited (code 1)');
+    expect(await pushes.terminate(push.mediaSessionId)).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([push.state, made.length]).toEqual(['stopped', 1]);
   });
 });
