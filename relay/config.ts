@@ -43,7 +43,7 @@ export const settings = {
   restToken: s({ kind: 'string', env: 'SIPHON_REST_TOKEN', property: 'siphon.rest_token', default: '',
     doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`. Letters, digits and - . _ ~ + / only (RFC 6750), optionally ending in =; anything else is refused at start.' }),
   whepToken: s({ kind: 'string', env: 'SIPHON_WHEP_TOKEN', property: 'siphon.whep_token', default: '',
-    doc: 'When set, WHEP requests (`/whep/*`) need `Authorization: Bearer <token>` (the players\' token, apart from the REST one). Empty: open, like the viewer page.' }),
+    doc: 'When set, WHEP and WHIP requests (`/whep/*`, `/whip/*`) need `Authorization: Bearer <token>` (the players\' and publishers\' token, apart from the REST one). Empty: open, like the viewer page.' }),
   whipWhepIceServers: s({ kind: 'list', env: 'SIPHON_WHIP_WHEP_ICE_SERVERS', property: 'siphon.whip_whep_ice_servers', default: [],
     doc: 'STUN/TURN servers WHIP and WHEP clients are told about (`Link: rel="ice-server"` on each 201), comma-separated: `stun:host:port` or `turn:host:port?transport=udp|username|credential`.' }),
   rtmpStreamNamePrefix: s({ kind: 'string', env: 'SIPHON_RTMP_STREAM_NAME_PREFIX', property: 'rtmp_transponder_stream_name_prefix', default: 'rtmp_',

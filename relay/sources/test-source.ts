@@ -69,10 +69,7 @@ export class TestSource extends EventEmitter<{ state: [TestSourceState] }> {
   private mediaTimer: NodeJS.Timeout | undefined;
   /** GStreamer says the same thing on every restart: each distinct message is logged once. */
   private readonly said = new Set<string>();
-  /**
-   * Its failures in a row are never reset by `running`: they count every restart, so a source that keeps
-   * dying waits the cap (as it always has).
-   */
+  /** Its failures in a row end once its media reaches the tee: a source that ran a while restarts quickly again. */
   private readonly m: Machine<TestSourceState>;
 
   constructor(private readonly options: TestSourceOptions, private readonly log: Logger) {
@@ -82,6 +79,7 @@ export class TestSource extends EventEmitter<{ state: [TestSourceState] }> {
       extra: () => ({ restarts: this.restarts, lastError: this.lastError }),
       onChange: (to) => {
         if (to !== 'starting') clearInterval(this.mediaTimer);
+        if (to === 'running') this.m.succeeded();
         this.emit('state', to);
       },
     });

@@ -54,6 +54,28 @@ describe('TestSource', () => {
     await s.close();
   });
 
+  it('crashes in a row wait longer each time; once its media flowed again, the next crash restarts quickly', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
+    const s = source();
+    s.start();
+    const crash = () => FakeChild.made.at(-1)!.exit(1);
+    crash();
+    await vi.advanceTimersByTimeAsync(500);
+    crash();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(FakeChild.made.length).toBe(2); // the second restart waits 1 s
+    await vi.advanceTimersByTimeAsync(1);
+    expect(FakeChild.made.length).toBe(3);
+    lastMediaAt = Date.now();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(s.state).toBe('running');
+    crash();
+    await vi.advanceTimersByTimeAsync(500);
+    expect([FakeChild.made.length, s.state, s.restarts]).toEqual([4, 'starting', 3]);
+    vi.restoreAllMocks();
+    await s.close();
+  });
+
   it('a child that cannot spawn (error, then exit) fails once; a stale exit after the restart is ignored', async () => {
     const s = source();
     s.start();
