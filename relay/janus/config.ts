@@ -37,7 +37,6 @@ export const JANUS_REQUIREMENTS: Requirement[] = [
     builtJanusRequirement(so!, join(BUILT_JANUS_LIB_DIR, sub!, so!), 'the generated Janus config (relay/janus/config.ts)')),
 ];
 
-
 export interface JanusConfigOptions {
   dir: string;
   apiPort: number;

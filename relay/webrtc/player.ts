@@ -22,7 +22,6 @@ export class Player extends MediaSession implements Sink {
     return this.status === 'PLAYING' ? 'running' : 'starting';
   }
 
-
   async streamClosed(end: SinkEnd): Promise<void> { this.end(end); }
 
   janusLost(): void { this.end({ status: 'FAILED', info: Info.mediaServerDown }); }

@@ -35,9 +35,14 @@ class JanusViewer {
     return new JanusViewer(ws);
   }
 
+  /** A stalled proxy or Janus fails the test saying which request went unanswered, not at the test's timeout. */
   send(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const transaction = `t${++this.seq}`;
-    return new Promise((resolve) => { this.waiting.set(transaction, resolve); this.ws.send(JSON.stringify({ ...body, transaction })); });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(body)} within 10 s`)), 10_000);
+      this.waiting.set(transaction, (m) => { clearTimeout(timer); resolve(m); });
+      this.ws.send(JSON.stringify({ ...body, transaction }));
+    });
   }
 
   nextEvent(match: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {

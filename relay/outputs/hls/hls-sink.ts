@@ -70,7 +70,6 @@ export class HlsSink extends EventEmitter<HlsSinkEvents> implements Sink {
   /** Whether video is encoded here (not H.264 at the source). */
   get transcodes(): boolean { return this.packager.process?.transcodes ?? false; }
 
-
   /** Attaches to the stream and starts packaging once it knows its codecs. */
   async open(): Promise<void> {
     if (this.opened) return;

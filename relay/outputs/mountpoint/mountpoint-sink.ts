@@ -46,7 +46,6 @@ export class MountpointSink implements RestartableSink {
 
   get ports() { return this.state === 'running' ? this.held?.mountpoint?.ports : undefined; }
 
-
   start(): Promise<void> {
     if (this.state === 'running' || this.state === 'stopped') return Promise.resolve();
     if (this.starting?.wanted !== this.wanted) {

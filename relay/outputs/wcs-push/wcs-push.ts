@@ -87,7 +87,6 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
   /** Bytes sent to the remote by the current attempt. */
   get bytesOut(): number { return this.current.sinks.reduce((n, s) => n + (s.bytes ?? 0), 0); }
 
-
   start(): void {
     this.log.info('push.created');
     this.deps.registry.on('added', this.onStreamAdded);
