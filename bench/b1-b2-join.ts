@@ -12,7 +12,8 @@ import { ImpairedLink } from '../test/harness/impaired-link.ts';
 import { RelayProcess, type LogLine } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
 import { openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
-import { machine, ms, percentile, table, waitFor } from './lib.ts';
+import { machine, ms, percentile, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const PULLS = Number(process.argv[2] ?? 20);
 const JOINS = Number(process.argv[3] ?? 20);
@@ -107,19 +108,28 @@ try {
     await new Promise((r) => setTimeout(r, 1500)); // joins spaced out so each needs a fresh keyframe
   }
 
-  console.log(`machine: ${machine()}${RTT_MS ? `; pull across ${RTT_MS} ms RTT ±15 ms, ${LOSS_PCT} % loss each way` : '; one namespace, clean'}`);
+  const where = RTT_MS ? `pull across ${RTT_MS} ms RTT ±15 ms, ${LOSS_PCT} % loss each way` : 'one namespace, clean';
+  console.log(`machine: ${machine()}; ${where}`);
+  const report = new BenchReport('B1', {
+    variant: RTT_MS ? `rtt${RTT_MS}${LOSS_PCT ? `-loss${LOSS_PCT}` : ''}` : '',
+    conditions: `${where}; ${PULLS} pulls, ${JOINS} joins; two relays, two Chromiums (one without an RTT) and GStreamer on the same cores`,
+  });
   const col = (f: (r: typeof b1[number]) => number) => [ms(percentile(b1.map(f), 50)), ms(percentile(b1.map(f), 95)), ms(Math.max(...b1.map(f)))];
-  table(`B1 pull setup over ${b1.length} pulls (ms, from the POST)`, ['step', 'p50', 'p95', 'max'], [
+  report.table(`B1 pull setup over ${b1.length} pulls (ms, from the POST)`, ['step', 'p50', 'p95', 'max'], [
     ['REST 200', ...col((r) => r.rest)],
     ['status PLAYING', ...col((r) => r.playing)],
     ['viewer watch → first painted frame', ...col((r) => r.frame)],
     ['total: POST → PLAYING → first painted frame', ...col((r) => r.total)],
   ]);
-  table(`Where B1's time goes (relay B's log beside the page's clock, same machine; ms, p50 / p95 / max)`, ['step', 'p50', 'p95', 'max'],
+  report.table(`Where B1's time goes (relay B's log beside the page's clock, same machine; ms, p50 / p95 / max)`, ['step', 'p50', 'p95', 'max'],
     profile(b.lines, marks).map(([step, xs]) => [step, ms(percentile(xs, 50)), ms(percentile(xs, 95)), ms(Math.max(...xs))]));
-  table(`B2 viewer join on a live pulled stream, publisher keyframes on request only (${b2.length} joins, ms)`, ['measure', 'p50', 'p95', 'max'], [
+  report.table(`B2 viewer join on a live pulled stream, publisher keyframes on request only (${b2.length} joins, ms)`, ['measure', 'p50', 'p95', 'max'], [
     ['watch → first painted frame', ms(percentile(b2, 50)), ms(percentile(b2, 95)), ms(Math.max(...b2))],
   ]);
+  const [totalP50, totalP95] = col((r) => r.total);
+  const [, viewerP95] = col((r) => r.frame);
+  report.figures({ pulls: b1.length, totalP50Ms: totalP50!, totalP95Ms: totalP95!, viewerP95Ms: viewerP95!, joins: b2.length, joinP50Ms: ms(percentile(b2, 50)), joinP95Ms: ms(percentile(b2, 95)) });
+  report.write();
 } finally {
   for (const close of closers) await close();
   await Promise.all(relays.map((r) => r.stop()));

@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { RtmpServer } from '../test/harness/rtmp-server.ts';
-import { cpuSeconds, machine, ms, percentile, table } from './lib.ts';
+import { cpuSeconds, machine, ms, percentile,  } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const PUSHES = Number(process.argv[2] ?? 10);
 const WINDOW_S = Number(process.argv[3] ?? 15);
@@ -64,20 +65,26 @@ try {
   const cpu = async () => { const c0 = cpuSeconds(b.child.pid!); await sleep(WINDOW_S); return ((cpuSeconds(b.child.pid!) - c0) / WINDOW_S) * 100; };
   const idle = await cpu();
   const rows: (string | number)[][] = [['no push (baseline, 2 pulls running)', idle.toFixed(1), '-']];
+  const added: Record<string, number> = {};
   for (const stream of ['h264', 'vp8']) {
     const res = await api('push/startup', { streamName: stream, rtmpUrl: `${rtmp.innerUrl}/cost-${stream}`, rtmpTransponderFullUrl: true });
     const { mediaSessionId } = await res.json() as { mediaSessionId: string };
     await b.waitFor((l) => l.event === 'rtmp.state' && l.stream === stream && l.to === 'running', 20_000);
     const with1 = await cpu();
+    added[stream] = with1 - idle;
     rows.push([stream === 'h264' ? 'one push, H.264 passed through' : 'one push, VP8 → x264 (640x360, 30 fps)', with1.toFixed(1), (with1 - idle).toFixed(1)]);
     await api('push/terminate', { mediaSessionId });
   }
 
   console.log(`machine: ${machine()}`);
-  table(`B10 push start: REST 200 → first video packet at an RTMP player (${PUSHES} pushes, ms)`, ['measure', 'p50', 'p95', 'max'], [
+  const report = new BenchReport('B10', { conditions: `${PUSHES} pushes, ${WINDOW_S} s windows; nginx-rtmp, the origin and B on the same cores` });
+  report.table(`B10 push start: REST 200 → first video packet at an RTMP player (${PUSHES} pushes, ms)`, ['measure', 'p50', 'p95', 'max'], [
     ['startup → first video packet', ms(percentile(starts, 50)), ms(percentile(starts, 95)), ms(Math.max(...starts))],
   ]);
-  table(`B10 push cost: relay B's process tree (Node, Janus, ffmpeg), ${WINDOW_S} s windows, % of one core`, ['run', 'CPU', 'the push'], rows);
+  report.table(`B10 push cost: relay B's process tree (Node, Janus, ffmpeg), ${WINDOW_S} s windows, % of one core`, ['run', 'CPU', 'the push'], rows);
+  report.figures({ pushes: PUSHES, startP50Ms: ms(percentile(starts, 50)), startP95Ms: ms(percentile(starts, 95)), h264CpuPct: added.h264!, vp8CpuPct: added.vp8! });
+  report.baseline('relay B with two pulls and no push, same run', { cpuPct: idle });
+  report.write();
 } finally {
   await rtmp?.stop();
   await Promise.all(relays.map((r) => r.stop()));

@@ -13,7 +13,8 @@ import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { EdgeProcess } from '../test/harness/edge-process.ts';
 import { rendezvous } from '../contract/rendezvous.ts';
-import { cpuSeconds, machine, table } from './lib.ts';
+import { cpuSeconds, machine,  } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const VIEWERS = Number(process.argv[2] ?? 60);
 const EDGE_CLIENTS = Number(process.argv[3] ?? 100);
@@ -98,7 +99,11 @@ try {
     }
   }
   console.log(`machine: ${machine()}`);
-  table(`B11 ${VIEWERS} HLS viewers routed by /rest-api/play, ${WINDOW_S} s windows (CPU: % of one core, relay process tree)`,
+  const report = new BenchReport('B11', { conditions: `${VIEWERS} HLS viewers, ${EDGE_CLIENTS} edge clients, ${WINDOW_S} s windows; wrangler dev, two relays and the clients on the same cores` });
+  const busiest = (label: string) => Math.max(...rows.filter((r) => r[0] === label).map((r) => Number(r[5]) - Number(r[4])));
+  report.figures({ viewers: VIEWERS, busiestRelayCpuPct: busiest('replicas: 2') });
+  report.baseline('the same viewers on one replica (replicas: 1), same run', { busiestRelayCpuPct: busiest('replicas: 1') });
+  report.table(`B11 ${VIEWERS} HLS viewers routed by /rest-api/play, ${WINDOW_S} s windows (CPU: % of one core, relay process tree)`,
     ['run', 'stream', 'relay', 'viewers', 'CPU idle', 'CPU with viewers', 'CPU per viewer'], rows);
 
   const cdnName = String(rows.at(-1)![1]);
@@ -115,9 +120,11 @@ try {
     .reduce((a, n) => a + n, 0);
   const after = await Promise.all([servedBy(b), servedBy(c)]);
   const reached = after[0]! - before[0]! + after[1]! - before[1]!;
-  table(`B11 HLS through the edge: ${EDGE_CLIENTS} clients of /hls/${cdnName}/…, ${WINDOW_S} s`,
+  report.figures({ edgeClients: EDGE_CLIENTS, mediaObjects: objects.size, relayRequestsPerObject: objects.size ? reached / objects.size : NaN });
+  report.table(`B11 HLS through the edge: ${EDGE_CLIENTS} clients of /hls/${cdnName}/…, ${WINDOW_S} s`,
     ['media objects', 'fetched from the edge', 'requests reaching the relays', 'per media object'],
     [[objects.size, fetched, reached, objects.size ? reached / objects.size : 0]]);
+  report.write();
 } finally {
   await edge?.stop();
   await Promise.all(relays.map((r) => r.stop()));

@@ -29,7 +29,8 @@ import { openWhep } from '../test/harness/whep-page.ts';
 import { openHlsPlayer } from '../test/harness/hls-page.ts';
 import { installQualityProbe, qualityBetween, readQuality, type PlaybackQuality } from '../test/harness/playback-quality.ts';
 import { publishClock, readClockInPage, takeClockSamples } from './clock-canvas.ts';
-import { machine, percentile, table } from './lib.ts';
+import { machine, percentile } from './lib.ts';
+import { BenchReport, type Figures } from './report.ts';
 
 const SECONDS = Number(process.argv[2] ?? 300);
 const RUNS = Number(process.argv[3] ?? 1);
@@ -79,6 +80,32 @@ async function viewerPage(page: Page, url: string): Promise<Page> {
 }
 
 const g2g = (xs: number[]) => (xs.length ? `${Math.round(percentile(xs, 50))} / ${Math.round(percentile(xs, 95))}` : '—');
+
+/** One run of one condition, as the goals read it: the viewers through B, and the control (a viewer of A). */
+interface ConditionRun { throughB: PlaybackQuality[]; direct?: PlaybackQuality; g2gB: number[]; g2gDirect: number[]; attempts: number }
+const windows = new Map<string, ConditionRun[]>();
+
+const worst = (xs: number[]) => Math.max(...xs);
+function figuresOf(runs: ConditionRun[]): { figures: Figures; baseline?: Figures } {
+  const figures: Figures = {
+    runs: runs.length, seconds: SECONDS,
+    frozenPctMax: worst(runs.flatMap((w) => w.throughB.map((q) => q.freezePct))),
+    freezesPerMinMax: worst(runs.flatMap((w) => w.throughB.map((q) => q.freezesPerMinute))),
+    lossAfterRepairPctMax: worst(runs.flatMap((w) => w.throughB.map((q) => q.videoLossPct))),
+    audioConcealedPctMax: worst(runs.flatMap((w) => w.throughB.map((q) => q.audioConcealedPct))),
+    pullAttemptsMax: worst(runs.map((w) => w.attempts)),
+  };
+  if (runs.every((w) => w.g2gB.length)) figures.g2gP50MsMax = worst(runs.map((w) => percentile(w.g2gB, 50)));
+  const controls = runs.map((w) => w.direct).filter((q) => q !== undefined);
+  if (controls.length !== runs.length) return { figures };
+  figures.hopAddsPointsMax = worst(runs.map((w) => worst(w.throughB.map((q) => q.freezePct)) - w.direct!.freezePct));
+  const baseline: Figures = {
+    frozenPctMax: worst(controls.map((q) => q.freezePct)), freezesPerMinMax: worst(controls.map((q) => q.freezesPerMinute)),
+    audioConcealedPctMax: worst(controls.map((q) => q.audioConcealedPct)),
+  };
+  if (runs.every((w) => w.g2gDirect.length)) baseline.g2gP50MsMax = worst(runs.map((w) => percentile(w.g2gDirect, 50)));
+  return { figures, baseline };
+}
 
 interface PullRecord { localStreamName: string; status: string; attempts?: number; link?: Record<string, unknown> }
 
@@ -154,8 +181,11 @@ try {
       const record = (await pulls()).find((p) => p.localStreamName === 'copy');
       const lost = linkAfter.ab.lost - linkBefore.ab.lost;
       const passed = linkAfter.ab.in - linkBefore.ab.in;
+      const measured: ConditionRun = { throughB: [], g2gB: [], g2gDirect: [], attempts: record?.attempts ?? NaN };
       viewers.forEach(([kind], i) => {
         const q: PlaybackQuality = qualityBetween(before[i]!, after[i]!);
+        if (i === 3) Object.assign(measured, { direct: q, g2gDirect: clocks[i]! });
+        else { measured.throughB.push(q); measured.g2gB.push(...clocks[i]!); }
         rows.push([run, name, kind, q.freezePct.toFixed(2), q.freezesPerMinute.toFixed(1), Math.round(q.meanFreezeMs), q.fps.toFixed(1),
           q.framesDropped, q.videoLossPct.toFixed(3), Math.round(q.nacksPerMinute), q.plis, q.audioConcealedPct.toFixed(2), g2g(clocks[i]!),
           after[i]!.srtpCipher, i === 3 ? '—' : `${record?.status} #${record?.attempts ?? '?'}`]);
@@ -168,6 +198,7 @@ try {
           hlsAfter.dropped - hlsBefore.dropped, '—', '—', '—', '—', g2g(hlsClock), '—', `${record?.status} #${record?.attempts ?? '?'}`]);
         await hls.close();
       }
+      windows.set(name, [...(windows.get(name) ?? []), measured]);
       rows.push([run, name, `link A→B: ${passed} frames, ${(100 * lost / Math.max(1, passed)).toFixed(2)} % dropped${capNote}; B holds ${held} ms; viewers up ${playingAfter} ms after POST`,
         '', '', '', '', '', '', '', '', '', '', '', JSON.stringify(record?.link ?? {})]);
       // Each condition starts from a fresh pull: its playout delay too.
@@ -177,9 +208,19 @@ try {
       console.log(`${name} run ${run} done`);
     }
   }
-  table(`B12 — quality of a pulled stream across an impaired ${LAST_MILE ? 'viewer (last-mile) link, the pull link clean' : 'pull link'} (source ${SOURCE}, ${SECONDS} s windows, ${machine()})`,
-    ['run', 'condition', 'viewer', 'frozen %', 'freezes/min', 'mean freeze ms', 'fps', 'dropped', 'packetsLost % (getStats)', 'NACKs/min', 'PLIs', 'audio concealed %', 'glass-to-glass p50 / p95 ms', 'SRTP', 'pull (attempt)'],
-    rows);
+  const header = ['run', 'condition', 'viewer', 'frozen %', 'freezes/min', 'mean freeze ms', 'fps', 'dropped', 'packetsLost % (getStats)', 'NACKs/min', 'PLIs', 'audio concealed %', 'glass-to-glass p50 / p95 ms', 'SRTP', 'pull (attempt)'];
+  for (const [name, runs] of windows) {
+    const report = new BenchReport('B12', {
+      variant: [LAST_MILE ? 'lastmile' : '', name, SOURCE === 'clock' ? '' : SOURCE].filter(Boolean).join('-'),
+      conditions: `${LAST_MILE ? 'the viewers\' link' : 'the pull link'} ${JSON.stringify(CONDITIONS[name]!)} each way; source ${SOURCE}; ${SECONDS} s windows; two Chromiums, two relays, GStreamer and linkem on the same cores`,
+    });
+    report.table(`B12 — quality of a pulled stream across an impaired ${LAST_MILE ? 'viewer (last-mile) link, the pull link clean' : 'pull link'}, ${name} (source ${SOURCE}, ${SECONDS} s windows, ${machine()})`,
+      header, rows.filter((r) => r[1] === name));
+    const { figures, baseline } = figuresOf(runs);
+    report.figures(figures);
+    if (baseline) report.baseline('a viewer page of A across the same link (the control), same runs', baseline);
+    report.write();
+  }
 } finally {
   await closeBrowser();
   await Promise.all(relays.map((r) => r.stop()));

@@ -11,7 +11,8 @@ import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { descendants } from '../scripts/process-tree.ts';
 import { captureLoopback, transitMs } from './rtp-capture.ts';
-import { cpuSeconds, machine, metric, percentile, rssMb, table, udpCounters, udpDropsByPid, waitFor } from './lib.ts';
+import { BenchReport, type Figures } from './report.ts';
+import { cpuSeconds, machine, metric, percentile, rssMb, udpCounters, udpDropsByPid, waitFor } from './lib.ts';
 
 const NS_LIST = (process.argv[2] ?? '1,10,20,40').split(',').map(Number);
 const WINDOW_S = Number(process.argv[3] ?? 15);
@@ -118,9 +119,14 @@ try {
   const rows: (string | number)[][] = [];
   const breakdown: (string | number)[][] = [];
   const latency: (string | number)[][] = [];
+  const figures: Figures = {};
+  const baseline: Figures = {};
   for (const n of NS_LIST) {
     const s = await siphon(n);
     const w = await werift(n);
+    Object.assign(figures, { [`n${n}.cpuPctPerStream`]: s.cpuPct, [`n${n}.cpuRatioToWerift`]: s.cpuPct / w.cpuPct, [`n${n}.lossPct`]: s.lossPct,
+      [`n${n}.addedLatencyP50Ms`]: percentile(s.transit, 50), [`n${n}.addedLatencyP99Ms`]: percentile(s.transit, 99) });
+    Object.assign(baseline, { [`n${n}.cpuPctPerStream`]: w.cpuPct, [`n${n}.lossPct`]: w.lossPct, [`n${n}.addedLatencyP50Ms`]: percentile(w.transit, 50) });
     rows.push([n, s.mbps.toFixed(2), s.cpuPct.toFixed(2), w.cpuPct.toFixed(2), (s.cpuPct / w.cpuPct).toFixed(2),
       s.lossPct.toFixed(2), w.lossPct.toFixed(2), s.lagMs.toFixed(1), w.lagMs.toFixed(1), s.rssMb.toFixed(0), w.rssMb.toFixed(0)]);
     const lat = (t: number[]) => [percentile(t, 50).toFixed(2), percentile(t, 99).toFixed(2), t.length];
@@ -128,13 +134,17 @@ try {
     console.log(`N=${n} done`);
   }
   console.log(`machine: ${machine()}`);
-  table(`B3 cost per pulled stream on relay B (${WINDOW_S} s windows; CPU in % of one core per stream)`,
+  const report = new BenchReport('B3', { conditions: `N = ${NS_LIST.join(', ')}, ${WINDOW_S} s windows; the origin (relay A, its GStreamer) on the same cores as B and the baseline` });
+  report.table(`B3 cost per pulled stream on relay B (${WINDOW_S} s windows; CPU in % of one core per stream)`,
     ['N', 'Mbps/stream', 'Siphon CPU', 'werift CPU', 'ratio S/w', 'Siphon loss %', 'werift loss %', 'Siphon lag p99 ms', 'werift lag p99 ms', 'Siphon RSS MB', 'werift RSS MB'], rows);
-  table(`Added latency on relay B, from the wire (${CAPTURE_S} s capture): origin's SRTP in → plain RTP into a mountpoint, ms`,
+  report.table(`Added latency on relay B, from the wire (${CAPTURE_S} s capture): origin's SRTP in → plain RTP into a mountpoint, ms`,
     ['N', 'Siphon p50', 'Siphon p99', 'Siphon packets', 'werift p50', 'werift p99', 'werift packets'], latency);
-  table('Where the CPU goes during the Siphon runs (% of one core, whole window)',
+  report.table('Where the CPU goes during the Siphon runs (% of one core, whole window)',
     ['N', "relay B's Node (tee)", "relay B's Janus", "origin's Node (tee)", "origin's Janus", "origin's GStreamer", 'RTP pkts/s per stream at B',
       'UDP datagrams/s received (all sockets)', 'UDP drops/s (socket buffer full)', 'drops/s at B Node / B Janus / A Node / A Janus'], breakdown);
+  report.figures(figures);
+  report.baseline('a werift agent doing the same job (werift-agent.ts: its CPU plus B\'s Janus), same run', baseline);
+  report.write();
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();

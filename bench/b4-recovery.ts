@@ -5,7 +5,8 @@
  */
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess, type LogLine } from '../test/harness/relay-process.ts';
-import { machine, ms, percentile, table, waitFor } from './lib.ts';
+import { machine, ms, percentile, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const CYCLES = Number(process.argv[2] ?? 10);
 
@@ -59,12 +60,18 @@ try {
   }
 
   console.log(`machine: ${machine()}`);
-  table(`B4 recovery (${CYCLES} cycles each, ms)`, ['event', 'p50', 'p95', 'max'], [
+  const report = new BenchReport('B4', { conditions: `${CYCLES} cycles each; origin and B in one namespace on the same cores` });
+  report.table(`B4 recovery (${CYCLES} cycles each, ms)`, ['event', 'p50', 'p95', 'max'], [
     ['origin relay back (ready) → pull PLAYING', ms(percentile(originBack, 50)), ms(percentile(originBack, 95)), ms(Math.max(...originBack))],
     ["SIGKILL of B's Janus → pull PLAYING", ms(percentile(janusBack, 50)), ms(percentile(janusBack, 95)), ms(Math.max(...janusBack))],
   ]);
-  table("Where a SIGKILL's recovery goes (relay B's log, ms from the kill; p50 / max)", ['step', 'p50', 'max'],
+  report.table("Where a SIGKILL's recovery goes (relay B's log, ms from the kill; p50 / max)", ['step', 'p50', 'max'],
     killProfile(b.lines, kills).map(([step, xs]) => [step, ms(percentile(xs, 50)), ms(Math.max(...xs))]));
+  report.figures({
+    cycles: CYCLES, originBackP50Ms: ms(percentile(originBack, 50)), originBackP95Ms: ms(percentile(originBack, 95)),
+    janusKillP50Ms: ms(percentile(janusBack, 50)), janusKillP95Ms: ms(percentile(janusBack, 95)),
+  });
+  report.write();
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();

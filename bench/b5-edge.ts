@@ -9,7 +9,8 @@
 import { createServer } from 'node:http';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { EdgeProcess } from '../test/harness/edge-process.ts';
-import { machine, ms, percentile, table } from './lib.ts';
+import { machine, ms, percentile,  } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const RECORDS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 8);
@@ -69,7 +70,14 @@ try {
     await run('POST terminate', RECORDS, (i) => post('terminate', { localStreamName: `b5-${i}` }), 200),
   ];
   console.log(`machine: ${machine()}`);
-  table(`B5 edge under wrangler dev (${CONCURRENCY} concurrent clients unless said; stub relay)`, ['call', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'unexpected status'], rows);
+  const report = new BenchReport('B5', { variant: RECORDS === 1000 ? '' : `records${RECORDS}`, conditions: `${RECORDS} records, ${CONCURRENCY} concurrent clients unless said; wrangler dev and the stub relay on the same cores` });
+  report.table(`B5 edge under wrangler dev (${CONCURRENCY} concurrent clients unless said; stub relay)`, ['call', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'unexpected status'], rows);
+  const p99 = (row: (string | number)[]) => Number(row[4]);
+  report.figures({
+    records: RECORDS, clients: CONCURRENCY, findAllP99Ms: p99(rows[1]!), findAllConcurrentP99Ms: p99(rows[2]!),
+    pullP99Ms: p99(rows[0]!), terminateP99Ms: p99(rows[3]!), unexpectedStatus: rows.reduce((n, r) => n + Number(r[5]), 0),
+  });
+  report.write();
 } finally {
   await edge?.stop();
   stub.close();

@@ -5,7 +5,8 @@
  */
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
-import { cpuSeconds, machine, metric, openFds, rssMb, table, waitFor } from './lib.ts';
+import { cpuSeconds, machine, metric, openFds, rssMb, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const CYCLES = Number(process.argv[2] ?? 500);
 const ns = NetNamespace.create();
@@ -58,10 +59,11 @@ try {
   const end = await snapshot();
 
   console.log(`machine: ${machine()}`);
+  const report = new BenchReport('B6', { conditions: `${CYCLES} cycles after 5 warm-up ones; origin and B in one namespace on the same cores` });
   console.log(`relay B RSS/heap used (MB) by cycle: ${trend.join(', ')}, end: ${end.rss.toFixed(0)}/${end.heap.toFixed(0)}`);
   const row = (what: string, k: keyof typeof base, ok: (b: number, e: number) => boolean) =>
     [what, Number(base[k].toFixed(1)), Number(end[k].toFixed(1)), ok(base[k], end[k]) ? 'flat' : 'GREW'];
-  table(`B6 leaks: ${CYCLES} pull/terminate cycles in ${seconds.toFixed(0)} s (${(cpuSeconds(pid) - cpu0).toFixed(1)} CPU-s in relay B's process tree; peak RSS ${peakRss.toFixed(0)} MB)`,
+  report.table(`B6 leaks: ${CYCLES} pull/terminate cycles in ${seconds.toFixed(0)} s (${(cpuSeconds(pid) - cpu0).toFixed(1)} CPU-s in relay B's process tree; peak RSS ${peakRss.toFixed(0)} MB)`,
     ['resource (relay B)', 'baseline', 'after', 'verdict'], [
       row('Node RSS (MB), within 10%', 'rss', (x, y) => y <= x * 1.1),
       row('Node V8 heap used (MB), within 10%', 'heap', (x, y) => y <= x * 1.1),
@@ -73,10 +75,17 @@ try {
       row('Janus open file descriptors', 'janusFds', (x, y) => y <= x),
     ]);
   const part = (what: string, k: keyof typeof base) => [what, base[k].toFixed(1), end[k].toFixed(1), (end[k] - base[k]).toFixed(1)];
-  table("Where relay B's Node RSS is (MB)", ['part', 'baseline', 'after', 'change'], [
+  report.table("Where relay B's Node RSS is (MB)", ['part', 'baseline', 'after', 'change'], [
     part('RSS', 'rss'), part('V8 heap reserved', 'heapTotal'), part('  of which young generation', 'newSpace'),
     part('  of which compiled code', 'codeSpace'), part('V8 heap in use', 'heap'), part('Buffers outside the heap', 'external'),
   ]);
+  const left = (k: 'fds' | 'udpPairs' | 'sessions' | 'mountpoints' | 'janusFds') => Math.max(0, end[k] - base[k]);
+  report.figures({
+    cycles: CYCLES, rssMb: end.rss, rssGrowthPct: (100 * (end.rss - base.rss)) / base.rss, janusRssGrowthPct: (100 * (end.janusRss - base.janusRss)) / base.janusRss,
+    heapMb: end.heap, resourcesLeft: left('fds') + left('udpPairs') + left('sessions') + left('mountpoints') + left('janusFds'),
+  });
+  report.baseline('relay B after five warm-up cycles, before the first measured one', { rssMb: base.rss, heapMb: base.heap });
+  report.write();
 } finally {
   await Promise.all([a?.stop(), b?.stop()]);
   ns.destroySync();

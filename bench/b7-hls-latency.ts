@@ -11,7 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
-import { machine, ms, percentile, table, waitFor } from './lib.ts';
+import { machine, ms, percentile, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 import { readClockInPage, publishClock } from './clock-canvas.ts';
 
 const SECONDS = Number(process.argv[2] ?? 120);
@@ -78,22 +79,27 @@ try {
     (s) => s === 'PLAYING,PLAYING', 30_000, 200);
 
   const rows: (string | number)[][] = [];
+  const report = new BenchReport('B7', { conditions: `${SECONDS} s per mode; publisher Chromium, hls.js Chromium, two relays, ffmpeg on the same cores` });
   for (const ll of [true, false]) {
     const samples = await measure(browser, b, ll);
     const g2g = samples.map((s) => s.g2g);
     const hls = samples.map((s) => s.hlsLatency).filter((x): x is number => x !== null).map((x) => x * 1000);
     rows.push([ll ? 'LL-HLS' : 'HLS (lowLatencyMode off)', samples.length, ms(percentile(g2g, 50)), ms(percentile(g2g, 95)),
       ms(percentile(hls, 50)), ms(percentile(hls, 95)), ll ? '≤ 1500' : '≤ 4000']);
+    const mode = ll ? 'llhls' : 'hls';
+    report.figures({ [`${mode}.g2gP50Ms`]: ms(percentile(g2g, 50)), [`${mode}.g2gP95Ms`]: ms(percentile(g2g, 95)), [`${mode}.hlsjsLatencyP50Ms`]: ms(percentile(hls, 50)) });
   }
   console.log(`\nB7 on ${machine()}; ${SECONDS} s per mode, H.264 publisher (Chromium canvas) on A, pulled into B, passed through`);
-  table('B7 latency (ms)', ['playlist', 'frames', 'glass-to-glass p50', 'p95', 'hls.js latency p50', 'p95', 'goal p50'], rows);
+  report.table('B7 latency (ms)', ['playlist', 'frames', 'glass-to-glass p50', 'p95', 'hls.js latency p50', 'p95', 'goal p50'], rows);
 
   const ff: (string | number)[][] = [];
   for (const [stream, what] of [['clock', 'H.264 passed through'], ['demo', 'VP8 → x264']] as const) {
     const t = await firstFrames(browser, b, stream);
     ff.push([what, t.length, ms(percentile(t, 50)), ms(Math.max(...t)), '≤ 1500']);
+    report.figures({ [`${stream === 'clock' ? 'h264' : 'vp8'}.firstFrameP50Ms`]: ms(percentile(t, 50)), [`${stream === 'clock' ? 'h264' : 'vp8'}.firstFrameMaxMs`]: ms(Math.max(...t)) });
   }
-  table('B7 first playlist request → first decoded frame (ms), packager stopped before each try', ['stream', 'tries', 'p50', 'max', 'goal'], ff);
+  report.table('B7 first playlist request → first decoded frame (ms), packager stopped before each try', ['stream', 'tries', 'p50', 'max', 'goal'], ff);
+  report.write();
 } finally {
   await close();
   await Promise.all(relays.map((r) => r.stop()));

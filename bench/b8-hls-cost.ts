@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { descendants } from '../scripts/process-tree.ts';
-import { machine, metric, percentile, rssMb, table, waitFor } from './lib.ts';
+import { machine, metric, percentile, rssMb, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const PULLS = Number(process.argv[2] ?? 4);
 const WINDOW_S = Number(process.argv[3] ?? 20);
@@ -117,7 +118,10 @@ try {
   const sum = (m: Map<string, number>) => (m.get('node') ?? 0) + (m.get('janus') ?? 0) + (m.get('ffmpeg') ?? 0);
   const perStream = (sum(withHls) - sum(base)) / PULLS;
   console.log(`\nB8 on ${machine()}; window ${WINDOW_S} s; the origin (relay A: GStreamer x264 snow) and B's own VP8 demo run on the same cores`);
-  table(`B8 pass-through: relay B with ${PULLS} pulled H.264 streams (${mbps.toFixed(2)} Mbit/s each, measured at B's tee)`,
+  const report = new BenchReport('B8', { conditions: `${PULLS} pulls, ${WINDOW_S} s windows; the origin (relay A: GStreamer x264) and B's own VP8 demo on the same cores` });
+  report.figures({ streamMbps: mbps, cpuPctPerHlsStream: perStream });
+  report.baseline(`relay B with the same ${PULLS} pulls and no HLS, same run`, { cpuPctAllStreams: sum(base) });
+  report.table(`B8 pass-through: relay B with ${PULLS} pulled H.264 streams (${mbps.toFixed(2)} Mbit/s each, measured at B's tee)`,
     ['', 'node %', 'janus %', 'ffmpeg % (all)', 'total %'], [
       ['no HLS', base.get('node') ?? 0, base.get('janus') ?? 0, base.get('ffmpeg') ?? 0, sum(base)],
       [`HLS on all ${PULLS}`, withHls.get('node') ?? 0, withHls.get('janus') ?? 0, withHls.get('ffmpeg') ?? 0, sum(withHls)],
@@ -134,10 +138,11 @@ try {
   const transcode = await cpuPct(root, WINDOW_S);
   const transcodeRss = rssMb(pids(root, 'ffmpeg')[0]!);
   stopVp8();
-  table('B8 VP8 → H.264 (x264 superfast zerolatency crf 23) + Opus → AAC, 640x360 30 fps, one stream', ['ffmpeg % of a core', 'ffmpeg RSS MB'],
+  report.table('B8 VP8 → H.264 (x264 superfast zerolatency crf 23) + Opus → AAC, 640x360 30 fps, one stream', ['ffmpeg % of a core', 'ffmpeg RSS MB'],
     [[transcode.get('ffmpeg') ?? 0, transcodeRss]]);
-  table('B8 memory per HLS output (pass-through)', ['ffmpeg RSS MB p50', 'window MB per stream', 'relay Node RSS + per stream MB'],
+  report.table('B8 memory per HLS output (pass-through)', ['ffmpeg RSS MB p50', 'window MB per stream', 'relay Node RSS + per stream MB'],
     [[percentile(ffmpegRss, 50), windowBytes / PULLS / 1e6, (nodeRss1 - nodeRss0) / PULLS]]);
+  report.figures({ transcodeCpuPct: transcode.get('ffmpeg') ?? 0, ffmpegRssMbP50: percentile(ffmpegRss, 50) });
 
   // 4. Viewers of one pass-through stream.
   const rows: (string | number)[][] = [];
@@ -157,8 +162,11 @@ try {
     await sleep(2);
   }
   stopOne();
-  table('B8 LL-HLS viewers of one stream (each: blocking reload for the next part, then the part)', ['viewers', 'requests/s', 'errors',
+  report.table('B8 LL-HLS viewers of one stream (each: blocking reload for the next part, then the part)', ['viewers', 'requests/s', 'errors',
     'relay node % of a core', 'viewers per core', 'bench client CPU s (cumulative)'], rows);
+  const most = rows.at(-1)!;
+  report.figures({ viewers: Number(most[0]), viewersPerCore: Number(most[4]), viewerErrors: rows.reduce((n, r) => n + Number(r[2]), 0) });
+  report.write();
 } finally {
   await Promise.all(relays.map((r) => r.stop()));
   ns.destroySync();

@@ -11,7 +11,8 @@ import { RelayProcess } from '../test/harness/relay-process.ts';
 import { launchBrowser } from '../test/harness/browser.ts';
 import { openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
 import { openWhep, whepFirstFrameMs } from '../test/harness/whep-page.ts';
-import { machine, ms, percentile, table, waitFor } from './lib.ts';
+import { machine, ms, percentile, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const JOINS = Number(process.argv[2] ?? 20);
 interface ViewerState { firstFrameMs: number | null }
@@ -53,10 +54,14 @@ try {
 
   console.log(`machine: ${machine()}`);
   const row = (what: string, xs: number[]) => [what, ms(percentile(xs, 50)), ms(percentile(xs, 95)), ms(Math.max(...xs))];
-  table(`B9 joins of a live pulled stream, publisher keyframes on request only (${JOINS} each, alternating, ms)`, ['join', 'p50', 'p95', 'max'], [
+  const report = new BenchReport('B9', { conditions: `${JOINS} joins each, alternating; publisher Chromium, viewers' Chromium and two relays on the same cores` });
+  report.table(`B9 joins of a live pulled stream, publisher keyframes on request only (${JOINS} each, alternating, ms)`, ['join', 'p50', 'p95', 'max'], [
     row('WHEP: POST → first painted frame (WHEPClient)', whep),
     row('viewer page: watch → first painted frame (B2)', page),
   ]);
+  report.figures({ joins: JOINS, whepJoinP50Ms: ms(percentile(whep, 50)), whepJoinP95Ms: ms(percentile(whep, 95)) });
+  report.baseline("the viewer page's join (watch → first painted frame), alternating with WHEP", { joinP50Ms: ms(percentile(page, 50)), joinP95Ms: ms(percentile(page, 95)) });
+  report.write();
 } finally {
   await close();
   await Promise.all(relays.map((r) => r.stop()));

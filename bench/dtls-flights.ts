@@ -12,7 +12,8 @@ import { launchBrowser } from '../test/harness/browser.ts';
 import { openPlayer, openTwoWay, publishOn } from '../test/harness/sdk-pages.ts';
 import { openViewer } from '../test/harness/viewer-page.ts';
 import { captureWhile, type UdpRecord } from './rtp-capture.ts';
-import { machine, percentile, table, waitFor } from './lib.ts';
+import { machine, percentile, waitFor } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const PULLS = Number(process.argv[2] ?? 10);
 
@@ -104,16 +105,19 @@ try {
   }, 64);
   const all = labelled(legs(records).map(summarize));
   console.log(`\nDTLS flights on ${machine()}; ${PULLS} pulls, each watched once`);
-  table('per leg (ms from the first ICE success on the leg)', ['leg', 'ports', 'DTLS client', 'ClientHello', 'ClientHellos', 'last ClientHello', 'ServerHello', 'first SRTP'],
+  const report = new BenchReport('DTLS', { conditions: `${PULLS} pulls, each watched once in the viewer page and once in the SDK's Player page; two relays and Chromium on the same cores` });
+  report.table('per leg (ms from the first ICE success on the leg)', ['leg', 'ports', 'DTLS client', 'ClientHello', 'ClientHellos', 'last ClientHello', 'ServerHello', 'first SRTP'],
     all.map((l) => [l.type, l.ports, l.client, Math.round(l.firstHello), l.hellos, Math.round(l.lastHello), Math.round(l.serverHello), Math.round(l.srtp)]));
   const slow = all.filter((l) => l.srtp > 500);
   for (const l of slow) console.log(`slow leg ${l.ports}: ${l.trace}`);
-  table('summary', ['leg', 'legs', 'with a repeated ClientHello', 'first SRTP p50', 'p95', 'max'],
+  report.table('summary', ['leg', 'legs', 'with a repeated ClientHello', 'first SRTP p50', 'p95', 'max'],
     (['pull', 'viewer', 'WCS player'] as const).map((type) => {
       const of = all.filter((l) => l.type === type);
       const srtp = of.map((l) => l.srtp);
+      report.figures({ [`${type.replace(' ', '')}.repeatedHellos`]: of.filter((l) => l.hellos > 1).length, [`${type.replace(' ', '')}.firstSrtpP95Ms`]: Math.round(percentile(srtp, 95)) });
       return [type, of.length, of.filter((l) => l.hellos > 1).length, Math.round(percentile(srtp, 50)), Math.round(percentile(srtp, 95)), Math.round(Math.max(...srtp))];
     }));
+  report.write();
 } finally {
   await close();
   await Promise.all(relays.map((r) => r.stop()));

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { NamespaceLink, NetNamespace } from '../test/harness/netns.ts';
 import { ImpairedLink } from '../test/harness/impaired-link.ts';
 import { probeUdp, startEcho } from '../test/harness/link-probe.ts';
-import { cpuSeconds, machine, table } from './lib.ts';
+import { cpuSeconds, machine,  } from './lib.ts';
+import { BenchReport } from './report.ts';
 
 const SECONDS = Number(process.argv[2] ?? 20);
 const PORT = 9010;
@@ -51,7 +52,14 @@ try {
   rows.push(['linkem, 1200 B packets', `${Math.round(forwarded / SECONDS)} pkt/s forwarded`, '', '', '',
     `${((100 * cpu) / SECONDS).toFixed(1)} % of a core, ${((cpu / forwarded) * 1e6).toFixed(1)} µs a packet`]);
   echo.stop();
-  table(`Link emulator (linkem pinned to core 1; ${machine()})`, ['path', 'told', 'RTT p50 ms', 'RTT p95 ms', 'loss %', 'note'], rows);
+  const report = new BenchReport('linkem', { conditions: `${SECONDS} s flood; linkem pinned to core 1, the probes and the flood unpinned` });
+  report.table(`Link emulator (linkem pinned to core 1; ${machine()})`, ['path', 'told', 'RTT p50 ms', 'RTT p95 ms', 'loss %', 'note'], rows);
+  report.figures({
+    cpuPctPer1000PacketsPerS: (100 * cpu) / SECONDS / (forwarded / SECONDS / 1000), beyondToldMs: fixed.rttMs.p50 - 40 - base.rttMs.p50,
+    lossPctAt2PctEachWay: lossy.lossPct, rttP50MsAt50EachWay: lossy.rttMs.p50,
+  });
+  report.baseline('a plain veth between the same namespaces', { rttP50Ms: base.rttMs.p50 });
+  report.write();
 } finally {
   await link?.destroy();
   nsA.destroySync();

@@ -5,6 +5,7 @@
  * plays there; the wire is restored → one reconcile run later B no longer runs it, and from then on the origin
  * serves exactly one pull of the stream.
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NamespaceLink, NetNamespace } from '../harness/netns.ts';
@@ -72,9 +73,11 @@ describe('R7: a relay partitioned from the edge, not from its origin', () => {
     await expect.poll(async () => (await edgeRecord(name))?.status, { timeout: 15_000 }).toBe('UNKNOWN');
     expect((await edgeRecord(name))?.relay).toBe('b');
     await delay(MOVE_AFTER_S * 1000); // the partition lasts past the move timeout, whatever the relays do
+    const movingAt = Date.now();
     await edge.runScheduled();
     await expect.poll(async () => (await edgeRecord(name))?.relay, { timeout: 15_000 }).toBe('c');
     await expect.poll(() => relayStatus(c, name), { timeout: 20_000 }).toBe('PLAYING');
+    const playingOnCAfterMs = Date.now() - movingAt;
     expect(await relayStatus(b, name)).toBe('PLAYING'); // cut off from the edge only: it still pulls
     expect(await originPlayers()).toBe(2);
 
@@ -89,5 +92,8 @@ describe('R7: a relay partitioned from the edge, not from its origin', () => {
     }
     expect(await edgeRecord(name)).toMatchObject({ relay: 'c', status: 'PLAYING', epoch: 2 });
     expect(await relayStatus(c, name)).toBe('PLAYING');
+    recordFaultFigures('R7', `relay B partitioned from the edge, not from its origin, past MOVE_AFTER_SECONDS=${MOVE_AFTER_S}`, {
+      playingOnCAfterMoveRunMs: playingOnCAfterMs, originPlayersAfterFencing: await originPlayers(),
+    });
   });
 });

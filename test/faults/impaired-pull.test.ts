@@ -6,6 +6,7 @@
  * and concealed ~2 % of its audio, every repaired packet arriving too late for it. Bounds are loose for a
  * loaded machine; B12 measures the goals.
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
@@ -69,6 +70,9 @@ describe('R9: a pull across 100 ms RTT and 2 % loss for two minutes', () => {
     }
     const q = qualityBetween(start, last);
     console.log(`R9: ${JSON.stringify(q)}`);
+    recordFaultFigures('R9', `a pull across 100 ms RTT ±15 ms and 2 % loss each way for ${MINUTES} min; demo source, viewer page on B`, {
+      minutes: MINUTES, frozenPct: q.freezePct, freezesPerMin: q.freezesPerMinute, lossAfterRepairPct: q.videoLossPct, audioConcealedPct: q.audioConcealedPct, fps: q.fps,
+    });
     expect(q.pauses).toBe(0);
     expect(q.freezePct).toBeLessThan(1.5);
     expect(q.audioConcealedPct).toBeLessThan(1);

@@ -2,6 +2,7 @@
  * R2: Janus is SIGKILLed under a playing pull with a viewer watching: the relay restarts Janus, the
  * pull plays again and the viewer page resumes by itself.
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { NetNamespace } from '../harness/netns.ts';
@@ -43,7 +44,8 @@ describe('R2: SIGKILL Janus mid-pull', () => {
     const killedAt = Date.now();
     await b.waitFor((l) => l.event === 'pull.state' && l.stream === 'copy' && l.to === 'FAILED');
     await expect.poll(status, { timeout: 30_000, interval: 100 }).toBe('PLAYING');
-    console.log(`R2: pull PLAYING again ${Date.now() - killedAt} ms after SIGKILL`);
+    const pullBackMs = Date.now() - killedAt;
+    console.log(`R2: pull PLAYING again ${pullBackMs} ms after SIGKILL`);
 
     await viewer.waitForFunction(() => {
       const v = (window as unknown as { siphonViewer: { status: string; reconnects: number; framesDecoded: number } }).siphonViewer;
@@ -51,6 +53,8 @@ describe('R2: SIGKILL Janus mid-pull', () => {
     }, undefined, { timeout: 30_000 });
     const first = (await viewerState(viewer)).framesDecoded;
     await expect.poll(async () => (await viewerState(viewer)).framesDecoded).toBeGreaterThan(first);
-    console.log(`R2: viewer playing again ${Date.now() - killedAt} ms after SIGKILL`);
+    const viewerBackMs = Date.now() - killedAt;
+    console.log(`R2: viewer playing again ${viewerBackMs} ms after SIGKILL`);
+    recordFaultFigures('R2', "relay B's Janus SIGKILLed under a pull and a viewer page", { pullPlayingAfterKillMs: pullBackMs, viewerPlayingAfterKillMs: viewerBackMs });
   });
 });

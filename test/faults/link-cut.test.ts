@@ -3,6 +3,7 @@
  * and restored; the pull recovers by itself and media flows again. No browser: A's source is the
  * built-in test stream and B's received bytes show the media.
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NamespaceLink, NetNamespace } from '../harness/netns.ts';
@@ -50,11 +51,13 @@ describe('R1: the link between two relays is cut for 10 s', () => {
     const restoredAt = Date.now();
 
     await expect.poll(status, { timeout: 60_000, interval: 200 }).toBe('PLAYING');
-    console.log(`R1: PLAYING again ${Date.now() - restoredAt} ms after the link came back`);
+    const backAfterMs = Date.now() - restoredAt;
+    console.log(`R1: PLAYING again ${backAfterMs} ms after the link came back`);
     const resumed = await bytesIn();
     await expect.poll(bytesIn).toBeGreaterThan(resumed);
     const failures = b.lines.filter((l) => l.event === 'pull.state' && l.to === 'FAILED');
     expect(failures.length).toBeGreaterThan(0);
     expect(String(failures[0]!.info)).toMatch(/no media|closed|connect|silent|ended/);
+    recordFaultFigures('R1', 'the wire between two relays cut for 10 s', { playingAfterLinkBackMs: backAfterMs });
   });
 });

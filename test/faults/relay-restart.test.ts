@@ -3,6 +3,7 @@
  * of them. R6: that relay refuses REST without its token (401) and dials nothing outside
  * pull_allowed_origins (403).
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
@@ -43,12 +44,15 @@ describe('R3/R6: relay restart under the edge; token and origin guards', () => {
     await b.stop();
     b = await RelayProcess.start(ns, bEnv());
     expect(await edgeStatuses()).toEqual(Object.fromEntries(NAMES.map((n) => [n, 'LOST'])));
+    const runAt = Date.now();
     await edge.runScheduled();
     await expect.poll(edgeStatuses, { timeout: 30_000 }).toEqual(allPlaying);
+    recordFaultFigures('R3', `relay B restarted under ${NAMES.length} pulls placed by the edge`, { pulls: NAMES.length, allPlayingAfterScheduledRunMs: Date.now() - runAt });
   });
 
   it('R6: relay REST without the token → 401; a pull outside pull_allowed_origins → 403 and nothing dialled', async () => {
-    expect((await fetch(`${b.url}/rest-api/pull/find_all`)).status).toBe(401);
+    const unauthorized = (await fetch(`${b.url}/rest-api/pull/find_all`)).status;
+    expect(unauthorized).toBe(401);
     const denied = await fetch(`${b.url}/rest-api/pull/pull`, {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({ uri: `ws://${ns.hostAddress}:8080`, remoteStreamName: 'origin', localStreamName: 'r6' }),
@@ -58,5 +62,8 @@ describe('R3/R6: relay restart under the edge; token and origin guards', () => {
     const viaEdge = await fetch(`${edge.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `ws://${ns.hostAddress}:8080`, remoteStreamName: 'origin', localStreamName: 'r6' }) });
     expect(viaEdge.status).toBe(403);
     expect((await edgeStatuses()).r6).toBeUndefined();
+    recordFaultFigures('R6', "relay REST without its token; a pull outside pull_allowed_origins, direct and through the edge", {
+      statusWithoutToken: unauthorized, statusOutsideOrigins: denied.status, statusOutsideOriginsViaEdge: viaEdge.status, pullsCreated: 0,
+    });
   });
 });

@@ -2,6 +2,7 @@
  * R4: over a thousand malformed REST requests (bodies, types, sizes, headers, methods) against the
  * relay and against the edge (wrangler dev): only 2xx/4xx answers, no crash, and no state change.
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
@@ -11,6 +12,11 @@ import { malformedRequests, type FuzzRequest } from '../harness/fuzz.ts';
 const PATHS = ['/rest-api/pull/pull', '/rest-api/pull/pull', '/rest-api/pull/pull', '/rest-api/pull/find_all',
   '/rest-api/pull/terminate', '/rest-api/stream/find', '/rest-api/stream/terminate', '/rest-api/stream/find_all',
   '/rest-api/pull/', '/rest-api/%2e%2e/health', '/rest-api/pull/pull?x=1'];
+
+/** The figures a fuzz run is judged by: how many requests, how many got a 5xx. */
+const answers = (codes: Map<number, number>) => ({
+  requests: [...codes.values()].reduce((a, n) => a + n, 0), answered5xx: [...codes].filter(([code]) => code >= 500).reduce((a, [, n]) => a + n, 0),
+});
 
 async function fire(base: string, requests: FuzzRequest[]): Promise<Map<number, number>> {
   const codes = new Map<number, number>();
@@ -67,11 +73,13 @@ describe('R4: malformed REST requests', () => {
     expect(after.health).toBe(200);
     expect(relay.child.exitCode).toBeNull();
     expect(relay.lines.some((l) => l.event === 'pull.created')).toBe(false);
+    recordFaultFigures('R4', 'malformed REST requests to relay B (bodies, types, sizes, headers, methods)', answers(codes), 'relay');
   });
 
   it('edge: 1000 requests, only 2xx/4xx, no record or claim, still answering', async () => {
     const codes = await fire(edge.url, malformedRequests(1000, 0x5eed2, PATHS.filter((p) => p.includes('/pull/'))));
     console.log(`edge answers: ${JSON.stringify(Object.fromEntries(codes))}`);
+    recordFaultFigures('R4', 'malformed REST requests to the edge', answers(codes), 'edge');
     expect((await fetch(`${edge.url}/rest-api/pull/find_all`)).status).toBe(404);
     expect((await fetch(`${relay.url}/rest-api/pull/find_all`)).status).toBe(404);
     const ok = await fetch(`${edge.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: 'ws://127.0.0.1:9080', remoteStreamName: 'steady', localStreamName: 'after-fuzz' }) });

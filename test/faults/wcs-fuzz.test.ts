@@ -4,6 +4,7 @@
  * agent from a hostile "remote WCS" while a good pull runs beside it. The relay survives, the others
  * play on, and its memory stays bounded.
  */
+import { recordFaultFigures } from '../harness/fault-figures.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -93,6 +94,8 @@ describe('R5: hostile WCS peers', () => {
     const samples = await sampleFrames(player, 2);
     expect(samples[2]!).toBeGreaterThan(samples[0]! + 10);
     expect(rssMb(pid) - rssBefore).toBeLessThan(150);
+    recordFaultFigures('R5', 'hostile WCS frames at the relay\'s WCS server, 8 sessions, slow and huge senders; an SDK player beside them',
+      { frames: sent, rssGrowthMb: rssMb(pid) - rssBefore, playerStillPlaying: 1 }, 'server');
   });
 
   it('against the pull agent: a hostile remote feeds 1000+ bad frames; a good pull beside it keeps playing', async () => {
@@ -142,5 +145,6 @@ describe('R5: hostile WCS peers', () => {
     await expect.poll(bytes).toBeGreaterThan(now);
     expect((await fetch(`${b.url}/rest-api/pull/terminate`, { method: 'POST', body: '{"localStreamName":"victim"}' })).status).toBe(200);
     server.close();
+    recordFaultFigures('R5', 'a hostile remote feeding bad frames to a pull, a good pull beside it', { frames: sent, connections, goodPullStillPlaying: 1 }, 'agent');
   });
 });
