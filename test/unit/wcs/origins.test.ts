@@ -1,10 +1,34 @@
-/** Where the agent may dial: the metadata refusal by name and by the address a dial resolves to (DNS rebinding). */
+/**
+ * Where the agent may dial: pull_allowed_origins' patterns, and the metadata refusal by name and by the address a
+ * dial resolves to (DNS rebinding).
+ */
 import { describe, expect, it } from 'vitest';
 import type { LookupAddress } from 'node:dns';
-import { checkResolvedOrigin, guardedLookup, isMetadataAddress } from '../../../relay/wcs/origins.ts';
+import { checkResolvedOrigin, guardedLookup, isMetadataAddress, originAllowed } from '../../../relay/wcs/origins.ts';
 
 const dial = (uri: string, allow: string[] = [], host = new URL(uri).hostname) => new Promise<string>((resolve, reject) => {
   guardedLookup(new URL(uri), allow)(host, { all: false }, (err, address) => (err ? reject(err) : resolve(address as string)));
+});
+
+describe('pull_allowed_origins', () => {
+  const allowed = (uri: string, ...patterns: string[]) => originAllowed(new URL(uri), patterns);
+
+  it('allows everything when unset', () => {
+    expect(allowed('wss://anything.example:8443')).toBe(true);
+  });
+
+  it('matches hosts exactly, subdomains with *., and ports when given', () => {
+    expect(allowed('ws://wcs1.example.com:8080', 'wcs1.example.com')).toBe(true);
+    expect(allowed('ws://WCS1.Example.com:8080', 'wcs1.example.com')).toBe(true);
+    expect(allowed('ws://evil-wcs1.example.com:8080', 'wcs1.example.com')).toBe(false);
+    expect(allowed('wss://a.b.example.com:8443', '*.example.com')).toBe(true);
+    expect(allowed('wss://example.com:8443', '*.example.com')).toBe(false);
+    expect(allowed('wss://notexample.com:8443', '*.example.com')).toBe(false);
+    expect(allowed('ws://10.0.0.5:8080', '10.0.0.5:8080')).toBe(true);
+    expect(allowed('ws://10.0.0.5:9090', '10.0.0.5:8080')).toBe(false);
+    expect(allowed('wss://wcs.example.com', 'wcs.example.com:443')).toBe(true);
+    expect(allowed('ws://[::1]:8080', '::1:8080')).toBe(true);
+  });
 });
 
 describe('metadata addresses', () => {

@@ -1,4 +1,4 @@
-/** The HLS output's state machine behind one faked boundary, the packager process (fed ffmpeg's real boxes). */
+/** The HLS output's state machine behind one faked boundary, the packager's ffmpeg (FakeFfmpeg, writing ffmpeg's real boxes). */
 import { describe, expect, it, vi } from 'vitest';
 import { Logger, setLogLevel } from '../../../../relay/log.ts';
 import { StreamRegistry } from '../../../../relay/streams/registry.ts';
@@ -10,7 +10,7 @@ import { renderPlaylist } from '../../../../relay/outputs/hls/playlist.ts';
 import { h264Baseline, opus, vp8 } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
-import { fakeSpawner } from '../../fakes/fake-packager.ts';
+import { fakeFfmpeg, fixtureInit } from '../../fakes/fake-ffmpeg.ts';
 
 setLogLevel('error');
 
@@ -23,7 +23,7 @@ async function setup(overrides: Partial<HlsOutputSettings> = {}, video = h264Bas
   const registry = new StreamRegistry();
   const teePorts = new UdpPortPool({ from: 51000, to: 51999 }, 65536);
   const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
-  const { spawn, made } = fakeSpawner();
+  const { spawn, made } = fakeFfmpeg('packager');
   const hls = new HlsOutputs(ctx, { ...settings, ...overrides }, spawn);
   const stream = await StreamClaim.take({ ...ctx, janus: new FakeJanus() } as never, 's')!.open({
     mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'], codecs: { video, audio: opus(111) } });
@@ -42,7 +42,7 @@ describe('HLS output', () => {
     expect(stream.tee.sinkCount).toBe(2);
     expect(stream.tee.keyframeRequests).toBe(1);
     const first = sink.window.waitFor(0, 0, 1000);
-    made[0]!.emit('init', (await import('../../fakes/fake-packager.ts')).fixtureInit);
+    made[0]!.emit('init', fixtureInit);
     made[0]!.write(1, 3, false); // no keyframe yet: skipped
     expect(sink.window.lastPart).toBeUndefined();
     made[0]!.write(3, 6, false);
@@ -116,7 +116,7 @@ describe('HLS output', () => {
     const { hls, made } = await setup();
     const sink = (await hls.forRequest('s', 'v'))!;
     made[0]!.write(0, 4);
-    made[0]!.crash();
+    made[0]!.exit();
     expect(sink.state).toBe('restarting');
     expect(sink.lastError).toMatch(/boom/);
     await vi.waitFor(() => expect(made).toHaveLength(2), { timeout: 2000 });
@@ -132,7 +132,7 @@ describe('HLS output', () => {
     vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
     try {
       const crashAndWait = async (ms: number) => {
-        made.at(-1)!.crash();
+        made.at(-1)!.exit();
         expect(sink.state).toBe('restarting');
         const before = made.length;
         await vi.advanceTimersByTimeAsync(ms - 1);
@@ -145,7 +145,7 @@ describe('HLS output', () => {
       made.at(-1)!.write(0, 4);
       expect([sink.state, sink.restarts]).toEqual(['running', 2]);
       await crashAndWait(500);
-      made.at(-1)!.crash();
+      made.at(-1)!.exit();
       await sink.close('test over');
       await vi.advanceTimersByTimeAsync(60_000);
       expect([sink.state, made.length]).toEqual(['stopped', 4]);
@@ -184,7 +184,7 @@ describe('HLS output', () => {
 
   it('a stream that ends while its output opens (a request racing the publisher leaving): nothing starts or stays', async () => {
     const { stream, made, teePorts } = await setup();
-    const sink = new HlsSink(stream, { log: new Logger(), teePorts, spawn: fakeSpawner().spawn, settings });
+    const sink = new HlsSink(stream, { log: new Logger(), teePorts, spawn: fakeFfmpeg('packager').spawn, settings });
     const opening = sink.open();
     await stream.close({ status: 'UNPUBLISHED', info: 'publisher left' });
     await opening;
@@ -195,7 +195,7 @@ describe('HLS output', () => {
     const registry = new StreamRegistry();
     const teePorts = new UdpPortPool({ from: 52000, to: 52999 }, 65536);
     const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
-    const { spawn, made } = fakeSpawner();
+    const { spawn, made } = fakeFfmpeg('packager');
     const hls = new HlsOutputs(ctx, { ...settings, autoStart: true }, spawn);
     await StreamClaim.take(ctx as never, 'auto')!.open({ mediaSessionId: 'm', origin: 'test', kinds: ['video'], codecs: { video: vp8(96) } });
     await vi.waitFor(() => expect(made).toHaveLength(1));

@@ -9,7 +9,7 @@ import { buildHlsApp } from '../../../../relay/outputs/hls/hls-routes.ts';
 import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
-import { fakeSpawner } from '../../fakes/fake-packager.ts';
+import { fakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
 
 setLogLevel('error');
 
@@ -18,7 +18,7 @@ const playlist = '/cam%201/cam%201.m3u8';
 async function setup(ports = { from: 53000, to: 53999 }) {
   const registry = new StreamRegistry();
   const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
-  const { spawn, made } = fakeSpawner();
+  const { spawn, made } = fakeFfmpeg('packager');
   const hls = new HlsOutputs(ctx, { segmentSeconds: 1, partSeconds: 0.2, listSize: 8, autoStart: false, idleStopMs: 60_000,
     endedLingerMs: 60_000, firstPartTimeoutMs: 300, encoder: { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 } }, spawn);
   await StreamClaim.take(ctx as never, 'cam 1')!.open({ mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'],

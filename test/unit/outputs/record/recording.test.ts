@@ -1,10 +1,9 @@
 /**
- * Recording behind one faked boundary, the ffmpeg process (a fake that writes the bytes ffmpeg would): the state
+ * Recording behind one faked boundary, the recorder's ffmpeg (FakeFfmpeg, writing the file as ffmpeg would): the state
  * machine, rotation on a source restart, a silent source, the disk guard on a real temp directory, and file names.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventEmitter } from 'node:events';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Logger, setLogLevel } from '../../../../relay/log.ts';
@@ -13,40 +12,28 @@ import { UdpPortPool } from '../../../../relay/media/udp-port-pool.ts';
 import { StreamClaim } from '../../../../relay/streams/stream-factory.ts';
 import type { Stream } from '../../../../relay/streams/stream.ts';
 import { Recordings, type RecordSettings } from '../../../../relay/outputs/record/recordings.ts';
-import type { RecorderEvents, RecorderPlan, RecorderProcess, SpawnRecorder } from '../../../../relay/outputs/record/ffmpeg-recorder.ts';
-import { recorderArgs } from '../../../../relay/outputs/record/ffmpeg-recorder.ts';
+import { recorderArgs, type SpawnRecorder } from '../../../../relay/outputs/record/ffmpeg-recorder.ts';
 import { containerFor, recordFileName, templateProblem } from '../../../../relay/outputs/record/record-file.ts';
 import { h264Baseline, opus, vp8 } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import type { RecordingState } from '../../../../relay/outputs/record/recording.ts';
+import { fakeFfmpeg, type FakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
 
 setLogLevel('error');
 
-class FakeRecorder extends EventEmitter<RecorderEvents> implements RecorderProcess {
-  stopped = false;
-  constructor(readonly plan: RecorderPlan) { super(); }
-  /** What ffmpeg does as media arrives: the file grows. */
-  write(bytes: number): void {
-    appendFileSync(this.plan.path, Buffer.alloc(bytes));
-    this.emit('progress', bytes + (this.size ?? 0));
-    this.size = (this.size ?? 0) + bytes;
-  }
-  private size: number | undefined;
-  async stop(): Promise<void> { this.stopped = true; }
-}
-
 describe('recording', () => {
   let dir: string;
-  let made: FakeRecorder[];
+  let spawn: SpawnRecorder;
+  let made: FakeFfmpeg<'recorder'>[];
   let ctx: RelayContext;
   let stream: Stream;
   const make = (settings: Partial<RecordSettings> = {}) => new Recordings(ctx, {
     dir, template: '{streamName}-{startTime}', maxDirBytes: 0, minFreeBytes: 0, audioKbps: 96, ...settings,
-  }, ((plan) => { const r = new FakeRecorder(plan); made.push(r); return r; }) satisfies SpawnRecorder);
+  }, spawn);
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'siphon-rec-unit-'));
-    made = [];
+    ({ spawn, made } = fakeFfmpeg('recorder'));
     ctx = { registry: new StreamRegistry(), teePorts: new UdpPortPool({ from: 53000, to: 53999 }, 65536), log: new Logger() } as unknown as RelayContext;
     stream = await StreamClaim.take(ctx, 'cam/1')!.open({ mediaSessionId: 'm1', origin: 'pull', kinds: ['audio', 'video'], codecs: { video: vp8(96), audio: opus(111) } });
     stream.setSourceRtcp(59996);
@@ -66,7 +53,7 @@ describe('recording', () => {
     await expect.poll(() => made.length).toBe(1);
     expect(basename(made[0]!.plan.path)).toBe(rec.fileName);
     expect(rec.recState).toBe('starting');
-    made[0]!.write(1000);
+    made[0]!.writeFile(1000);
     expect([rec.recState, rec.bytes]).toEqual(['recording', 1000]);
     await expect(recordings.start(stream)).rejects.toMatchObject({ status: 409 });
     expect(await recordings.stop(stream, 'Stopped by rest /stopRecording')).toBe(rec);
@@ -81,14 +68,14 @@ describe('recording', () => {
     const recordings = make();
     const rec = await recordings.start(stream);
     await expect.poll(() => made.length).toBe(1);
-    made[0]!.write(10);
+    made[0]!.writeFile(10);
     await new Promise((r) => setTimeout(r, 2)); // a new millisecond, a new {startTime}
     rec.sourceStarted();
     await expect.poll(() => made.length).toBe(2);
     expect(made[0]!.stopped).toBe(true);
     expect(rec.files).toHaveLength(2);
     expect(rec.fileName).not.toBe(rec.files[0]);
-    made[1]!.write(20);
+    made[1]!.writeFile(20);
     expect([rec.recState, rec.bytes]).toEqual(['recording', 30]);
     await stream.close({ status: 'UNPUBLISHED', info: 'Stopped by publisher stop' });
     expect([rec.recState, made[1]!.stopped]).toEqual(['stopped', true]);
@@ -98,12 +85,12 @@ describe('recording', () => {
     const recordings = make();
     const rec = await recordings.start(stream);
     await expect.poll(() => made.length).toBe(1);
-    made[0]!.write(10);
-    made[0]!.emit('exited', 'ffmpeg exited (code 0): data:...: Connection timed out');
+    made[0]!.writeFile(10);
+    made[0]!.exit('ffmpeg exited (code 0): data:...: Connection timed out');
     await expect.poll(() => rec.recState).toBe('starting');
     rec.sourceStarted();
     await expect.poll(() => made.length).toBe(2);
-    made[1]!.emit('exited', 'ffmpeg exited (code 1): Invalid data');
+    made[1]!.exit('ffmpeg exited (code 1): Invalid data');
     await expect.poll(() => rec.recState).toBe('failed');
     expect(rec.lastError).toBe('ffmpeg exited (code 1): Invalid data');
   });
@@ -112,7 +99,7 @@ describe('recording', () => {
     const recordings = make();
     const rec = await recordings.start(stream);
     await expect.poll(() => made.length).toBe(1);
-    made[0]!.write(10);
+    made[0]!.writeFile(10);
     vi.useFakeTimers();
     try {
       rec.sourceStarted();
@@ -124,7 +111,7 @@ describe('recording', () => {
       await vi.advanceTimersByTimeAsync(1000);
       await vi.advanceTimersByTimeAsync(10_000);
       expect(stream.tee.keyframeRequests - asked).toBe(4);
-      made[0]!.emit('exited', 'ffmpeg exited (code 1): late');
+      made[0]!.exit('ffmpeg exited (code 1): late');
       made[0]!.emit('progress', 999);
       expect([rec.recState, rec.lastError, rec.bytes]).toEqual(['recording', null, 10]);
     } finally {
@@ -137,7 +124,7 @@ describe('recording', () => {
     const recordings = make({ maxDirBytes: 2000 });
     const rec = await recordings.start(stream);
     await expect.poll(() => made.length).toBe(1);
-    made[0]!.write(1500);
+    made[0]!.writeFile(1500);
     await expect.poll(() => rec.recState, { timeout: 3000 }).toBe('failed');
     expect(rec.lastError).toMatch(/^disk full: .* holds 0\.0 MB, the cap is 0\.0019\d* MB \(SIPHON_RECORD_MAX_DIR_MB\)$/);
     expect(made[0]!.stopped).toBe(true);

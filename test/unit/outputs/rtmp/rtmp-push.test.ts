@@ -1,29 +1,20 @@
-/** The RTMP push state machine behind one faked boundary, the ffmpeg process; and the target's URL and masking. */
+/** The RTMP push state machine behind one faked boundary, the pusher's ffmpeg (FakeFfmpeg); and the target's URL and masking. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EventEmitter } from 'node:events';
 import { Logger, setLogLevel } from '../../../../relay/log.ts';
 import { StreamRegistry } from '../../../../relay/streams/registry.ts';
 import { UdpPortPool } from '../../../../relay/media/udp-port-pool.ts';
 import { StreamClaim } from '../../../../relay/streams/stream-factory.ts';
 import { RtmpPushes, PushRefusedError } from '../../../../relay/outputs/rtmp/rtmp-pushes.ts';
 import { RtmpTargetError, maskKey, rtmpTarget } from '../../../../relay/outputs/rtmp/rtmp-target.ts';
-import type { PusherEvents, PusherPlan, PusherProcess, SpawnPusher } from '../../../../relay/outputs/rtmp/ffmpeg-rtmp.ts';
 import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
+import { fakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
 
 setLogLevel('error');
 
-class FakePusher extends EventEmitter<PusherEvents> implements PusherProcess {
-  readonly transcodes = false;
-  stopped = false;
-  constructor(readonly plan: PusherPlan) { super(); }
-  async stop(): Promise<void> { this.stopped = true; }
-}
-
 async function setup() {
-  const made: FakePusher[] = [];
-  const spawn: SpawnPusher = (plan) => { const p = new FakePusher(plan); made.push(p); return p; };
+  const { spawn, made } = fakeFfmpeg('pusher');
   const registry = new StreamRegistry();
   const teePorts = new UdpPortPool({ from: 52000, to: 52999 }, 65536);
   const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
@@ -40,14 +31,14 @@ describe('RTMP push', () => {
     expect([push.state, made.length, stream.tee.sinkCount]).toEqual(['starting', 1, 2]);
     expect(made[0]!.plan.target.url).toBe('rtmp://live.example/app/s');
     expect(stream.tee.keyframeRequests).toBe(1);
-    made[0]!.emit('progress', 0);
+    made[0]!.sent(0);
     expect(push.state).toBe('starting');
-    made[0]!.emit('progress', 5000);
+    made[0]!.sent(5000);
     expect(push.state).toBe('running');
-    made[0]!.emit('exited', 'ffmpeg exited (code 1): Connection refused');
+    made[0]!.exit('ffmpeg exited (code 1): Connection refused');
     expect([push.state, push.lastError]).toEqual(['restarting', 'ffmpeg exited (code 1): Connection refused']);
     await expect.poll(() => made.length, { timeout: 2000 }).toBe(2); // the first retry comes within 1 s
-    made[1]!.emit('progress', 100);
+    made[1]!.sent(100);
     expect([push.state, push.attempts, push.bytesSent]).toEqual(['running', 2, 5100]);
     expect(await pushes.terminate(push.mediaSessionId)).toBe(true);
     expect([push.state, made[1]!.stopped, pushes.all().length, stream.tee.sinkCount]).toEqual(['stopped', true, 0, 0]);
@@ -57,7 +48,7 @@ describe('RTMP push', () => {
   it("a pull's reconnect (the source restarted) restarts ffmpeg, not the push; the stream's end stops it", async () => {
     const { pushes, stream, made } = await setup();
     const push = await pushes.startup('s', 'rtmp://live.example/app/key', true);
-    made[0]!.emit('progress', 10);
+    made[0]!.sent(10);
     push.sourceStarted();
     await expect.poll(() => made.length).toBe(2);
     expect(made[0]!.stopped).toBe(true);
@@ -90,7 +81,7 @@ describe('RTMP push restarts, on fake timers', () => {
     vi.useFakeTimers();
     vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
     const failAndWait = async (ms: number) => {
-      made.at(-1)!.emit('exited', 'ffmpeg exited (code 1)');
+      made.at(-1)!.exit('ffmpeg exited (code 1)');
       expect(push.state).toBe('restarting');
       const before = made.length;
       await vi.advanceTimersByTimeAsync(ms - 1);
@@ -101,7 +92,7 @@ describe('RTMP push restarts, on fake timers', () => {
     await failAndWait(500);
     await failAndWait(1000);
     await failAndWait(2000);
-    made.at(-1)!.emit('progress', 10);
+    made.at(-1)!.sent(10);
     expect(push.state).toBe('running');
     await failAndWait(500);
     await pushes.terminate(push.mediaSessionId);
@@ -111,7 +102,7 @@ describe('RTMP push restarts, on fake timers', () => {
     const { pushes, made } = await setup();
     const push = await pushes.startup('s', 'rtmp://live.example/app', false);
     vi.useFakeTimers();
-    made[0]!.emit('exited', 'ffmpeg exited (code 1)');
+    made[0]!.exit('ffmpeg exited (code 1)');
     expect(await pushes.terminate(push.mediaSessionId)).toBe(true);
     await vi.advanceTimersByTimeAsync(60_000);
     expect([push.state, made.length]).toEqual(['stopped', 1]);
