@@ -44,6 +44,27 @@ export const settings = {
     doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`. Letters, digits and - . _ ~ + / only (RFC 6750), optionally ending in =; anything else is refused at start.' }),
   whepToken: s({ kind: 'string', env: 'SIPHON_WHEP_TOKEN', property: 'siphon.whep_token', default: '',
     doc: 'When set, WHEP and WHIP requests (`/whep/*`, `/whip/*`) need `Authorization: Bearer <token>` (the players\' and publishers\' token, apart from the REST one). Empty: open, like the viewer page.' }),
+  restHooksUrl: s({ kind: 'string', env: 'SIPHON_REST_HOOKS_URL', property: 'siphon.rest_hooks_url', default: '',
+    doc: 'WCS REST hooks: the URL of the `defaultApp` application (WCS appends `/connect`, `/publishStream`…, and so does Siphon). Empty: no hooks for defaultApp. See docs/api/access.md.' }),
+  restHooksApps: s({ kind: 'string', env: 'SIPHON_REST_HOOKS_APPS', property: 'siphon.rest_hooks_apps', default: '',
+    doc: 'Further applications, chosen by the client\'s `appKey`: JSON `{"<appKey>": "<url>"}` or `{"<appKey>": {"url": "<url>", "methods": ["connect", …]}}`. A client whose appKey has no application gets no hooks.' }),
+  restHooksMethods: s({ kind: 'list', env: 'SIPHON_REST_HOOKS_METHODS', property: 'siphon.rest_hooks_methods',
+    default: ['connect', 'publishStream', 'playStream', 'playHLS', 'OnDataEvent', 'StreamStatusEvent', 'ConnectionStatusEvent'],
+    doc: 'Methods sent to an application that names none itself (WCS: `add app-rest-method`).' }),
+  restHooksOnError: s({ kind: 'string', env: 'SIPHON_REST_HOOKS_ON_ERROR', property: 'siphon.rest_hooks_on_error', default: 'FAIL',
+    doc: 'What a refused (non-200) or unreachable publishStream/playStream/playHLS hook means when the connect answer\'s restClientConfig does not say: FAIL refuses the action (Siphon\'s default: fail closed); LOG lets it go ahead, as WCS\'s default does. A refused connect is always refused.' }),
+  restHooksTimeoutMs: s({ kind: 'int', env: 'SIPHON_REST_HOOKS_TIMEOUT_MS', property: 'siphon.rest_hooks_timeout_ms', default: 2000,
+    doc: 'A hook not answered by then counts as an unreachable backend (WCS: rest_request_timeout, 15 s).' }),
+  restHooksSecret: s({ kind: 'string', env: 'SIPHON_REST_HOOKS_SECRET', property: 'rest_hook_secret_key', default: '',
+    doc: 'When set, every hook carries `Authorization: WCS <hex HMAC-MD5 of the body>` with this key, as WCS does with rest_hook_send_hash.' }),
+  tokenSecret: s({ kind: 'string', env: 'SIPHON_TOKEN_SECRET', property: 'siphon.token_secret', default: '',
+    doc: 'Signed tokens (JWT, HS256) with this shared secret admit publishers and players. With any token setting, publish and play need a token whose `siphon_permissions` cover the stream.' }),
+  tokenPublicKeys: s({ kind: 'string', env: 'SIPHON_TOKEN_PUBLIC_KEYS', property: 'siphon.token_public_keys', default: '',
+    doc: 'Public keys for ES256/EdDSA tokens: a JWKS (`{"keys": [...]}`, each with its `kid`), or the path of a file holding one.' }),
+  tokenJwksUrl: s({ kind: 'string', env: 'SIPHON_TOKEN_JWKS_URL', property: 'siphon.token_jwks_url', default: '',
+    doc: 'Fetch those public keys from this JWKS URL instead (fetched again when a token names an unknown `kid`).' }),
+  accessGraceMs: s({ kind: 'int', env: 'SIPHON_ACCESS_GRACE_MS', property: 'siphon.access_grace_ms', default: 300000,
+    doc: 'While the hook backend is unreachable, a viewer it admitted to the same stream within this long is admitted again (publishers and new viewers are refused).' }),
   whipWhepIceServers: s({ kind: 'list', env: 'SIPHON_WHIP_WHEP_ICE_SERVERS', property: 'siphon.whip_whep_ice_servers', default: [],
     doc: 'STUN/TURN servers WHIP and WHEP clients are told about (`Link: rel="ice-server"` on each 201), comma-separated: `stun:host:port` or `turn:host:port?transport=udp|username|credential`.' }),
   rtmpStreamNamePrefix: s({ kind: 'string', env: 'SIPHON_RTMP_STREAM_NAME_PREFIX', property: 'rtmp_transponder_stream_name_prefix', default: 'rtmp_',
@@ -221,5 +242,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const token = config.restToken as string;
   if (token && !isValidBearerToken(token)) throw new ConfigError(`SIPHON_REST_TOKEN: ${BEARER_TOKEN_RULE}`);
+  if (!['FAIL', 'LOG'].includes(config.restHooksOnError as string)) throw new ConfigError(`SIPHON_REST_HOOKS_ON_ERROR: FAIL or LOG, got "${config.restHooksOnError}"`);
   return config as Config;
 }

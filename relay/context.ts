@@ -5,6 +5,7 @@ import type { JanusSupervisor } from './janus/supervisor.ts';
 import type { StreamRegistry } from './streams/registry.ts';
 import type { UdpPortPool } from './media/udp-port-pool.ts';
 import type { StreamDeps } from './streams/stream.ts';
+import type { AccessControl } from './access/access-control.ts';
 
 export interface RelayContext {
   config: Config;
@@ -15,4 +16,6 @@ export interface RelayContext {
   teePorts: UdpPortPool;
   /** The outputs every stream runs by itself (relay.ts: the Janus mountpoint). */
   ownSinks: NonNullable<StreamDeps['ownSinks']>;
+  /** Who may connect, publish and play (tokens, WCS REST hooks), on every protocol. */
+  access: AccessControl;
 }

@@ -29,6 +29,8 @@ import { WcsPushes } from './outputs/wcs-push/wcs-pushes.ts';
 import { Recordings } from './outputs/record/recordings.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
+import { accessControlFrom } from './access/access-settings.ts';
+import { announceAccess } from './access/open-relay-warning.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
 
@@ -54,7 +56,8 @@ export class Relay {
     const registry = new StreamRegistry();
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
-    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }) };
+    const access = accessControlFrom(config, log.child({ component: 'access' }));
+    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access };
     this.wcs = new WcsServer(this.ctx, {
       republish: (name, url) => this.rtmpPushes.republish(name, url),
       record: (name) => this.recordPublish(name),
@@ -87,6 +90,7 @@ export class Relay {
     await relay.listen();
     if (config.demoStream) relay.demo = await startTestStream(relay.ctx, config.demoStream);
     relay.ctx.log.info('relay.ready', { ports: relay.ports(), node: process.version });
+    announceAccess(config, relay.ctx.access.configured, relay.ctx.log);
     return relay;
   }
 

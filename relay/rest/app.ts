@@ -22,6 +22,7 @@ import { addPushRoutes } from './rtmp-push-routes.ts';
 import { addRecordRoutes } from './record-routes.ts';
 import { statPage } from './stat-page.ts';
 import { Info } from '../streams/status.ts';
+import { nodeIdOf } from '../wcs/hook-bodies.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,8 +62,8 @@ export function buildApp(relay: RelayView): Hono {
   addPullRoutes(app, relay);
   addPushRoutes(app, relay.rtmpPushes);
   addRecordRoutes(app, relay.recordings);
-  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken,
-    iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
+  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, access: relay.ctx.access,
+    nodeId: nodeIdOf(config.publicIp || config.bindAddress), iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 
   const findAll = (c: import('hono').Context) => {
     const rows = streamRecords(relay);

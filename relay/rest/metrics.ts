@@ -10,6 +10,22 @@ import { addPullLinkMetrics } from './pull-link-metrics.ts';
 type Read = () => number | Promise<number>;
 type Row = [name: string, type: 'gauge' | 'counter', help: string, read: Read];
 
+/** Admission decisions by action, protocol and result; the relay's counts only grow, so the counter follows them. */
+function addAccessMetrics(register: Registry, access: RelayView['ctx']['access']): void {
+  const seen = new Map<string, number>();
+  new Counter({
+    name: 'siphon_access_decisions_total', help: 'Connect, publish and play decisions (tokens, WCS REST hooks) by result',
+    labelNames: ['action', 'protocol', 'result'], registers: [register],
+    collect() {
+      for (const [key, now] of access.counts) {
+        const [action, protocol, result] = key.split('|');
+        this.inc({ action, protocol, result }, now - (seen.get(key) ?? 0));
+        seen.set(key, now);
+      }
+    },
+  });
+}
+
 /** A registry per relay, not prom-client's global one, so two relays or tests in one process do not collide. */
 export function metricsRegistry(relay: RelayView): Registry {
   const register = new Registry();
@@ -22,6 +38,7 @@ export function metricsRegistry(relay: RelayView): Registry {
     },
   });
   addPullLinkMetrics(register, relay.pulls);
+  addAccessMetrics(register, relay.ctx.access);
   collectDefaultMetrics({ register });
   return register;
 }

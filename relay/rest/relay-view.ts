@@ -17,14 +17,16 @@ import type { WishSessions } from '../wish/wish-sessions.ts';
 import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 import type { Recordings } from '../outputs/record/recordings.ts';
+import type { AccessControl } from '../access/access-control.ts';
 
 export interface RelayView {
   readonly ctx: {
-    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert' | 'teePorts'>;
+    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert' | 'teePorts' | 'publicIp' | 'bindAddress'>;
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
     readonly teePorts: Pick<UdpPortPool, 'size'>;
+    readonly access: AccessControl;
   };
   readonly wcs: { readonly sessions: { readonly size: number }; terminate: WcsServer['terminate'] };
   readonly pulls: Pick<Pulls, 'all' | 'create' | 'terminate'>;

@@ -12,22 +12,12 @@ import { readStreamRequest, statusObject, type StreamRequest } from '../wcs/mess
 import { Info, type StreamStatus } from '../streams/status.ts';
 import { Publisher } from '../webrtc/publisher.ts';
 import { Player } from '../webrtc/player.ts';
-import { MediaSessionError, type MediaClient, type MediaSession } from '../webrtc/media-session.ts';
-import { SdpError } from '../sdp/description.ts';
-import { JanusRequestError, JanusUnavailableError } from '../janus/client.ts';
-import { PortsExhaustedError } from '../media/udp-port-pool.ts';
+import type { MediaClient, MediaSession } from '../webrtc/media-session.ts';
+import { SessionAccess, type WcsPeer } from './session-access.ts';
+import { infoFor } from './failure-info.ts';
 
 /** Messages the SDK may send that need no action from a media relay. */
 const IGNORED = new Set(['pushLogs', 'snapshot', 'sessionDebug', 'submitBugReport', 'getVersion', 'clientInfo']);
-
-export function infoFor(err: unknown): string {
-  if (err instanceof MediaSessionError) return err.message;
-  if (err instanceof SdpError) return `Failed by error: invalid SDP (${err.message})`;
-  if (err instanceof JanusUnavailableError) return Info.mediaServerDown;
-  if (err instanceof PortsExhaustedError) return 'Failed to add stream to proxy';
-  if (err instanceof JanusRequestError) return `Failed by error: media server refused (${err.message})`;
-  return `Failed by error: ${(err as Error)?.message ?? String(err)}`;
-}
 
 /** What a WCS session may ask of the rest of the relay. */
 export interface WcsHooks {
@@ -45,12 +35,15 @@ export class WcsSession {
   private readonly pingTimer: NodeJS.Timeout;
   private readonly media = new Map<string, MediaSession>();
   private closed = false;
+  private connecting = false;
   private readonly log: Logger;
+  private readonly access: SessionAccess;
 
-  constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, remote: string,
+  constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, private readonly client: WcsPeer,
     private readonly onClose: (s: WcsSession) => void, private readonly hooks: WcsHooks = {}) {
     this.log = ctx.log.child({ session: this.id });
-    this.log.info('wcs.connected', { remote });
+    this.access = new SessionAccess(ctx.access, client, this.id);
+    this.log.info('wcs.connected', { remote: client.remote });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code) => this.teardown(`socket closed (${code})`));
     ws.on('error', (err) => this.log.warn('wcs.socket_error', { err }));
@@ -94,7 +87,7 @@ export class WcsSession {
 
   private dispatch(f: Frame): void {
     switch (f.message) {
-      case 'connection': return this.onConnection(f.data);
+      case 'connection': return void this.onConnection(f.data);
       case 'ping': return this.send('pong', null);
       case 'pong': this.missedPongs = 0; return;
     }
@@ -109,7 +102,7 @@ export class WcsSession {
       case 'stopStream': return this.stopMedia(f.data, 'player', 'STOPPED');
       case 'availableStream': return this.available(f.data);
       case 'sendStreamEvent': return this.streamEvent(f.data);
-      case 'sendData': return this.sendData(f.data);
+      case 'sendData': return void this.sendData(f.data);
       default:
         if (IGNORED.has(f.message)) return;
         this.log.warn('wcs.unknown_message', { message: f.message });
@@ -117,20 +110,57 @@ export class WcsSession {
     }
   }
 
-  private onConnection(data: unknown[]): void {
+  /** `connect` is decided (tokens, the app's `connect` hook) before the client hears ESTABLISHED. */
+  private async onConnection(data: unknown[]): Promise<void> {
+    if (this.connecting || this.established) {
+      this.send('fail', { apiMethod: 'connection', info: 'Session already connected' });
+      return;
+    }
     const given = (typeof data[0] === 'object' && data[0] !== null ? data[0] : {}) as Record<string, unknown>;
-    const { appKey, mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom } = given;
+    const { mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom } = given;
+    this.connecting = true;
+    const decision = await this.access.connect(given);
+    this.connecting = false;
+    if (this.closed) return;
+    if (!decision.allow) {
+      this.send('fail', { apiMethod: 'connection', info: `Forbidden: ${decision.reason}` });
+      this.close(1008, 'Forbidden');
+      return;
+    }
     this.established = true;
     this.send('getUserData', {
-      appKey: appKey ?? 'defaultApp', mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom,
+      appKey: this.access.appKey, mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom,
       sessionId: this.id, authToken: this.id, status: 'ESTABLISHED',
       useWsTunnel: false, useWsTunnelPacketization2: false, useBase64BinaryEncoding: false,
     });
-    this.log.info('wcs.established', { appKey: appKey ?? 'defaultApp', clientVersion });
+    this.log.info('wcs.established', { appKey: this.access.appKey, clientVersion });
+    this.access.connectionStatus('ESTABLISHED');
+  }
+
+  /**
+   * Publish and play are decided after the request is read and before anything is made for it: a refused one gets
+   * FAILED with the reason and leaves no Janus handle, tee or name claim. A backend's restPolicy OVERWRITE may
+   * rename the stream (`name`).
+   */
+  private async authorize(action: 'publish' | 'play', request: StreamRequest): Promise<boolean> {
+    const decision = await this.access.stream(action, request);
+    if (this.closed || !decision.allow) {
+      this.ctx.registry.releaseMediaSession(request.mediaSessionId);
+      if (!decision.allow && !this.closed) this.status(request, 'FAILED', `Forbidden: ${decision.reason}`);
+      return false;
+    }
+    const renamed = decision.overwrite.name;
+    if (typeof renamed === 'string' && renamed !== request.name) {
+      this.log.info('wcs.renamed_by_backend', { from: request.name, to: renamed });
+      request.name = renamed;
+    }
+    return true;
   }
 
   private status(request: StreamRequest, status: StreamStatus, info?: string): void {
     this.send('notifyStreamStatusEvent', statusObject(request, status, info));
+    const published = (this.media.get(request.mediaSessionId)?.role ?? (request.published === true ? 'publisher' : 'player')) === 'publisher';
+    this.access.streamStatus(request, published, status, info);
   }
 
   private clientFor(request: StreamRequest): MediaClient {
@@ -159,7 +189,7 @@ export class WcsSession {
 
   private async publish(data: unknown[]): Promise<void> {
     const request = this.admit(data, 'publishStream');
-    if (!request) return;
+    if (!request || !(await this.authorize('publish', request))) return;
     const pub = new Publisher(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'publisher');
     if (!pub.claimName()) {
       this.ctx.registry.releaseMediaSession(request.mediaSessionId);
@@ -178,7 +208,7 @@ export class WcsSession {
 
   private async play(data: unknown[]): Promise<void> {
     const request = this.admit(data, 'playStream');
-    if (!request) return;
+    if (!request || !(await this.authorize('play', request))) return;
     const player = new Player(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'player');
     const stream = this.ctx.registry.get(request.name);
     if (!stream) {
@@ -231,9 +261,11 @@ export class WcsSession {
     for (const sink of pub.stream.sinks) sink.streamEvent?.(obj.type, obj.payload);
   }
 
-  private sendData(data: unknown[]): void {
-    const obj = (data[0] ?? {}) as { operationId?: unknown };
-    this.send('DataStatusEvent', { operationId: obj.operationId, status: 'ACCEPTED' });
+  /** The SDK's `sendData`: the app's OnDataEvent hook, when it has one, decides ACCEPTED or FAILED. */
+  private async sendData(data: unknown[]): Promise<void> {
+    const obj = (data[0] ?? {}) as { operationId?: unknown; payload?: unknown };
+    const accepted = await this.access.data(obj.operationId, obj.payload);
+    this.send('DataStatusEvent', { operationId: obj.operationId, status: accepted ? 'ACCEPTED' : 'FAILED' });
   }
 
   /** REST /stream/terminate and shutdown come through here. */
@@ -259,6 +291,7 @@ export class WcsSession {
     }
     this.media.clear();
     this.log.info('wcs.disconnected', { reason });
+    if (this.established) this.access.connectionStatus('DISCONNECTED', reason);
     this.onClose(this);
   }
 }

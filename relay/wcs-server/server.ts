@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RelayContext } from '../context.ts';
 import { WcsSession, type WcsHooks } from './connection.ts';
+import { nodeIdOf } from '../wcs/hook-bodies.ts';
 
 export class WcsServer {
   readonly sessions = new Set<WcsSession>();
@@ -15,8 +16,12 @@ export class WcsServer {
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      const session = new WcsSession(ws, this.ctx, remote, (s) => this.sessions.delete(s), this.hooks);
+      const url = new URL(req.url ?? '/', `ws://${req.headers.host ?? 'localhost'}`);
+      const client = {
+        remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, urlToken: url.searchParams.get('token') ?? undefined,
+        urlServer: `ws://${url.host}${url.pathname}`, nodeId: nodeIdOf(req.socket.localAddress ?? this.ctx.config.bindAddress),
+      };
+      const session = new WcsSession(ws, this.ctx, client, (s) => this.sessions.delete(s), this.hooks);
       this.sessions.add(session);
     });
   }

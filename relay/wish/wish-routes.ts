@@ -19,6 +19,8 @@ import type { Logger } from '../log.ts';
 import { SdpFragmentError } from './sdp-fragment.ts';
 import { NameInUseError, type WishSessions } from './wish-sessions.ts';
 import type { WishSession } from './wish-session.ts';
+import type { AccessControl } from '../access/access-control.ts';
+import { admitWish, checkOwner } from './wish-access.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const SDP = 'application/sdp';
@@ -27,7 +29,10 @@ const SDPFRAG = 'application/trickle-ice-sdpfrag';
 export interface WishDeps {
   sessions: WishSessions;
   registry: Pick<StreamRegistry, 'get'>;
+  /** SIPHON_WHEP_TOKEN: one static credential for every WHIP/WHEP request; unused when signed tokens are configured. */
   token: () => string;
+  access: AccessControl;
+  nodeId: string;
   /** `url` or `url|username|credential` each (SIPHON_WHIP_WHEP_ICE_SERVERS). */
   iceServers: readonly string[];
   log: Logger;
@@ -63,7 +68,7 @@ export function addWishRoutes(app: Hono, deps: WishDeps): void {
       exposeHeaders: ['Location', 'ETag', 'Link', 'Accept-Post', 'Accept-Patch'],
     }));
     app.options(`${prefix}/*`, (c) => c.body(null, 204));
-    app.use(`${prefix}/*`, bearerGuard(deps.token));
+    app.use(`${prefix}/*`, bearerGuard(() => (deps.access.tokensConfigured ? '' : deps.token())));
     app.use(`${prefix}/*`, bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw apiError(413, 'too_large', `the body is over ${MAX_BODY_BYTES / 1024} KiB`); } }));
     app.patch(`${prefix}/:name/:session`, (c) => patch(c, deps, prefix));
     app.delete(`${prefix}/:name/:session`, (c) => remove(c, deps, prefix));
@@ -71,17 +76,20 @@ export function addWishRoutes(app: Hono, deps: WishDeps): void {
   app.post('/whep/:name', async (c) => {
     requireType(c, SDP);
     const name = c.req.param('name');
+    // Decided before the lookup: whether a stream exists is not for a client that may not play it.
+    const owner = await admitWish(c, deps.access, 'whep', name, deps.nodeId);
     const stream = deps.registry.get(name);
     if (!stream || stream.isClosed) throw apiError(404, 'not_found', `no stream "${name}" on this relay`);
     const offer = await c.req.text();
-    return created(c, '/whep', await deps.sessions.play(stream, offer).catch((err) => { throw wishError(err); }), 201, links);
+    return created(c, '/whep', await deps.sessions.play(stream, offer, owner).catch((err) => { throw wishError(err); }), 201, links);
   });
   const publish = (status: 201 | 202, prefix: string) => async (c: Context) => {
     requireType(c, SDP);
     const name = streamName.safeParse(c.req.param('name'));
     if (!name.success) throw apiError(400, 'bad_request', `stream name: ${name.error.issues[0]?.message}`);
+    const owner = await admitWish(c, deps.access, 'whip', name.data, deps.nodeId);
     const offer = await c.req.text();
-    return created(c, prefix, await deps.sessions.publish(name.data, offer).catch((err) => { throw wishError(err); }), status, links);
+    return created(c, prefix, await deps.sessions.publish(name.data, offer, owner).catch((err) => { throw wishError(err); }), status, links);
   };
   app.post('/whip/:name', publish(201, '/whip'));
   // WCS's WHIP: same publisher, WCS's code; its resource is the /whip one.
@@ -105,6 +113,7 @@ function sessionOf(c: Context, deps: WishDeps, prefix: string): WishSession {
 
 async function patch(c: Context, deps: WishDeps, prefix: string) {
   const session = sessionOf(c, deps, prefix);
+  await checkOwner(c, deps.access, session.owner);
   requireType(c, SDPFRAG);
   const ifMatch = c.req.header('if-match');
   if (ifMatch === '*') {
@@ -117,8 +126,9 @@ async function patch(c: Context, deps: WishDeps, prefix: string) {
   return c.body(null, 204);
 }
 
-function remove(c: Context, deps: WishDeps, prefix: string) {
+async function remove(c: Context, deps: WishDeps, prefix: string) {
   const session = sessionOf(c, deps, prefix);
+  await checkOwner(c, deps.access, session.owner);
   deps.sessions.close(session.id);
   deps.log.info(`${session.kind}.session_deleted`, { session: session.id, stream: session.streamName });
   return c.body(null, 200);

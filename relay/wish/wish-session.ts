@@ -18,6 +18,8 @@ export abstract class WishSession {
   private mids: string[] = [];
   private ufrag = '';
   private offer = '';
+  /** The principal that created this resource (wish-access.ts), when access control names one. */
+  owner: string | undefined;
 
   constructor(readonly streamName: string, private readonly onEnd: (s: WishSession) => void) {}
 

@@ -21,18 +21,20 @@ export class WishSessions {
   get(id: string): WishSession | undefined { return this.sessions.get(id); }
 
   /** A WHEP viewer of `stream`. */
-  play(stream: Stream, offer: string): Promise<{ session: WishSession; answer: string }> {
-    return this.open(new WhepSession(stream, this.ctx, (s) => this.ended(s)), offer);
+  play(stream: Stream, offer: string, owner?: string): Promise<{ session: WishSession; answer: string }> {
+    return this.open(new WhepSession(stream, this.ctx, (s) => this.ended(s)), offer, owner);
   }
 
   /** A WHIP publisher of `name`; rejects with NameInUseError when the name is a stream or a pull already. */
-  publish(name: string, offer: string): Promise<{ session: WishSession; answer: string }> {
+  publish(name: string, offer: string, owner?: string): Promise<{ session: WishSession; answer: string }> {
     const session = new WhipSession(name, this.ctx, (s) => this.ended(s));
     if (!session.claimName()) return Promise.reject(new NameInUseError(`"${name}" is already a stream or a pull on this relay`));
-    return this.open(session, offer);
+    return this.open(session, offer, owner);
   }
 
-  private async open(session: WishSession, offer: string): Promise<{ session: WishSession; answer: string }> {
+  /** `owner`: the principal whose credential created the session; its PATCH and DELETE need the same one. */
+  private async open(session: WishSession, offer: string, owner: string | undefined): Promise<{ session: WishSession; answer: string }> {
+    session.owner = owner;
     this.ctx.registry.claimMediaSession(session.id);
     this.ctx.registry.bindMediaSession(session.media);
     this.sessions.set(session.id, session);

@@ -22,13 +22,13 @@ export async function whepFirstFrameMs(p: WhepPage, timeout = 20_000): Promise<n
 }
 
 /** Opens `pageUrl` (any page of the relay: same origin as the WHEP URL, or not: CORS is on) and starts viewing. */
-export async function openWhep(browser: Browser, pageUrl: string, whepUrl: string): Promise<WhepPage> {
+export async function openWhep(browser: Browser, pageUrl: string, whepUrl: string, token?: string): Promise<WhepPage> {
   const page = await browser.newPage();
   await installFrameCounter(page);
   await page.goto(pageUrl);
   await page.addScriptTag({ content: WHEP_JS });
-  await page.evaluate(async (url) => {
-    const w = window as unknown as { WHEPClient: new () => { view(pc: RTCPeerConnection, url: string): Promise<void>; stop(): Promise<void>; resourceURL?: URL }; whep: unknown };
+  await page.evaluate(async ([url, token]) => {
+    const w = window as unknown as { WHEPClient: new () => { view(pc: RTCPeerConnection, url: string, token?: string): Promise<void>; stop(): Promise<void>; resourceURL?: URL }; whep: unknown };
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -42,8 +42,8 @@ export async function openWhep(browser: Browser, pageUrl: string, whepUrl: strin
     // From the POST to the first frame the page paints (what B9 measures).
     const startedAt = performance.now();
     video.requestVideoFrameCallback(() => { (window as unknown as { whepFirstFrameMs: number }).whepFirstFrameMs = performance.now() - startedAt; });
-    await client.view(pc, url);
-  }, whepUrl);
+    await client.view(pc, url!, token);
+  }, [whepUrl, token] as const);
   return {
     page,
     resource: () => page.evaluate(() => String((window as unknown as { whep: { resourceURL?: URL } }).whep.resourceURL ?? '')),
@@ -54,20 +54,20 @@ export async function openWhep(browser: Browser, pageUrl: string, whepUrl: strin
 export const stopWhep = (p: WhepPage) => p.page.evaluate(() => (window as unknown as { whep: { stop(): Promise<void> } }).whep.stop());
 
 /** Publishes Chromium's fake camera and microphone with WHIPClient; resolves once the relay has answered. */
-export async function openWhip(browser: Browser, pageUrl: string, whipUrl: string): Promise<WhepPage> {
+export async function openWhip(browser: Browser, pageUrl: string, whipUrl: string, token?: string): Promise<WhepPage> {
   const page = await browser.newPage();
   await installFrameCounter(page);
   await page.goto(pageUrl);
   await page.addScriptTag({ content: WHIP_JS });
-  await page.evaluate(async (url) => {
-    const w = window as unknown as { WHIPClient: new () => { publish(pc: RTCPeerConnection, url: string): Promise<void>; resourceURL?: URL }; whip: unknown };
+  await page.evaluate(async ([url, token]) => {
+    const w = window as unknown as { WHIPClient: new () => { publish(pc: RTCPeerConnection, url: string, token?: string): Promise<void>; resourceURL?: URL }; whip: unknown };
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
     const pc = new RTCPeerConnection();
     for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
     const client = new w.WHIPClient();
     w.whip = client;
-    await client.publish(pc, url);
-  }, whipUrl);
+    await client.publish(pc, url!, token);
+  }, [whipUrl, token] as const);
   return {
     page,
     resource: () => page.evaluate(() => String((window as unknown as { whip: { resourceURL?: URL } }).whip.resourceURL ?? '')),

@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export const RANKS: readonly (readonly string[])[] = [
   ['config.ts', 'log.ts', 'backoff.ts', 'stop-child.ts', 'node-args.ts'],
   ['machine.ts'],
-  ['host', 'sdp'],
+  ['host', 'sdp', 'access'],
   ['media'],
   ['janus'],
   ['wcs'],

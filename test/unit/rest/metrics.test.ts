@@ -27,6 +27,7 @@ function fakeRelay() {
       },
       registry: { all: () => state.streams, allMediaSessions: () => [], get: () => undefined, closedTotals: state.closedTotals },
       teePorts: { size: 2 },
+      access: { counts: new Map([['publish|whip|denied', 2]]) },
     },
     wcs: { sessions: new Set([1]) },
     pulls: { all: () => state.pulls },
@@ -57,6 +58,7 @@ describe('metrics registry', () => {
     expect([value(text, 'siphon_whep_sessions'), value(text, 'siphon_whip_sessions')]).toEqual([3, 1]);
     expect([value(text, 'siphon_rtmp_pushes'), value(text, 'siphon_rtmp_pushes_sending')]).toEqual([2, 1]);
     expect([value(text, 'siphon_wcs_pushes'), value(text, 'siphon_wcs_pushes_publishing')]).toEqual([3, 1]);
+    expect(text.split('\n')).toContain('siphon_access_decisions_total{action="publish",protocol="whip",result="denied"} 2');
     expect([value(text, 'siphon_recordings'), value(text, 'siphon_recordings_failed')]).toEqual([1, 1]);
     expect([value(text, 'siphon_pulls'), value(text, 'siphon_pulls_playing'), value(text, 'siphon_janus_up')]).toEqual([2, 1, 1]);
     expect([value(text, 'siphon_janus_sessions'), value(text, 'siphon_janus_mountpoints')]).toEqual([3, -1]);

@@ -14,6 +14,7 @@ import { UdpPortPool } from '../../../relay/media/udp-port-pool.ts';
 import { WcsSession } from '../../../relay/wcs-server/connection.ts';
 import { FakeJanus } from '../fakes/fake-janus.ts';
 import { MountpointSink } from '../../../relay/outputs/mountpoint/mountpoint-sink.ts';
+import { accessControlFrom } from '../../../relay/access/access-settings.ts';
 
 setLogLevel('error');
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/sdp/${name}`, import.meta.url), 'utf8');
@@ -46,17 +47,22 @@ class FakeSocket extends EventEmitter<{ message: [Buffer, boolean]; close: [numb
 const status = (id: string, s: string) => (f: Sent) => f.message === 'notifyStreamStatusEvent' && f.data[0]?.mediaSessionId === id && f.data[0]?.status === s;
 const stream = (id: string, name: string, sdp?: string) => ({ mediaSessionId: id, name, published: !!sdp, hasVideo: true, hasAudio: true, status: 'PENDING', sdp });
 
+const CLIENT = { remote: '127.0.0.1:5000', urlServer: 'ws://127.0.0.1:8080/', nodeId: 'test@127.0.0.1' };
+
 describe('WcsSession', () => {
   let janus: FakeJanus;
   let registry: StreamRegistry;
   let sessions: WcsSession[];
-  const open = () => {
+  const open = async () => {
     const ws = new FakeSocket();
-    const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
+    const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
-    const ctx = { config: loadConfig({}), log: new Logger({ test: 'wcs' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }) };
-    sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, 'test', () => undefined));
+    const config = loadConfig({});
+    const ctx = { config, log: new Logger({ test: 'wcs' }), registry, teePorts, janus: supervisor, ownSinks: MountpointSink.forEveryStream({ janus: supervisor, teePorts }),
+      access: accessControlFrom(config, new Logger()) };
+    sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, CLIENT, () => undefined));
     ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
+    await ws.next((f) => f.message === 'getUserData');
     return ws;
   };
   const publish = async (ws: FakeSocket, id: string, name: string) => {
@@ -69,15 +75,16 @@ describe('WcsSession', () => {
 
   it('connection → getUserData ESTABLISHED; anything before it → "Session not ready"', async () => {
     const ws = new FakeSocket();
-    sessions.push(new WcsSession(ws as unknown as WebSocket, { config: loadConfig({}), log: new Logger(), registry } as never, 'test', () => undefined));
+    const config = loadConfig({});
+    sessions.push(new WcsSession(ws as unknown as WebSocket, { config, log: new Logger(), registry, access: accessControlFrom(config, new Logger()) } as never, CLIENT, () => undefined));
     ws.client('playStream', stream('early', 's'));
     expect(ws.sent[0]).toMatchObject({ message: 'fail', data: [{ info: 'Session not ready' }] });
     ws.client('connection', {});
-    expect(ws.sent[1]).toMatchObject({ message: 'getUserData', data: [{ status: 'ESTABLISHED' }] });
+    expect(await ws.next((f) => f.message === 'getUserData')).toMatchObject({ data: [{ status: 'ESTABLISHED' }] });
   });
 
   it('publish: answer, PUBLISHING once the leg is up, the stream and its mountpoint exist', async () => {
-    const ws = open();
+    const ws = await open();
     await publish(ws, 'p1', 'cam');
     const answer = ws.sent.find((f) => f.message === 'setRemoteSDP')!;
     expect(answer.data.slice(0, 1)).toEqual(['p1']);
@@ -89,19 +96,19 @@ describe('WcsSession', () => {
   });
 
   it('a second publish of a name in use fails with "Stream name is already in use"; the first is untouched', async () => {
-    const a = open();
+    const a = await open();
     await publish(a, 'p1', 'cam');
-    const b = open();
+    const b = await open();
     b.client('publishStream', stream('p2', 'cam', PUBLISH_OFFER));
     expect((await b.next(status('p2', 'FAILED'))).data[0]!.info).toBe('Stream name is already in use');
     expect(registry.get('cam')?.mediaSessionId).toBe('p1');
   });
 
   it('play: unknown name → "Stream not found"; a live one → answer and PLAYING; publisher stop → player STOPPED', async () => {
-    const pub = open();
+    const pub = await open();
     await publish(pub, 'p1', 'cam');
     janus.open('janus.plugin.nosip')[0]!.webrtcUp();
-    const viewer = open();
+    const viewer = await open();
     viewer.client('playStream', stream('v0', 'nothing', PLAY_OFFER));
     expect((await viewer.next(status('v0', 'FAILED'))).data[0]!.info).toBe('Stream not found');
     viewer.client('playStream', stream('v1', 'cam', PLAY_OFFER));
@@ -119,7 +126,7 @@ describe('WcsSession', () => {
   });
 
   it('garbage SDP fails that stream only, and leaves the name free', async () => {
-    const ws = open();
+    const ws = await open();
     ws.client('publishStream', stream('p1', 'cam', 'v=0 this is not sdp'));
     expect(String((await ws.next(status('p1', 'FAILED'))).data[0]!.info)).toMatch(/^Failed by error: invalid SDP/);
     await publish(ws, 'p2', 'cam');
@@ -127,20 +134,20 @@ describe('WcsSession', () => {
   });
 
   it('a malformed or binary frame gets a fail and closes the session (1007); an unknown message only a fail', async () => {
-    const ws = open();
+    const ws = await open();
     ws.client('noSuchThing', {});
     expect(ws.sent.at(-1)).toMatchObject({ message: 'fail', data: [{ info: 'Unknown message noSuchThing' }] });
     expect(ws.closedWith).toBeUndefined();
     ws.emit('message', Buffer.from('{"message":'), false);
     expect(ws.sent.at(-1)).toMatchObject({ message: 'fail' });
     expect(ws.closedWith).toBe(1007);
-    const bin = open();
+    const bin = await open();
     bin.emit('message', Buffer.from([1, 2, 3]), true);
     expect(bin.closedWith).toBe(1007);
   });
 
   it('the socket closing ends its publisher (UNPUBLISHED) and frees the name', async () => {
-    const ws = open();
+    const ws = await open();
     await publish(ws, 'p1', 'cam');
     const closed = new Promise((r) => registry.get('cam')!.once('closed', r));
     ws.close(1006);

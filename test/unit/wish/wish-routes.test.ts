@@ -5,6 +5,7 @@ import { addWishRoutes } from '../../../relay/wish/wish-routes.ts';
 import { errorRenderer } from '../../../contract/error-body.ts';
 import { rootLog } from '../../../relay/log.ts';
 import type { WishSessions } from '../../../relay/wish/wish-sessions.ts';
+import { openAccess } from '../fakes/open-access.ts';
 
 function app(token = '') {
   const opened: string[] = [];
@@ -15,7 +16,7 @@ function app(token = '') {
   } as unknown as WishSessions;
   const hono = new Hono();
   hono.onError(errorRenderer(() => undefined));
-  addWishRoutes(hono, { sessions, registry: { get: () => undefined }, token: () => token, iceServers: [], log: rootLog });
+  addWishRoutes(hono, { sessions, registry: { get: () => undefined }, token: () => token, iceServers: [], log: rootLog, access: openAccess(), nodeId: 'test@127.0.0.1' });
   return { hono, opened };
 }
 

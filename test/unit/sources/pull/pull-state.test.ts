@@ -14,6 +14,7 @@ import type { Pull, PullState } from '../../../../relay/sources/pull/pull.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { FakeWcsOrigin } from '../../fakes/fake-wcs-origin.ts';
 import { MountpointSink } from '../../../../relay/outputs/mountpoint/mountpoint-sink.ts';
+import { openAccess } from '../../fakes/open-access.ts';
 
 setLogLevel('error');
 
@@ -41,7 +42,7 @@ describe('Pull state machine', () => {
     const supervisorEvents = new EventEmitter();
     const access = Object.assign(supervisorEvents, { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 47000, to: 47999 }, 65536);
-    pulls = new Pulls({ config, log: new Logger({ test: 'pull' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }) });
+    pulls = new Pulls({ config, log: new Logger({ test: 'pull' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess() });
     seen.length = 0;
   });
 
@@ -216,7 +217,7 @@ describe('Pull retries', () => {
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
     pulls = new Pulls({ config, log: new Logger({ test: 'pull-retry' }), registry: new StreamRegistry(), teePorts, janus: access,
-      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }) });
+      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess() });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
   });

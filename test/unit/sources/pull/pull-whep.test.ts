@@ -15,6 +15,7 @@ import type { Pull, PullState } from '../../../../relay/sources/pull/pull.ts';
 import { PullRefusedError } from '../../../../relay/sources/pull/pulls.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { MountpointSink } from '../../../../relay/outputs/mountpoint/mountpoint-sink.ts';
+import { openAccess } from '../../fakes/open-access.ts';
 
 setLogLevel('error');
 
@@ -60,7 +61,7 @@ describe('Pull from a WHEP endpoint', () => {
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: new FakeJanus(), streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 47000, to: 47999 }, 65536);
     pulls = new Pulls({ config, log: new Logger({ test: 'pull-whep' }), registry: new StreamRegistry(), teePorts, janus: access,
-      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }) });
+      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess() });
   });
 
   afterEach(async () => {

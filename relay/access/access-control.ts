@@ -1,0 +1,189 @@
+/**
+ * The one place that decides who may connect, publish and play, on every protocol. Two sources, each used when
+ * configured and both required when both are: signed tokens (token-verifier.ts; no I/O after the first check of
+ * a token) and WCS REST hooks (rest-hooks.ts; the backend's answer). Nothing configured: everyone is admitted, as
+ * before, and the relay says so at start.
+ *
+ * Failing closed: a refused or unreachable hook refuses `connect` always (as WCS does) and publish/play unless the
+ * operator chose WCS's `LOG` (SIPHON_REST_HOOKS_ON_ERROR, or the backend's restClientConfig). An unreachable
+ * backend still admits a viewer the backend admitted to the same stream within the grace window, so a backend
+ * restart does not stop an audience that reconnects.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import { covers } from './permission.ts';
+import { readRestClientConfig, type HookMethod, type MethodPolicy, type RestClientConfig, type RestHooks } from './rest-hooks.ts';
+import { TokenError, type Grant, type TokenVerifier } from './token-verifier.ts';
+
+export type Protocol = 'wcs' | 'whip' | 'whep' | 'hls' | 'viewer';
+export type AccessAction = 'connect' | 'publish' | 'play';
+
+export interface AccessRequest {
+  action: AccessAction;
+  protocol: Protocol;
+  /** Not for connect. */
+  stream?: string;
+  /** The credential as the client gave it, if any. */
+  token?: string;
+  /** Who asks, for the grace window when no token names them: the client's address. */
+  client: string;
+  /** The WCS hook: which app, the body WCS would send, the session's restClientConfig. */
+  hook?: { appKey: string; body: Record<string, unknown>; policies?: RestClientConfig };
+}
+
+export type Decision =
+  | { allow: true; grant?: Grant; overwrite: Record<string, unknown>; restClientConfig?: RestClientConfig }
+  | { allow: false; status: 401 | 403 | 503; reason: string };
+
+export interface AccessOptions {
+  tokens: TokenVerifier;
+  hooks: RestHooks;
+  /** What a refused or unreachable publish/play hook means when the backend's restClientConfig does not say. */
+  onError: 'FAIL' | 'LOG';
+  graceMs: number;
+  log: Logger;
+}
+
+const MAX_REMEMBERED = 10_000;
+
+export class AccessControl {
+  readonly #grants = new Map<string, Promise<Grant>>();
+  readonly #admitted = new Map<string, number>();
+  readonly #counts = new Map<string, number>();
+
+  constructor(private readonly options: AccessOptions) {}
+
+  /** Whether anything guards this relay (else it is open to anyone who reaches it). */
+  get configured(): boolean {
+    return this.options.tokens.configured || this.options.hooks.configured;
+  }
+
+  get tokensConfigured(): boolean {
+    return this.options.tokens.configured;
+  }
+
+  /**
+   * Who a credential names once verified: its `sub`, else the credential itself (hashed); undefined for no credential
+   * or one that does not verify. WHIP/WHEP resources are bound to it, so a session URL is useless to anyone else.
+   */
+  async principal(token: string | undefined): Promise<string | undefined> {
+    if (!token) return undefined;
+    if (!this.options.tokens.configured) return this.#principal({ token, client: '' } as AccessRequest);
+    const grant = await this.#grantOf(token).catch(() => undefined);
+    return grant ? this.#principal({ token, client: '' } as AccessRequest, grant) : undefined;
+  }
+
+  /** Decisions so far: `action|protocol|result` → count. */
+  get counts(): ReadonlyMap<string, number> {
+    return this.#counts;
+  }
+
+  async decide(req: AccessRequest): Promise<Decision> {
+    const decision = await this.#decide(req);
+    const key = `${req.action}|${req.protocol}|${decision.allow ? 'allowed' : 'denied'}`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    if (!decision.allow) {
+      this.options.log.warn('access.denied', { action: req.action, protocol: req.protocol, stream: req.stream, client: req.client, reason: decision.reason });
+    }
+    return decision;
+  }
+
+  async #decide(req: AccessRequest): Promise<Decision> {
+    const byToken = await this.#checkToken(req);
+    if ('allow' in byToken) return byToken;
+    const byHook = await this.#checkHook(req, byToken.grant);
+    if (byHook.allow) {
+      if (req.stream) this.#remember(this.#admitted, `${this.#principal(req, byToken.grant)}|${req.stream}`, Date.now());
+      return { ...byHook, ...(byToken.grant ? { grant: byToken.grant } : {}) };
+    }
+    return byHook;
+  }
+
+  async #checkToken(req: AccessRequest): Promise<{ grant?: Grant } | Decision & { allow: false }> {
+    if (!this.options.tokens.configured) return {};
+    if (!req.token) return req.action === 'connect' ? {} : { allow: false, status: 401, reason: 'a token is required' };
+    let grant: Grant;
+    try {
+      grant = await this.#grantOf(req.token);
+    } catch (err) {
+      return { allow: false, status: 401, reason: `invalid token: ${err instanceof TokenError ? err.message : 'not a valid token'}` };
+    }
+    if (grant.expiresAt !== undefined && grant.expiresAt <= Date.now()) return { allow: false, status: 401, reason: 'invalid token: expired' };
+    if (req.stream && req.action !== 'connect' && !covers(grant.permissions, req.action, req.stream)) {
+      return { allow: false, status: 403, reason: `the token does not allow ${req.action} of "${req.stream}"` };
+    }
+    return { grant };
+  }
+
+  /** A token is verified once; the promise is shared by concurrent checks and kept until the token expires. */
+  #grantOf(token: string): Promise<Grant> {
+    const key = createHash('sha256').update(token).digest('base64url');
+    const known = this.#grants.get(key);
+    if (known) return known;
+    const grant = this.options.tokens.verify(token);
+    this.#remember(this.#grants, key, grant);
+    grant.then((g) => { if (g.expiresAt) setTimeout(() => this.#grants.delete(key), Math.min(g.expiresAt - Date.now(), 2 ** 31 - 1)).unref(); },
+      () => this.#grants.delete(key));
+    return grant;
+  }
+
+  async #checkHook(req: AccessRequest, grant: Grant | undefined): Promise<Decision> {
+    const hook = req.hook;
+    const method = hookMethod(req);
+    const policy: MethodPolicy | undefined = hook?.policies?.[method];
+    if (!hook || !this.options.hooks.sends(hook.appKey, method, policy)) return { allow: true, overwrite: {} };
+    const answer = await this.options.hooks.call(hook.appKey, method, hook.body, policy);
+    switch (answer.kind) {
+      case 'allowed': case 'not_sent': {
+        const overwrite = answer.kind === 'allowed' ? answer.overwrite : {};
+        if (req.action !== 'connect' || answer.kind !== 'allowed') return { allow: true, overwrite };
+        return { allow: true, overwrite, restClientConfig: readRestClientConfig(answer.body.restClientConfig) };
+      }
+      case 'refused': return this.#onHookError(req, policy, 403, `the backend refused ${method} (HTTP ${answer.status})`);
+      case 'unreachable': {
+        const since = this.#admitted.get(`${this.#principal(req, grant)}|${req.stream}`);
+        if (req.action === 'play' && since !== undefined && Date.now() - since < this.options.graceMs) return { allow: true, overwrite: {} };
+        return this.#onHookError(req, policy, 503, `the access backend is unavailable (${answer.reason})`);
+      }
+    }
+  }
+
+  /** An event hook (StreamStatusEvent, ConnectionStatusEvent…): sent when the app has it; the answer changes nothing. */
+  notify(appKey: string, method: HookMethod, body: Record<string, unknown>, policies?: RestClientConfig): void {
+    void this.options.hooks.call(appKey, method, body, policies?.[method]).then((answer) => {
+      if (answer.kind === 'refused') this.options.log.debug('hooks.event_refused', { method, status: answer.status });
+    });
+  }
+
+  /** A direct invocation that admits nothing (OnDataEvent): whether it goes ahead, by the same restOnError rule. */
+  async invoke(appKey: string, method: HookMethod, body: Record<string, unknown>, policies?: RestClientConfig): Promise<boolean> {
+    const answer = await this.options.hooks.call(appKey, method, body, policies?.[method]);
+    if (answer.kind === 'allowed' || answer.kind === 'not_sent') return true;
+    return (policies?.[method]?.restOnError ?? this.options.onError) === 'LOG';
+  }
+
+  #onHookError(req: AccessRequest, policy: MethodPolicy | undefined, status: 403 | 503, reason: string): Decision {
+    const onError = policy?.restOnError ?? this.options.onError;
+    if (req.action === 'connect' || onError === 'FAIL') return { allow: false, status, reason };
+    this.options.log.info('access.hook_error_ignored', { action: req.action, protocol: req.protocol, stream: req.stream, reason, restOnError: 'LOG' });
+    return { allow: true, overwrite: {} };
+  }
+
+  #principal(req: AccessRequest, grant?: Grant): string {
+    if (grant?.sub) return `sub:${grant.sub}`;
+    if (req.token) return `token:${createHash('sha256').update(req.token).digest('base64url')}`;
+    return `client:${req.client.replace(/:\d+$/, '')}`;
+  }
+
+  #remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
+  }
+}
+
+function hookMethod(req: AccessRequest): HookMethod {
+  if (req.action === 'connect') return 'connect';
+  if (req.action === 'publish') return 'publishStream';
+  return req.protocol === 'hls' ? 'playHLS' : 'playStream';
+}

@@ -1,0 +1,196 @@
+/**
+ * Who may connect, publish and play, with real clients: the SDK's own pages (WCS Websocket API), medooze's WHIP and
+ * WHEP clients, and a hook backend running as its own process the way an operator's WCS application does (it
+ * counts calls, checks the HMAC, answers 403, hangs, or is killed). Relay H asks the backend (WCS REST hooks); relay
+ * T checks signed tokens (HS256) with no backend.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SignJWT } from 'jose';
+import { NetNamespace } from '../harness/netns.ts';
+import { RelayProcess } from '../harness/relay-process.ts';
+import { framesDecoded, launchBrowser, sampleFrames } from '../harness/browser.ts';
+import { TWO_WAY, clickWhenBound, openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
+import { openWhep, openWhip } from '../harness/whep-page.ts';
+import { HookBackendProcess } from '../harness/hook-backend-process.ts';
+
+const HOOK_SECRET = 'hook-hmac-key';
+const TOKEN_SECRET = 'token-secret-for-hs256-of-enough-length';
+const token = (sub: string, permissions: { action: string; stream: string }[]) => new SignJWT({ siphon_permissions: permissions })
+  .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('10m').sign(new TextEncoder().encode(TOKEN_SECRET));
+
+const metric = async (relay: RelayProcess, name: string) =>
+  Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await (await fetch(`${relay.url}/metrics`)).text())?.[1]);
+const streamNames = async (relay: RelayProcess) => {
+  const res = await fetch(`${relay.url}/rest-api/stream/find_all`);
+  return res.status === 404 ? [] : ((await res.json()) as { name: string; published: boolean }[]).filter((s) => s.published).map((s) => s.name);
+};
+
+/** The two-way page with `url` typed into its server field; resolves with the session status it settles on. */
+async function connectTwoWay(browser: Browser, baseUrl: string, url: string): Promise<{ page: Page; status: string }> {
+  const page = await browser.newPage();
+  await page.goto(baseUrl + TWO_WAY);
+  await page.fill('#urlServer', url);
+  await clickWhenBound(page, '#connectBtn');
+  await page.waitForFunction(() => ['ESTABLISHED', 'FAILED', 'DISCONNECTED'].includes(document.querySelector('#connectStatus')?.textContent ?? ''), undefined, { timeout: 20_000 });
+  return { page, status: (await page.textContent('#connectStatus'))! };
+}
+
+describe('access control', () => {
+  let ns: NetNamespace;
+  let hooked: RelayProcess;
+  let tokened: RelayProcess;
+  let backend: HookBackendProcess;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+
+  beforeAll(async () => {
+    ns = NetNamespace.create();
+    backend = await HookBackendProcess.start(ns.hostAddress, HOOK_SECRET);
+    [hooked, tokened] = await Promise.all([
+      RelayProcess.start(ns, { SIPHON_REST_HOOKS_URL: backend.url, SIPHON_REST_HOOKS_SECRET: HOOK_SECRET }),
+      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_TOKEN_SECRET: TOKEN_SECRET }),
+    ]);
+    ({ browser, close: closeBrowser } = await launchBrowser(ns));
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await Promise.all([hooked?.stop(), tokened?.stop(), backend?.stop()]);
+    ns?.destroySync();
+  });
+
+  describe('WCS REST hooks (relay H)', () => {
+    it("a 403 to connect: the SDK's page never reaches ESTABLISHED; the backend got WCS's connect body, HMAC-signed", async () => {
+      await backend.answer('connect', { status: 403 });
+      const { page, status } = await connectTwoWay(browser, hooked.pageUrl, hooked.pageUrl.replace(/^http/, 'ws'));
+      expect(['FAILED', 'DISCONNECTED']).toContain(status);
+      const [call] = await backend.calls('connect');
+      expect(call!.body).toMatchObject({ appKey: 'defaultApp', status: 'PENDING', nodeId: expect.stringContaining('@'), sessionId: expect.any(String), mediaProviders: expect.any(Array) });
+      expect(call!.signed).toBe(true);
+      expect(hooked.lines.some((l) => l.event === 'access.denied' && l.action === 'connect')).toBe(true);
+      await page.close();
+      await backend.answer('connect', null);
+    });
+
+    it('a refused publish: FAILED with the reason, no Janus handle left, the name still free; the next one publishes and the backend hears its statuses', async () => {
+      const handles = await metric(hooked, 'siphon_janus_handles');
+      await backend.answer('publishStream', { status: 403 });
+      const refused = await openTwoWay(browser, hooked.pageUrl);
+      await publishOn(refused.page, 'cam', 'FAILED');
+      expect((await refused.statuses.waitFor('FAILED')).info).toBe('Forbidden: the backend refused publishStream (HTTP 403)');
+      expect(await metric(hooked, 'siphon_janus_handles')).toBe(handles);
+      expect(await streamNames(hooked)).not.toContain('cam');
+      expect(await metric(hooked, 'siphon_access_decisions_total')).toBeGreaterThan(0);
+
+      await backend.answer('publishStream', null);
+      const allowed = await openTwoWay(browser, hooked.pageUrl);
+      await publishOn(allowed.page, 'cam');
+      expect(await streamNames(hooked)).toContain('cam');
+      const [publish] = (await backend.calls('publishStream')).slice(-1);
+      expect(publish!.body).toMatchObject({ name: 'cam', published: true, mediaProvider: 'WebRTC', appKey: 'defaultApp', hasVideo: true });
+      expect(publish!.body).not.toHaveProperty('sdp');
+      await expect.poll(async () => (await backend.calls('StreamStatusEvent')).some((c) => c.body.name === 'cam' && c.body.status === 'PUBLISHING')).toBe(true);
+      await refused.page.close();
+      await allowed.page.close();
+      await expect.poll(() => streamNames(hooked)).not.toContain('cam');
+    });
+
+    it("restClientConfig OVERWRITE: the backend renames the stream, as WCS lets it", async () => {
+      await backend.answer('connect', { status: 200, extra: { restClientConfig: { publishStream: { restPolicy: 'OVERWRITE', restOverwrite: 'name' } } } });
+      await backend.answer('publishStream', { status: 200, extra: { name: 'renamed-by-backend' } });
+      const { page } = await openTwoWay(browser, hooked.pageUrl);
+      await publishOn(page, 'asked-for');
+      expect(await streamNames(hooked)).toEqual(['renamed-by-backend']);
+      await page.close();
+      await backend.answer('connect', null);
+      await backend.answer('publishStream', null);
+      await expect.poll(() => streamNames(hooked)).toEqual([]);
+    });
+
+    it('backend refusing connections, then hanging: publishes refused within the 2 s timeout, one log line for the outage; an admitted viewer plays on and is admitted again', async () => {
+      const source = await openTwoWay(browser, hooked.pageUrl);
+      await publishOn(source.page, 'live');
+      const viewer = await openPlayer(browser, hooked.pageUrl, 'live');
+      const [duringRefusal, duringHang] = [await openTwoWay(browser, hooked.pageUrl), await openTwoWay(browser, hooked.pageUrl)];
+
+      const port = backend.port;
+      await backend.stop();
+      const outageAt = Date.now();
+      for (let i = 0; i < 2; i++) { // connect is refused while the backend cannot say yes
+        const attempt = await connectTwoWay(browser, hooked.pageUrl, hooked.pageUrl.replace(/^http/, 'ws'));
+        expect(attempt.status).not.toBe('ESTABLISHED');
+        await attempt.page.close();
+      }
+      await publishOn(duringRefusal.page, 'while-refused', 'FAILED');
+      expect((await duringRefusal.statuses.waitFor('FAILED')).info).toMatch(/^Forbidden: the access backend is unavailable \(ECONNREFUSED\)/);
+
+      const hangEverything = Object.fromEntries(['connect', 'publishStream', 'playStream', 'StreamStatusEvent', 'ConnectionStatusEvent'].map((m) => [m, 'hang' as const]));
+      backend = await HookBackendProcess.start(ns.hostAddress, HOOK_SECRET, port, hangEverything);
+      const askedAt = Date.now();
+      await publishOn(duringHang.page, 'while-hanging', 'FAILED');
+      expect(Date.now() - askedAt).toBeLessThan(4000); // the 2 s timeout, with room for a loaded machine
+      expect((await duringHang.statuses.waitFor('FAILED')).info).toBe('Forbidden: the access backend is unavailable (no answer within 2000 ms)');
+
+      const frames = await sampleFrames(viewer.page, 2);
+      expect(frames.at(-1)!).toBeGreaterThan(frames[0]!);
+      // A new WCS session cannot connect now (connect fails closed), but a play by a client the backend admitted to
+      // this stream within the grace window is admitted again: here that browser over WHEP, after the 2 s timeout.
+      const again = await openWhep(browser, hooked.pageUrl, `${hooked.pageUrl}/whep/live`);
+      await expect.poll(() => framesDecoded(again.page), { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(hooked.lines.some((l) => l.event === 'access.denied' && l.protocol === 'whep')).toBe(false);
+      // One line for the whole outage (refused connections, then a hang), however many requests it refused.
+      const since = (event: string) => hooked.lines.filter((l) => l.event === event && Date.parse(String(l.t)) >= outageAt).length;
+      expect(since('hooks.backend_down')).toBe(1);
+      expect(since('access.denied')).toBeGreaterThanOrEqual(4);
+      for (const m of Object.keys(hangEverything)) await backend.answer(m, null);
+      for (const p of [source.page, viewer.page, duringRefusal.page, duringHang.page, again.page]) await p.close();
+    });
+  });
+
+  describe('signed tokens (relay T)', () => {
+    it('a token for cam-* publishes cam-1 from the SDK page (?token= on its URL) and is refused other', async () => {
+      const camToken = await token('studio', [{ action: 'publish', stream: 'cam-*' }]);
+      const { page, status } = await connectTwoWay(browser, tokened.pageUrl, `${tokened.pageUrl.replace(/^http/, 'ws')}/?token=${camToken}`);
+      expect(status).toBe('ESTABLISHED');
+      await publishOn(page, 'cam-1');
+      expect(await streamNames(tokened)).toContain('cam-1');
+      const other = await connectTwoWay(browser, tokened.pageUrl, `${tokened.pageUrl.replace(/^http/, 'ws')}/?token=${camToken}`);
+      await publishOn(other.page, 'other', 'FAILED');
+      expect(await streamNames(tokened)).not.toContain('other');
+      expect(tokened.lines.some((l) => l.event === 'access.denied' && l.reason === 'the token does not allow publish of "other"')).toBe(true);
+      expect(JSON.stringify(tokened.lines)).not.toContain(camToken);
+      await other.page.close();
+      // Without a token, playing is refused over the WCS API too.
+      await openPlayer(browser, tokened.pageUrl, 'cam-1', 'FAILED').then((p) => p.page.close());
+      await page.close();
+    });
+
+    it('WHIP and WHEP take it as Bearer: 401 with WWW-Authenticate without, 403 out of scope, media with it; another principal cannot touch the session', async () => {
+      const publisher = await token('encoder', [{ action: 'publish', stream: 'cam-*' }]);
+      const alice = await token('alice', [{ action: 'play', stream: 'cam-2' }]);
+      const mallory = await token('mallory', [{ action: 'play', stream: 'cam-*' }]);
+      const whip = await openWhip(browser, tokened.pageUrl, `${tokened.pageUrl}/whip/cam-2`, publisher);
+      await expect.poll(() => streamNames(tokened), { timeout: 15_000 }).toContain('cam-2');
+
+      const offer = { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' };
+      const none = await fetch(`${tokened.url}/whep/cam-2`, offer);
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="siphon", error="invalid_token"/);
+      expect(await none.json()).toMatchObject({ error: 'unauthorized', message: 'a token is required' });
+      const scoped = await fetch(`${tokened.url}/whep/cam-3`, { ...offer, headers: { ...offer.headers, authorization: `Bearer ${alice}` } });
+      expect(scoped.status).toBe(403);
+      expect(scoped.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+
+      const viewer = await openWhep(browser, tokened.pageUrl, `${tokened.pageUrl}/whep/cam-2`, alice);
+      await expect.poll(() => framesDecoded(viewer.page), { timeout: 15_000 }).toBeGreaterThan(0);
+      const resource = new URL(await viewer.resource()).pathname;
+      expect((await fetch(`${tokened.url}${resource}`, { method: 'DELETE' })).status).toBe(401);
+      expect((await fetch(`${tokened.url}${resource}`, { method: 'DELETE', headers: { authorization: `Bearer ${mallory}` } })).status).toBe(403);
+      expect(await metric(tokened, 'siphon_whep_sessions')).toBe(1);
+      expect((await fetch(`${tokened.url}${resource}`, { method: 'DELETE', headers: { authorization: `Bearer ${alice}` } })).status).toBe(200);
+      await viewer.page.close();
+      await whip.page.close();
+    });
+  });
+});

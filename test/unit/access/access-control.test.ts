@@ -1,0 +1,142 @@
+/**
+ * The decision point on its own: signed tokens (HS256, ES256 and EdDSA by kid, expiry, scope, forgery) and WCS hooks
+ * (fail closed, LOG, grace while the backend is down), with a real hook backend on loopback.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { AccessControl, type AccessRequest } from '../../../relay/access/access-control.ts';
+import { RestHooks, DEFAULT_HOOK_METHODS } from '../../../relay/access/rest-hooks.ts';
+import { TokenVerifier } from '../../../relay/access/token-verifier.ts';
+import { covers } from '../../../relay/access/permission.ts';
+import { HookBackend } from '../../harness/hook-backend.ts';
+import { recordingLog } from './rest-hooks.test.ts';
+
+const SECRET = 'a-shared-secret-of-enough-length-for-hs256';
+const hs256 = (claims: Record<string, unknown>, secret = SECRET, expires: string | number = '1h') =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expires).sign(new TextEncoder().encode(secret));
+const publish = (stream: string) => ({ siphon_permissions: [{ action: 'publish', stream }] });
+
+function control(opts: { secret?: string; publicKeys?: string; hooksUrl?: string; onError?: 'FAIL' | 'LOG'; graceMs?: number; timeoutMs?: number } = {}) {
+  const { log, lines } = recordingLog();
+  const apps = new Map(opts.hooksUrl ? [['defaultApp', { url: opts.hooksUrl, methods: new Set(DEFAULT_HOOK_METHODS) }]] : []);
+  const access = new AccessControl({
+    tokens: new TokenVerifier({ secret: opts.secret ?? '', publicKeys: opts.publicKeys ?? '', jwksUrl: '' }),
+    hooks: new RestHooks({ apps, timeoutMs: opts.timeoutMs ?? 300, secret: '', log }),
+    onError: opts.onError ?? 'FAIL', graceMs: opts.graceMs ?? 60_000, log,
+  });
+  return { access, lines };
+}
+const req = (r: Partial<AccessRequest>): AccessRequest => ({ action: 'publish', protocol: 'wcs', stream: 'cam-1', client: '10.0.0.7:5000', ...r });
+const hook = { appKey: 'defaultApp', body: { name: 'cam-1' } };
+
+describe('permissions', () => {
+  it('a name, a prefix* or *', () => {
+    const p = [{ action: 'publish' as const, stream: 'cam-*' }, { action: 'play' as const, stream: 'lobby' }, { action: 'play' as const, stream: '*' }];
+    expect(covers(p, 'publish', 'cam-1')).toBe(true);
+    expect(covers(p, 'publish', 'other')).toBe(false);
+    expect(covers(p.slice(0, 2), 'play', 'lobbyist')).toBe(false);
+    expect(covers(p, 'play', 'anything')).toBe(true);
+  });
+});
+
+describe('AccessControl with signed tokens', () => {
+  it('nothing configured: everyone is admitted', async () => {
+    const { access } = control();
+    expect(access.configured).toBe(false);
+    expect(await access.decide(req({}))).toMatchObject({ allow: true });
+  });
+
+  it('HS256: a token for cam-* publishes cam-1 and is refused other; none → 401; expired, forged or garbage → 401', async () => {
+    const { access, lines } = control({ secret: SECRET });
+    const token = await hs256({ sub: 'alice', ...publish('cam-*') });
+    expect(await access.decide(req({ token }))).toMatchObject({ allow: true, grant: { sub: 'alice' } });
+    expect(await access.decide(req({ token, stream: 'other' }))).toEqual({ allow: false, status: 403, reason: 'the token does not allow publish of "other"' });
+    expect(await access.decide(req({ token, action: 'play' }))).toMatchObject({ allow: false, status: 403 });
+    expect(await access.decide(req({}))).toEqual({ allow: false, status: 401, reason: 'a token is required' });
+    expect(await access.decide(req({ token: await hs256(publish('*'), SECRET, Math.floor(Date.now() / 1000) - 10) }))).toEqual({ allow: false, status: 401, reason: 'invalid token: expired' });
+    expect(await access.decide(req({ token: await hs256(publish('*'), `${SECRET}-not`) }))).toEqual({ allow: false, status: 401, reason: 'invalid token: bad signature' });
+    expect(await access.decide(req({ token: 'garbage' }))).toMatchObject({ allow: false, status: 401 });
+    const tampered = token.split('.');
+    tampered[1] = Buffer.from(JSON.stringify({ sub: 'alice', siphon_permissions: [{ action: 'publish', stream: '*' }] })).toString('base64url');
+    expect(await access.decide(req({ token: tampered.join('.'), stream: 'other' }))).toMatchObject({ allow: false, status: 401 });
+    expect([access.counts.get('publish|wcs|denied'), access.counts.get('play|wcs|denied')]).toEqual([6, 1]);
+    expect(lines.filter((l) => l.event === 'access.denied')).toHaveLength(7);
+    expect(JSON.stringify(lines)).not.toContain(token);
+  });
+
+  it('ES256 and EdDSA by kid from a JWKS; an alg the relay was not given keys for is refused', async () => {
+    const es = await generateKeyPair('ES256');
+    const ed = await generateKeyPair('EdDSA');
+    const jwk = async (key: CryptoKey, kid: string, alg: string): Promise<JWK> => ({ ...(await exportJWK(key)), kid, alg });
+    const { access } = control({ publicKeys: JSON.stringify({ keys: [await jwk(es.publicKey, 'es-1', 'ES256'), await jwk(ed.publicKey, 'ed-1', 'EdDSA')] }) });
+    const sign = (key: CryptoKey, alg: string, kid: string) => new SignJWT(publish('cam-1')).setProtectedHeader({ alg, kid }).setExpirationTime('1h').sign(key);
+    expect(await access.decide(req({ token: await sign(es.privateKey, 'ES256', 'es-1') }))).toMatchObject({ allow: true });
+    expect(await access.decide(req({ token: await sign(ed.privateKey, 'EdDSA', 'ed-1') }))).toMatchObject({ allow: true });
+    expect(await access.decide(req({ token: await sign(es.privateKey, 'ES256', 'unknown') }))).toEqual({ allow: false, status: 401, reason: 'invalid token: no key for its kid' });
+    expect(await access.decide(req({ token: await hs256(publish('*')) }))).toEqual({ allow: false, status: 401, reason: 'invalid token: tokens signed with HS256 are not accepted here' });
+  });
+
+  it('connect needs no token, but a bad one is refused', async () => {
+    const { access } = control({ secret: SECRET });
+    expect(await access.decide(req({ action: 'connect', stream: undefined }))).toMatchObject({ allow: true });
+    expect(await access.decide(req({ action: 'connect', stream: undefined, token: 'nope' }))).toMatchObject({ allow: false, status: 401 });
+  });
+});
+
+describe('AccessControl with WCS hooks', () => {
+  let backend: HookBackend;
+  beforeEach(async () => { backend = await HookBackend.start(); });
+  afterEach(async () => { await backend.close(); });
+
+  it('fails closed by default: a 403, a hang or a dead backend refuses publish; connect is refused whatever restOnError says', async () => {
+    const { access } = control({ hooksUrl: backend.url });
+    backend.behaviour.set('publishStream', { status: 403 });
+    expect(await access.decide(req({ hook }))).toEqual({ allow: false, status: 403, reason: 'the backend refused publishStream (HTTP 403)' });
+    backend.behaviour.set('publishStream', 'hang');
+    const t0 = Date.now();
+    expect(await access.decide(req({ hook }))).toMatchObject({ allow: false, status: 503 });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    backend.behaviour.set('connect', { status: 403 });
+    const lenient = control({ hooksUrl: backend.url, onError: 'LOG' }).access;
+    expect(await lenient.decide(req({ action: 'connect', stream: undefined, hook }))).toMatchObject({ allow: false, status: 403 });
+  });
+
+  it("LOG (WCS's default) lets a refused publish go ahead; the connect answer's restClientConfig overrides either way", async () => {
+    backend.behaviour.set('publishStream', { status: 403 });
+    const lenient = control({ hooksUrl: backend.url, onError: 'LOG' }).access;
+    expect(await lenient.decide(req({ hook }))).toMatchObject({ allow: true });
+    expect(await lenient.decide(req({ hook: { ...hook, policies: { publishStream: { restOnError: 'FAIL' } } } }))).toMatchObject({ allow: false });
+    backend.behaviour.set('connect', { status: 200, extra: { restClientConfig: { publishStream: { restOnError: 'LOG' } } } });
+    const strict = control({ hooksUrl: backend.url }).access;
+    const connected = await strict.decide(req({ action: 'connect', stream: undefined, hook }));
+    expect(connected).toMatchObject({ allow: true, restClientConfig: { publishStream: { restOnError: 'LOG' } } });
+    expect(await strict.decide(req({ hook: { ...hook, policies: connected.allow ? connected.restClientConfig : {} } }))).toMatchObject({ allow: true });
+  });
+
+  it('backend down: a viewer it admitted to the stream plays again within the grace window; new viewers and publishers are refused', async () => {
+    const { access } = control({ hooksUrl: backend.url, graceMs: 60_000, timeoutMs: 150 });
+    const viewer = req({ action: 'play', hook, client: '10.0.0.7:5000' });
+    expect(await access.decide(viewer)).toMatchObject({ allow: true });
+    backend.behaviour.set('playStream', 'hang');
+    backend.behaviour.set('publishStream', 'hang');
+    expect(await access.decide({ ...viewer, client: '10.0.0.7:5001' })).toMatchObject({ allow: true });
+    expect(await access.decide({ ...viewer, client: '10.0.0.8:5000' })).toMatchObject({ allow: false, status: 503 });
+    expect(await access.decide({ ...viewer, stream: 'other' })).toMatchObject({ allow: false, status: 503 });
+    expect(await access.decide(req({ hook }))).toMatchObject({ allow: false, status: 503 });
+    const expired = control({ hooksUrl: backend.url, graceMs: 0, timeoutMs: 150 }).access;
+    backend.behaviour.delete('playStream');
+    await expired.decide(viewer);
+    backend.behaviour.set('playStream', 'hang');
+    expect(await expired.decide(viewer)).toMatchObject({ allow: false });
+  });
+
+  it('tokens and hooks together: both must admit', async () => {
+    const { access } = control({ secret: SECRET, hooksUrl: backend.url });
+    const token = await hs256(publish('cam-*'));
+    expect(await access.decide(req({ token, hook }))).toMatchObject({ allow: true });
+    backend.behaviour.set('publishStream', { status: 403 });
+    expect(await access.decide(req({ token, hook }))).toMatchObject({ allow: false, status: 403 });
+    expect(await access.decide(req({ hook }))).toMatchObject({ allow: false, status: 401 });
+    expect(backend.of('publishStream')).toHaveLength(2); // the third had no token: the backend was not asked
+  });
+});
