@@ -71,5 +71,6 @@ export const goals: Goal[] = [
   { goal: 'R6 relay REST without its token → 401', result: 'r6', figure: 'statusWithoutToken', unit: '', min: 401, max: 401 },
   { goal: 'R6 a pull outside pull_allowed_origins → 403, nothing dialled', result: 'r6', figure: 'statusOutsideOrigins', unit: '', min: 403, max: 403 },
   { goal: 'R7 partitioned relay fenced: the origin serves exactly one pull', result: 'r7', figure: 'originPlayersAfterFencing', unit: 'pulls', max: 1, issue: 15 },
+  { goal: 'R10 hostile attempts at a guarded relay (no, expired, forged, out-of-scope tokens; tampered HLS session paths; foreign WHEP session URLs): none admitted', result: 'r10', figure: 'admitted', unit: 'admitted', max: 0, issue: 23 },
   { goal: 'R9 2 minutes across 100 ms RTT, 2 % loss: frozen (reported; the test bounds it at 1.5 %)', result: 'r9', figure: 'frozenPct', unit: '%', issue: 21 },
 ];

@@ -63,6 +63,8 @@ export const settings = {
     doc: 'Public keys for ES256/EdDSA tokens: a JWKS (`{"keys": [...]}`, each with its `kid`), or the path of a file holding one.' }),
   tokenJwksUrl: s({ kind: 'string', env: 'SIPHON_TOKEN_JWKS_URL', property: 'siphon.token_jwks_url', default: '',
     doc: 'Fetch those public keys from this JWKS URL instead (fetched again when a token names an unknown `kid`).' }),
+  hlsSessionSecret: s({ kind: 'string', env: 'SIPHON_HLS_SESSION_SECRET', property: 'siphon.hls_session_secret', default: '',
+    doc: 'Key of the short-lived session tokens a guarded relay puts in its HLS media paths. Empty: a random key per start (an edge in front of the relay needs the same key to check them).' }),
   accessGraceMs: s({ kind: 'int', env: 'SIPHON_ACCESS_GRACE_MS', property: 'siphon.access_grace_ms', default: 300000,
     doc: 'While the hook backend is unreachable, a viewer it admitted to the same stream within this long is admitted again (publishers and new viewers are refused).' }),
   whipWhepIceServers: s({ kind: 'list', env: 'SIPHON_WHIP_WHEP_ICE_SERVERS', property: 'siphon.whip_whep_ice_servers', default: [],

@@ -31,6 +31,8 @@ import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 import { accessControlFrom } from './access/access-settings.ts';
 import { announceAccess } from './access/open-relay-warning.ts';
+import { HlsSessionTokens } from './outputs/hls/hls-session-token.ts';
+import { nodeIdOf } from './wcs/hook-bodies.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
 
@@ -111,7 +113,8 @@ export class Relay {
         else this.wcs.upgrade(req, socket, head);
       });
     }
-    const hlsListener = getRequestListener(buildHlsApp(this.hls, this.ctx.log.child({ component: 'hls' })).fetch);
+    const guard = { access: this.ctx.access, tokens: new HlsSessionTokens(config.hlsSessionSecret), nodeId: nodeIdOf(config.publicIp || config.bindAddress) };
+    const hlsListener = getRequestListener(buildHlsApp(this.hls, this.ctx.log.child({ component: 'hls' }), guard).fetch);
     const hlsServers: [Server, number][] = [[createServer(hlsListener), config.hlsPort]];
     if (tls) hlsServers.push([createHttpsServer(tls, hlsListener), config.hlsTlsPort]);
     // Media is shared, never copied per client, but a client that stops reading must not hold its socket forever.

@@ -29,6 +29,12 @@ export interface AccessRequest {
   client: string;
   /** The WCS hook: which app, the body WCS would send, the session's restClientConfig. */
   hook?: { appKey: string; body: Record<string, unknown>; policies?: RestClientConfig };
+  /**
+   * Share this decision with identical requests (same action, protocol, stream, app and principal): those in flight
+   * wait for it, and an admission is reused for this long (a refusal for 2 s). HLS players reload their playlist
+   * every part; this makes that one hook call per viewer session, not one per reload.
+   */
+  shareMs?: number;
 }
 
 export type Decision =
@@ -45,11 +51,13 @@ export interface AccessOptions {
 }
 
 const MAX_REMEMBERED = 10_000;
+const REFUSAL_SHARED_MS = 2000;
 
 export class AccessControl {
   readonly #grants = new Map<string, Promise<Grant>>();
   readonly #admitted = new Map<string, number>();
   readonly #counts = new Map<string, number>();
+  readonly #shared = new Map<string, { decision: Promise<Decision>; until: number }>();
 
   constructor(private readonly options: AccessOptions) {}
 
@@ -73,12 +81,32 @@ export class AccessControl {
     return grant ? this.#principal({ token, client: '' } as AccessRequest, grant) : undefined;
   }
 
+  /** The grant a fresh credential carries (a session refreshing its access), or undefined when it does not verify. */
+  async grant(token: string): Promise<Grant | undefined> {
+    if (!this.options.tokens.configured) return undefined;
+    const grant = await this.#grantOf(token).catch(() => undefined);
+    return grant && (grant.expiresAt === undefined || grant.expiresAt > Date.now()) ? grant : undefined;
+  }
+
   /** Decisions so far: `action|protocol|result` → count. */
   get counts(): ReadonlyMap<string, number> {
     return this.#counts;
   }
 
-  async decide(req: AccessRequest): Promise<Decision> {
+  decide(req: AccessRequest): Promise<Decision> {
+    if (!req.shareMs) return this.#decideAndCount(req);
+    const key = [req.action, req.protocol, req.stream, req.hook?.appKey, this.#principal(req)].join('|');
+    const known = this.#shared.get(key);
+    if (known && known.until > Date.now()) return known.decision;
+    const entry = { decision: this.#decideAndCount(req), until: Date.now() + req.shareMs };
+    this.#remember(this.#shared, key, entry);
+    void entry.decision.then((d) => {
+      entry.until = Math.min(entry.until, d.allow ? (d.grant?.expiresAt ?? Infinity) : Date.now() + REFUSAL_SHARED_MS);
+    });
+    return entry.decision;
+  }
+
+  async #decideAndCount(req: AccessRequest): Promise<Decision> {
     const decision = await this.#decide(req);
     const key = `${req.action}|${req.protocol}|${decision.allow ? 'allowed' : 'denied'}`;
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);

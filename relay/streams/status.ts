@@ -16,4 +16,5 @@ export const Info = {
   keepAlive: 'Terminated by keep-alive',
   mediaServerDown: 'Failed by error: media server (Janus) went down',
   codecChanged: 'Failed by error: source codec changed',
+  accessExpired: 'Access expired',
 } as const;

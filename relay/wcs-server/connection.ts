@@ -42,7 +42,7 @@ export class WcsSession {
   constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, private readonly client: WcsPeer,
     private readonly onClose: (s: WcsSession) => void, private readonly hooks: WcsHooks = {}) {
     this.log = ctx.log.child({ session: this.id });
-    this.access = new SessionAccess(ctx.access, client, this.id);
+    this.access = new SessionAccess(ctx.access, client, this.id, (id) => this.terminate(id, Info.accessExpired));
     this.log.info('wcs.connected', { remote: client.remote });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code) => this.teardown(`socket closed (${code})`));
@@ -286,6 +286,7 @@ export class WcsSession {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
+    this.access.close();
     for (const ms of this.media.values()) {
       ms.end({ status: ms.role === 'publisher' ? 'UNPUBLISHED' : 'STOPPED', info: Info.sessionDisconnect });
     }

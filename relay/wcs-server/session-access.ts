@@ -3,6 +3,8 @@
  * the connect answer's restClientConfig, and the WCS-shaped bodies of every decision and event (relay/access decides).
  */
 import type { AccessControl, Decision } from '../access/access-control.ts';
+import { covers } from '../access/permission.ts';
+import type { Grant } from '../access/token-verifier.ts';
 import type { RestClientConfig } from '../access/rest-hooks.ts';
 import { connectBody, connectionStatusBody, dataBody, streamBody, type HookSession } from '../wcs/hook-bodies.ts';
 import type { StreamRequest } from '../wcs/messages.ts';
@@ -22,14 +24,20 @@ function tokenIn(custom: unknown): string | undefined {
   return typeof token === 'string' && token ? token : undefined;
 }
 
+/** Admitted streams whose grant ends: what they were admitted to, and the timer that ends them. */
+interface Expiring { action: 'publish' | 'play'; stream: string; timer: NodeJS.Timeout }
+
 export class SessionAccess {
   appKey = 'defaultApp';
+  private readonly expiring = new Map<string, Expiring>();
   /** `custom.token` of the connection, else `?token=` on the Websocket URL. */
   private token: string | undefined;
   /** How each later hook of this session is sent and read. */
   private policies: RestClientConfig = {};
 
-  constructor(private readonly access: AccessControl, private readonly client: WcsPeer, private readonly sessionId: string) {
+  /** `onExpired`: ends a media session whose access ran out. */
+  constructor(private readonly access: AccessControl, private readonly client: WcsPeer, private readonly sessionId: string,
+    private readonly onExpired: (mediaSessionId: string) => void) {
     this.token = client.urlToken;
   }
 
@@ -58,11 +66,41 @@ export class SessionAccess {
     if (renamed !== undefined && (typeof renamed !== 'string' || !renamed.trim() || renamed.length > 256)) {
       return { allow: false, status: 403, reason: 'the backend gave an invalid stream name' };
     }
+    if (decision.allow) this.expireAt(request.mediaSessionId, action, typeof renamed === 'string' ? renamed : request.name, decision.grant);
     return decision;
   }
 
-  /** The SDK's sendData: whether the app's OnDataEvent hook accepts it. */
+  /** A stream admitted by a grant that ends is ended then, unless a fresh token (`refresh`) moved its end. */
+  private expireAt(mediaSessionId: string, action: 'publish' | 'play', stream: string, grant: Grant | undefined): void {
+    clearTimeout(this.expiring.get(mediaSessionId)?.timer);
+    this.expiring.delete(mediaSessionId);
+    if (grant?.expiresAt === undefined) return;
+    const timer = setTimeout(() => { this.expiring.delete(mediaSessionId); this.onExpired(mediaSessionId); },
+      Math.min(Math.max(0, grant.expiresAt - Date.now()), 2 ** 31 - 1));
+    this.expiring.set(mediaSessionId, { action, stream, timer });
+  }
+
+  /**
+   * `sendData({ siphon: { token } })`: a fresh token for this session; every stream it covers runs until the new
+   * expiry, and it is the session's credential from now on. False when it does not verify.
+   */
+  private async refresh(token: string): Promise<boolean> {
+    const grant = await this.access.grant(token);
+    if (!grant) return false;
+    this.token = token;
+    for (const [id, e] of [...this.expiring]) if (covers(grant.permissions, e.action, e.stream)) this.expireAt(id, e.action, e.stream, grant);
+    return true;
+  }
+
+  close(): void {
+    for (const e of this.expiring.values()) clearTimeout(e.timer);
+    this.expiring.clear();
+  }
+
+  /** The SDK's sendData: a token refresh (kept from the app), or whether the app's OnDataEvent hook accepts it. */
   data(operationId: unknown, payload: unknown): Promise<boolean> {
+    const fresh = (payload as { siphon?: { token?: unknown } } | null)?.siphon?.token;
+    if (typeof fresh === 'string') return this.refresh(fresh);
     return this.access.invoke(this.appKey, 'OnDataEvent', dataBody(this.hook, operationId, payload), this.policies);
   }
 

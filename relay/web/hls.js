@@ -5,6 +5,13 @@ const video = $('video');
 const params = new URLSearchParams(location.search);
 const name = params.get('stream');
 const ll = params.get('ll') === '1';
+// A guarded relay's credential: sent with the playlist request only, and taken out of the address bar at once so it
+// is not bookmarked, shared or sent on as a Referer.
+const token = params.get('token');
+if (token) {
+  params.delete('token');
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
 const state = {
   status: 'loading', latency: null, buffer: 0, kbps: 0, framesDecoded: 0, firstFrameMs: null,
   discontinuities: 0, errors: [], playingDate: null,
@@ -32,7 +39,7 @@ function playlistUrl(entry) {
   const path = entry?.path ?? `/${encodeURIComponent(name)}/${encodeURIComponent(name)}.m3u8`;
   const secure = location.protocol === 'https:' && (entry ? entry.tlsPort != null : true);
   const port = secure ? (entry?.tlsPort ?? 8445) : (entry?.port ?? 8082);
-  return `${secure ? 'https:' : 'http:'}//${location.hostname}:${port}${path}`;
+  return `${secure ? 'https:' : 'http:'}//${location.hostname}:${port}${path}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
 async function findEntry() {
@@ -128,7 +135,7 @@ async function start() {
   if (!name) return fail('no stream given: open this page as /hls.html?stream=<name>');
   if (typeof Hls === 'undefined' || !Hls.isSupported()) return fail('hls.js is not available or this browser lacks Media Source Extensions');
   const src = params.get('src') || playlistUrl(await findEntry());
-  $('url').textContent = src;
+  $('url').textContent = src.replace(/([?&]token=)[^&]+/, '$1…');
   $('url').href = src;
   document.title = `${name} · Siphon HLS player`;
   play(src);

@@ -7,31 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { AccessControl, Decision } from '../access/access-control.ts';
+import type { AccessControl } from '../access/access-control.ts';
+import { bearerOf, deniedError, refusal } from '../access/http-refusal.ts';
 import { streamBody } from '../wcs/hook-bodies.ts';
 import type { WishKind } from './wish-session.ts';
 
-export function bearerOf(c: Context): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-  return m?.[1];
-}
+/** What an admitted resource is bound to: its principal, and when its access ends (if it does). */
+export interface WishGrant { owner?: string; expiresAt?: number }
 
-function refusal(status: ContentfulStatusCode, error: string, message: string, challenge?: string): HTTPException {
-  const headers: Record<string, string> = challenge ? { 'www-authenticate': `Bearer realm="siphon", ${challenge}` } : {};
-  return new HTTPException(status, { message, res: Response.json({ error, message }, { status, headers }) });
-}
-
-export function deniedError(decision: Decision & { allow: false }): HTTPException {
-  const quoted = decision.reason.replace(/["\\]/g, '');
-  if (decision.status === 401) return refusal(401, 'unauthorized', decision.reason, `error="invalid_token", error_description="${quoted}"`);
-  if (decision.status === 403) return refusal(403, 'forbidden', decision.reason, `error="insufficient_scope", error_description="${quoted}"`);
-  return refusal(503, 'access_unavailable', decision.reason);
-}
-
-/** Admits a WHIP publish or a WHEP play of `stream`; returns the principal the new resource is bound to. */
-export async function admitWish(c: Context, access: AccessControl, kind: WishKind, stream: string, nodeId: string): Promise<string | undefined> {
+/** Admits a WHIP publish or a WHEP play of `stream`. */
+export async function admitWish(c: Context, access: AccessControl, kind: WishKind, stream: string, nodeId: string): Promise<WishGrant> {
   const token = bearerOf(c);
   const client = `${c.env?.incoming?.socket?.remoteAddress ?? 'unknown'}`;
   const appKey = c.req.query('appKey') || 'defaultApp';
@@ -43,13 +28,18 @@ export async function admitWish(c: Context, access: AccessControl, kind: WishKin
     hook: { appKey, body: streamBody({ nodeId, appKey, sessionId: `${kind}-${id}` }, request, kind === 'whip', 'PENDING') },
   });
   if (!decision.allow) throw deniedError(decision);
-  return access.principal(token);
+  return { owner: await access.principal(token), expiresAt: decision.grant?.expiresAt };
 }
 
-/** A PATCH or DELETE of a resource bound to `owner` must come with a credential naming the same principal. */
-export async function checkOwner(c: Context, access: AccessControl, owner: string | undefined): Promise<void> {
-  if (owner === undefined) return;
+/**
+ * A PATCH or DELETE of a resource bound to `owner` must come with a credential naming the same principal. Returns the
+ * expiry that credential carries: a PATCH with a fresh token moves the session's end (RFC 9725 clients send their
+ * `Authorization` on every request).
+ */
+export async function checkOwner(c: Context, access: AccessControl, owner: string | undefined): Promise<number | undefined> {
+  if (owner === undefined) return undefined;
   const token = bearerOf(c);
   if (!token) throw refusal(401, 'unauthorized', 'this session needs the credential that created it', 'error="invalid_token"');
   if ((await access.principal(token)) !== owner) throw refusal(403, 'forbidden', 'this session belongs to another principal', 'error="insufficient_scope"');
+  return (await access.grant(token))?.expiresAt;
 }

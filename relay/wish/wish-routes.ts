@@ -77,19 +77,19 @@ export function addWishRoutes(app: Hono, deps: WishDeps): void {
     requireType(c, SDP);
     const name = c.req.param('name');
     // Decided before the lookup: whether a stream exists is not for a client that may not play it.
-    const owner = await admitWish(c, deps.access, 'whep', name, deps.nodeId);
+    const grant = await admitWish(c, deps.access, 'whep', name, deps.nodeId);
     const stream = deps.registry.get(name);
     if (!stream || stream.isClosed) throw apiError(404, 'not_found', `no stream "${name}" on this relay`);
     const offer = await c.req.text();
-    return created(c, '/whep', await deps.sessions.play(stream, offer, owner).catch((err) => { throw wishError(err); }), 201, links);
+    return created(c, '/whep', await deps.sessions.play(stream, offer, grant).catch((err) => { throw wishError(err); }), 201, links);
   });
   const publish = (status: 201 | 202, prefix: string) => async (c: Context) => {
     requireType(c, SDP);
     const name = streamName.safeParse(c.req.param('name'));
     if (!name.success) throw apiError(400, 'bad_request', `stream name: ${name.error.issues[0]?.message}`);
-    const owner = await admitWish(c, deps.access, 'whip', name.data, deps.nodeId);
+    const grant = await admitWish(c, deps.access, 'whip', name.data, deps.nodeId);
     const offer = await c.req.text();
-    return created(c, prefix, await deps.sessions.publish(name.data, offer, owner).catch((err) => { throw wishError(err); }), status, links);
+    return created(c, prefix, await deps.sessions.publish(name.data, offer, grant).catch((err) => { throw wishError(err); }), status, links);
   };
   app.post('/whip/:name', publish(201, '/whip'));
   // WCS's WHIP: same publisher, WCS's code; its resource is the /whip one.
@@ -113,7 +113,8 @@ function sessionOf(c: Context, deps: WishDeps, prefix: string): WishSession {
 
 async function patch(c: Context, deps: WishDeps, prefix: string) {
   const session = sessionOf(c, deps, prefix);
-  await checkOwner(c, deps.access, session.owner);
+  const expiresAt = await checkOwner(c, deps.access, session.owner);
+  if (expiresAt !== undefined) deps.sessions.expireAt(session, expiresAt);
   requireType(c, SDPFRAG);
   const ifMatch = c.req.header('if-match');
   if (ifMatch === '*') {

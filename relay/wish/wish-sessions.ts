@@ -4,6 +4,8 @@ import type { Stream } from '../streams/stream.ts';
 import { WhepSession } from './whep-session.ts';
 import { WhipSession } from './whip-session.ts';
 import type { WishKind, WishSession } from './wish-session.ts';
+import type { WishGrant } from './wish-access.ts';
+import { Info } from '../streams/status.ts';
 
 /** A client that hung up usually sends its DELETE a moment later: an ended session answers it (200) this long. */
 const ENDED_SESSION_KEPT_MS = 10_000;
@@ -14,6 +16,7 @@ export class NameInUseError extends Error {
 
 export class WishSessions {
   private readonly sessions = new Map<string, WishSession>();
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly ctx: RelayContext) {}
 
@@ -21,20 +24,27 @@ export class WishSessions {
   get(id: string): WishSession | undefined { return this.sessions.get(id); }
 
   /** A WHEP viewer of `stream`. */
-  play(stream: Stream, offer: string, owner?: string): Promise<{ session: WishSession; answer: string }> {
-    return this.open(new WhepSession(stream, this.ctx, (s) => this.ended(s)), offer, owner);
+  play(stream: Stream, offer: string, grant: WishGrant = {}): Promise<{ session: WishSession; answer: string }> {
+    return this.open(new WhepSession(stream, this.ctx, (s) => this.ended(s)), offer, grant);
   }
 
   /** A WHIP publisher of `name`; rejects with NameInUseError when the name is a stream or a pull already. */
-  publish(name: string, offer: string, owner?: string): Promise<{ session: WishSession; answer: string }> {
+  publish(name: string, offer: string, grant: WishGrant = {}): Promise<{ session: WishSession; answer: string }> {
     const session = new WhipSession(name, this.ctx, (s) => this.ended(s));
     if (!session.claimName()) return Promise.reject(new NameInUseError(`"${name}" is already a stream or a pull on this relay`));
-    return this.open(session, offer, owner);
+    return this.open(session, offer, grant);
   }
 
-  /** `owner`: the principal whose credential created the session; its PATCH and DELETE need the same one. */
-  private async open(session: WishSession, offer: string, owner: string | undefined): Promise<{ session: WishSession; answer: string }> {
-    session.owner = owner;
+  /** The session ends when its access does (`expiresAt`), unless moved again by a PATCH with a fresh token. */
+  expireAt(session: WishSession, expiresAt: number): void {
+    clearTimeout(this.expiries.get(session.id));
+    this.expiries.set(session.id, setTimeout(() => this.close(session.id, Info.accessExpired), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1)));
+  }
+
+  /** `grant.owner`: the principal whose credential created the session; its PATCH and DELETE need the same one. */
+  private async open(session: WishSession, offer: string, grant: WishGrant): Promise<{ session: WishSession; answer: string }> {
+    session.owner = grant.owner;
+    if (grant.expiresAt !== undefined) this.expireAt(session, grant.expiresAt);
     this.ctx.registry.claimMediaSession(session.id);
     this.ctx.registry.bindMediaSession(session.media);
     this.sessions.set(session.id, session);
@@ -72,6 +82,8 @@ export class WishSessions {
   }
 
   private forget(session: WishSession): void {
+    clearTimeout(this.expiries.get(session.id));
+    this.expiries.delete(session.id);
     if (this.sessions.delete(session.id)) this.ctx.registry.releaseMediaSession(session.id);
   }
 }

@@ -10,14 +10,18 @@ import { SignJWT } from 'jose';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { framesDecoded, launchBrowser, sampleFrames } from '../harness/browser.ts';
-import { TWO_WAY, clickWhenBound, openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
+import { StatusLog, TWO_WAY, clickWhenBound, openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
 import { openWhep, openWhip } from '../harness/whep-page.ts';
+import { hlsFrames, openHlsPlayer } from '../harness/hls-page.ts';
+import { execFileSync } from 'node:child_process';
 import { HookBackendProcess } from '../harness/hook-backend-process.ts';
 
 const HOOK_SECRET = 'hook-hmac-key';
 const TOKEN_SECRET = 'token-secret-for-hs256-of-enough-length';
-const token = (sub: string, permissions: { action: string; stream: string }[]) => new SignJWT({ siphon_permissions: permissions })
-  .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('10m').sign(new TextEncoder().encode(TOKEN_SECRET));
+const token = (sub: string, permissions: { action: string; stream: string }[], expires: string | number = '10m') => new SignJWT({ siphon_permissions: permissions })
+  .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime(expires).sign(new TextEncoder().encode(TOKEN_SECRET));
+/** An expiry `seconds` from now, in the whole seconds a JWT carries. */
+const inSeconds = (seconds: number) => Math.ceil(Date.now() / 1000) + seconds;
 
 const metric = async (relay: RelayProcess, name: string) =>
   Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await (await fetch(`${relay.url}/metrics`)).text())?.[1]);
@@ -27,13 +31,14 @@ const streamNames = async (relay: RelayProcess) => {
 };
 
 /** The two-way page with `url` typed into its server field; resolves with the session status it settles on. */
-async function connectTwoWay(browser: Browser, baseUrl: string, url: string): Promise<{ page: Page; status: string }> {
+async function connectTwoWay(browser: Browser, baseUrl: string, url: string): Promise<{ page: Page; status: string; statuses: StatusLog }> {
   const page = await browser.newPage();
+  const statuses = new StatusLog(page);
   await page.goto(baseUrl + TWO_WAY);
   await page.fill('#urlServer', url);
   await clickWhenBound(page, '#connectBtn');
   await page.waitForFunction(() => ['ESTABLISHED', 'FAILED', 'DISCONNECTED'].includes(document.querySelector('#connectStatus')?.textContent ?? ''), undefined, { timeout: 20_000 });
-  return { page, status: (await page.textContent('#connectStatus'))! };
+  return { page, status: (await page.textContent('#connectStatus'))!, statuses };
 }
 
 describe('access control', () => {
@@ -49,7 +54,7 @@ describe('access control', () => {
     backend = await HookBackendProcess.start(ns.hostAddress, HOOK_SECRET);
     [hooked, tokened] = await Promise.all([
       RelayProcess.start(ns, { SIPHON_REST_HOOKS_URL: backend.url, SIPHON_REST_HOOKS_SECRET: HOOK_SECRET }),
-      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_TOKEN_SECRET: TOKEN_SECRET }),
+      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_TOKEN_SECRET: TOKEN_SECRET, SIPHON_DEMO_STREAM: 'cam-demo', SIPHON_DEMO_CODEC: 'h264' }),
     ]);
     ({ browser, close: closeBrowser } = await launchBrowser(ns));
   });
@@ -191,6 +196,59 @@ describe('access control', () => {
       expect((await fetch(`${tokened.url}${resource}`, { method: 'DELETE', headers: { authorization: `Bearer ${alice}` } })).status).toBe(200);
       await viewer.page.close();
       await whip.page.close();
+    });
+
+    it('HLS: the playlist needs ?token= (401 without, 403 out of scope); hls.js and ffprobe play with it, the media under a session path', async () => {
+      const viewerToken = await token('hls-viewer', [{ action: 'play', stream: 'cam-*' }]);
+      const url = `${tokened.hlsUrl}/cam-demo/cam-demo.m3u8`;
+      const none = await fetch(url);
+      expect(none.status).toBe(401);
+      expect(await none.json()).toMatchObject({ error: 'unauthorized', message: 'a token is required' });
+      expect((await fetch(`${url}?token=${await token('elsewhere', [{ action: 'play', stream: 'other' }])}`)).status).toBe(403);
+
+      const page = await openHlsPlayer(browser, tokened.pageUrl, 'cam-demo', true, 60_000, undefined, viewerToken);
+      expect(page.url()).not.toContain(viewerToken); // taken out of the address bar by the page
+      const frames = await hlsFrames(page);
+      await expect.poll(() => hlsFrames(page), { timeout: 10_000 }).toBeGreaterThan(frames);
+      const text = await (await fetch(`${url}?token=${viewerToken}`)).text();
+      for (const uri of [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!)) expect(uri).toMatch(/^\.\.\/s\/[^/]+\/cam-demo\//);
+      const probe = JSON.parse(execFileSync('ip', ['netns', 'exec', ns.name, 'ffprobe', '-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'json',
+        `${url}?token=${viewerToken}`], { encoding: 'utf8', timeout: 30_000 })) as { streams: { codec_type: string; codec_name: string }[] };
+      expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toContain('video:h264');
+      expect(JSON.stringify(tokened.lines)).not.toContain(viewerToken);
+      await page.close();
+    });
+
+    it('access ends with the token: a WCS publish and a WHEP play end within 1 s of its expiry (15 s); refreshed ones (sendData, PATCH) play on', async () => {
+      const exp = inSeconds(15); // long enough to open two pages, two publishes and two WHEP plays on a loaded machine
+      const short = await token('short', [{ action: 'publish', stream: 'cam-*' }, { action: 'play', stream: 'cam-*' }], exp);
+      const url = `${tokened.pageUrl.replace(/^http/, 'ws')}/?token=${short}`;
+      const [expiring, refreshed] = [await connectTwoWay(browser, tokened.pageUrl, url), await connectTwoWay(browser, tokened.pageUrl, url)];
+      await publishOn(expiring.page, 'cam-expiring');
+      await publishOn(refreshed.page, 'cam-refreshed');
+      const whep = await openWhep(browser, tokened.pageUrl, `${tokened.pageUrl}/whep/cam-refreshed`, short);
+      const whepRefreshed = await openWhep(browser, tokened.pageUrl, `${tokened.pageUrl}/whep/cam-refreshed`, short);
+      const refreshedResource = new URL(await whepRefreshed.resource()).pathname;
+
+      // Before the expiry: a fresh token for one WCS session (sendData, a key the app never sees) and one WHEP session (PATCH).
+      const fresh = await token('short', [{ action: 'publish', stream: 'cam-*' }, { action: 'play', stream: 'cam-*' }], inSeconds(60));
+      const accepted = await refreshed.page.evaluate(async (t) => {
+        const f = (window as unknown as { Flashphoner: { getSessions(): { sendData(d: unknown): Promise<unknown> }[] } }).Flashphoner;
+        return f.getSessions()[0]!.sendData({ siphon: { token: t } }).then(() => true, () => false);
+      }, fresh);
+      expect(accepted).toBe(true);
+      const patch = await fetch(`${tokened.url}${refreshedResource}`, { method: 'PATCH', headers: { authorization: `Bearer ${fresh}`, 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=end-of-candidates\r\n' });
+      expect(patch.status).toBeLessThan(500);
+
+      const ended = await expiring.statuses.waitFor('UNPUBLISHED', 'Access expired', 25_000);
+      expect(ended).toBeTruthy();
+      expect(Date.now() - exp * 1000).toBeLessThan(1500); // within 1 s of the expiry, with room for the page's own delay
+      await expect.poll(() => streamNames(tokened), { timeout: 3000 }).not.toContain('cam-expiring');
+      await expect.poll(async () => (await metric(tokened, 'siphon_whep_sessions')), { timeout: 3000 }).toBe(1); // the one refreshed by PATCH
+      expect(await streamNames(tokened)).toContain('cam-refreshed');
+      const frames = await sampleFrames(whepRefreshed.page, 2);
+      expect(frames.at(-1)!).toBeGreaterThan(frames[0]!);
+      for (const p of [expiring.page, refreshed.page, whep.page, whepRefreshed.page]) await p.close();
     });
   });
 });

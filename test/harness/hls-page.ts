@@ -13,9 +13,9 @@ export const hlsState = (p: Page) => p.evaluate(() => (window as unknown as { si
 export const hlsFrames = async (p: Page) => (await hlsState(p)).framesDecoded;
 
 /** Opens relay/web/hls.html for `stream` (or the playlist at `src`, another server's) and waits until it plays. */
-export async function openHlsPlayer(browser: Browser, baseUrl: string, stream: string, ll: boolean, timeout = 30_000, src?: string): Promise<Page> {
+export async function openHlsPlayer(browser: Browser, baseUrl: string, stream: string, ll: boolean, timeout = 30_000, src?: string, token?: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${baseUrl}/hls.html?stream=${encodeURIComponent(stream)}${ll ? '&ll=1' : ''}${src ? `&src=${encodeURIComponent(src)}` : ''}`);
+  await page.goto(`${baseUrl}/hls.html?stream=${encodeURIComponent(stream)}${ll ? '&ll=1' : ''}${src ? `&src=${encodeURIComponent(src)}` : ''}${token ? `&token=${encodeURIComponent(token)}` : ''}`);
   await textIs(page, '#status', 'playing', timeout);
   return page;
 }

@@ -12,7 +12,8 @@ import { apiError, errorRenderer } from '../../../contract/error-body.ts';
 import type { HlsOutputs } from './hls-outputs.ts';
 import type { HlsSink } from './hls-sink.ts';
 import { MSN_ADVANCE_LIMIT } from './media-window.ts';
-import { parseMediaName, renderPlaylist, type MediaName } from './playlist.ts';
+import { parseMediaName, renderPlaylist, underSessionPath, type MediaName } from './playlist.ts';
+import { admitPlaylist, checkMedia, type HlsGuard, type SessionMinter } from './hls-access.ts';
 
 const MAX_WAITING_PER_STREAM = 5000;
 const MAX_NAME_LENGTH = 256;
@@ -20,7 +21,7 @@ const PART_ADVANCE_LIMIT = 3;
 
 type Env = { Bindings: { incoming?: IncomingMessage } };
 
-export function buildHlsApp(hls: HlsOutputs, log: Logger): Hono<Env> {
+export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono<Env> {
   const app = new Hono<Env>();
   const waiting = new Map<HlsSink, number>();
   app.onError(errorRenderer((path, err) => log.error('hls.http_error', { path, err })));
@@ -40,22 +41,28 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger): Hono<Env> {
     }
   };
 
-  app.get('/:name/:file', async (c) => {
-    const name = c.req.param('name');
-    const file = c.req.param('file');
+  /** `session`: the session token of a guarded relay's media path (`/s/<token>/<name>/<file>`). */
+  const serve = async (c: Context<Env>, session?: string) => {
+    const name = c.req.param('name')!;
+    const file = c.req.param('file')!;
     if (name.length > MAX_NAME_LENGTH || /[\u0000-\u001f]/.test(name)) throw apiError(400, 'bad_request', 'bad stream name');
-    const media = file === `${name}.m3u8` ? undefined : parseMediaName(file);
-    if (!media && file !== `${name}.m3u8`) throw apiError(404, 'not_found', `no HLS resource ${file} for ${name}`);
+    const media = file === `${name}.m3u8` && session === undefined ? undefined : parseMediaName(file);
+    if (!media && (file !== `${name}.m3u8` || session !== undefined)) throw apiError(404, 'not_found', `no HLS resource ${file} for ${name}`);
+    // Decided before anything is looked up or started: a refused viewer starts no packager and learns nothing.
+    let mint: SessionMinter | undefined;
+    if (media) checkMedia(guard, name, session); else mint = await admitPlaylist(c, guard, name);
     const client = `${c.env?.incoming?.socket.remoteAddress ?? ''} ${c.req.header('user-agent') ?? ''}`;
     const sink = media ? hls.get(name) : await hls.forRequest(name, client).catch((err: Error) => {
       throw apiError(503, 'unavailable', `cannot start the HLS output of ${name}: ${err.message}`);
     });
     if (!sink) throw apiError(404, 'not_found', `no stream ${name} on this relay`);
     if (media) return serveMedia(c, sink, media);
-    return bounded(sink, () => servePlaylist(c, sink));
-  });
+    return bounded(sink, () => servePlaylist(c, sink, mint));
+  };
+  app.get('/:name/:file', (c) => serve(c));
+  app.get('/s/:session/:name/:file', (c) => serve(c, c.req.param('session')));
 
-  async function servePlaylist(c: Context<Env>, sink: HlsSink): Promise<Response> {
+  async function servePlaylist(c: Context<Env>, sink: HlsSink, mint: SessionMinter | undefined): Promise<Response> {
     const w = sink.window;
     const msn = integer(c, '_HLS_msn');
     const part = integer(c, '_HLS_part');
@@ -73,7 +80,8 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger): Hono<Env> {
         throw apiError(503, 'unavailable', `segment ${msn} part ${part ?? '-'} did not come within 3 target durations`);
       }
     }
-    const text = renderPlaylist(w);
+    // A session token outlives the playlist that carried it by a few reloads, no more.
+    const text = mint ? underSessionPath(renderPlaylist(w), `../s/${mint(Math.max(10_000, 6000 * w.targetDuration))}/${encodeURIComponent(sink.id)}/`) : renderPlaylist(w);
     hls.count(sink, 'playlists', text.length);
     return c.body(text, 200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-cache' });
   }

@@ -70,3 +70,9 @@ function partLines(id: string, seg: Segment): string[] {
   return seg.parts.map((p) => `#EXT-X-PART:DURATION=${seconds(p.duration)},URI="${mediaNames.part(id, p.msn, p.index)}"`
     + (p.independent ? ',INDEPENDENT=YES' : ''));
 }
+
+/** The same playlist for one admitted viewer: every media URI under `prefix` (its session path), nothing else changed. */
+export function underSessionPath(playlist: string, prefix: string): string {
+  return playlist.replace(/URI="([^"]+)"/g, (_, uri: string) => `URI="${prefix}${uri}"`)
+    .replace(/^(?!#)(\S+)$/gm, (uri) => `${prefix}${uri}`);
+}

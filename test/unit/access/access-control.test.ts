@@ -140,3 +140,24 @@ describe('AccessControl with WCS hooks', () => {
     expect(backend.of('publishStream')).toHaveLength(2); // the third had no token: the backend was not asked
   });
 });
+
+describe('AccessControl sharing decisions (HLS reloads)', () => {
+  let backend: HookBackend;
+  beforeEach(async () => { backend = await HookBackend.start(); });
+  afterEach(async () => { await backend.close(); });
+
+  it('100 viewers with one token → one playHLS call; another token is asked itself; a refusal is kept only briefly', async () => {
+    const { access } = control({ hooksUrl: backend.url });
+    const hls = (token: string, client: string) => access.decide({ action: 'play', protocol: 'hls', stream: 'cam', token, client, shareMs: 60_000,
+      hook: { appKey: 'defaultApp', body: { name: 'cam', custom: { token } } } });
+    const decisions = await Promise.all(Array.from({ length: 100 }, (_, i) => hls('shared', `10.0.1.${i}:4000`)));
+    expect(decisions.every((d) => d.allow)).toBe(true);
+    expect(backend.of('playHLS')).toHaveLength(1);
+    await hls('another', '10.0.2.1:4000');
+    expect(backend.of('playHLS')).toHaveLength(2);
+    backend.behaviour.set('playHLS', { status: 403 });
+    expect(await hls('refused', '10.0.3.1:4000')).toMatchObject({ allow: false });
+    expect(await hls('refused', '10.0.3.1:4001')).toMatchObject({ allow: false });
+    expect(backend.of('playHLS')).toHaveLength(3);
+  });
+});

@@ -1,4 +1,10 @@
 /** The HLS port's answers, through Hono's own request path, with the packager faked. */
+import { openAccess } from '../../fakes/open-access.ts';
+import { SignJWT } from 'jose';
+import { AccessControl } from '../../../../relay/access/access-control.ts';
+import { RestHooks } from '../../../../relay/access/rest-hooks.ts';
+import { TokenVerifier } from '../../../../relay/access/token-verifier.ts';
+import { HlsSessionTokens } from '../../../../relay/outputs/hls/hls-session-token.ts';
 import { describe, expect, it, vi } from 'vitest';
 import { Logger, setLogLevel } from '../../../../relay/log.ts';
 import { StreamRegistry } from '../../../../relay/streams/registry.ts';
@@ -15,7 +21,7 @@ setLogLevel('error');
 
 const playlist = '/cam%201/cam%201.m3u8';
 
-async function setup(ports = { from: 53000, to: 53999 }) {
+async function setup(ports = { from: 53000, to: 53999 }, access = openAccess()) {
   const registry = new StreamRegistry();
   const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
   const { spawn, made } = fakeFfmpeg('packager');
@@ -23,11 +29,11 @@ async function setup(ports = { from: 53000, to: 53999 }) {
     endedLingerMs: 60_000, firstPartTimeoutMs: 300, encoder: { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 } }, spawn);
   await StreamClaim.take(ctx as never, 'cam 1')!.open({ mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'],
     codecs: { video: h264Baseline(102), audio: opus(111) } });
-  const app = buildHlsApp(hls, new Logger());
+  const app = buildHlsApp(hls, new Logger(), { access, tokens: new HlsSessionTokens(''), nodeId: 'test@127.0.0.1' });
   const get = (path: string) => app.request(path);
   /** The first playlist request, answered once the packager wrote its first parts. */
-  const started = async () => {
-    const first = get(playlist);
+  const started = async (path = playlist) => {
+    const first = get(path);
     await vi.waitFor(() => expect(made).toHaveLength(1));
     made[0]!.write(0, 4);
     return first;
@@ -115,6 +121,46 @@ describe('HLS routes', () => {
     const pending = get(`/cam%201/${hint}`);
     made[0]!.write(4, 5, false);
     expect((await pending).status).toBe(200);
+    await hls.closeAll();
+  });
+});
+
+describe('HLS on a guarded relay (signed tokens)', () => {
+  const SECRET = 'hls-token-secret-of-enough-length-here';
+  const guarded = () => new AccessControl({
+    tokens: new TokenVerifier({ secret: SECRET, publicKeys: '', jwksUrl: '' }), hooks: new RestHooks({ apps: new Map(), timeoutMs: 100, secret: '', log: new Logger() }),
+    onError: 'FAIL', graceMs: 0, log: new Logger(),
+  });
+  const token = (stream: string) => new SignJWT({ siphon_permissions: [{ action: 'play', stream }] }).setProtectedHeader({ alg: 'HS256' })
+    .setSubject('viewer').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+
+  it('the playlist needs a credential covering the stream (401 / 403) and starts nothing before', async () => {
+    const { hls, made, get } = await setup({ from: 55000, to: 55999 }, guarded());
+    const none = await get(playlist);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="siphon", error="invalid_token"/);
+    expect((await get(`${playlist}?token=${await token('other')}`)).status).toBe(403);
+    expect((await get(`${playlist}?token=not-a-jwt`)).status).toBe(401);
+    expect(made).toHaveLength(0); // no packager started for a refused viewer
+    await hls.closeAll();
+  });
+
+  it('an admitted playlist names its media under a session path; media needs that path, for that stream, unaltered', async () => {
+    const { hls, get, started } = await setup({ from: 56000, to: 56999 }, guarded());
+    const res = await started(`${playlist}?token=${await token('cam *')}`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const uris = [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!);
+    expect(uris.length).toBeGreaterThan(1);
+    for (const uri of uris) expect(uri).toMatch(/^\.\.\/s\/[0-9a-z]+\.[\w-]{8}\.[\w-]{22}\/cam%201\/(init|part)-/);
+    const path = new URL(uris[0]!, `http://relay/cam%201/cam%201.m3u8`).pathname;
+    expect((await get(path)).status).toBe(200);
+    const file = path.split('/').pop()!;
+    expect((await get(`/cam%201/${file}`)).status).toBe(401); // without the session path
+    const session = path.split('/')[2]!;
+    const tampered = `${session.slice(0, -1)}${session.endsWith('A') ? 'B' : 'A'}`;
+    expect((await get(`/s/${tampered}/cam%201/${file}`)).status).toBe(403);
+    expect((await get(`/s/${session}/other/${file}`)).status).toBe(403); // another stream's media with this session
     await hls.closeAll();
   });
 });
