@@ -3,6 +3,7 @@
  * and HTTP(S) listeners. `close()` cascades through all of them, Janus last.
  */
 import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,7 +14,7 @@ import type { Config } from './config.ts';
 import type { RelayContext } from './context.ts';
 import { rootLog } from './log.ts';
 import { JanusSupervisor } from './janus/supervisor.ts';
-import { ViewerProxy } from './janus/viewer-proxy.ts';
+import { ViewerProxy, type AdmitViewer } from './janus/viewer-proxy.ts';
 import { StreamRegistry } from './streams/registry.ts';
 import { MountpointSink } from './outputs/mountpoint/mountpoint-sink.ts';
 import { WcsServer } from './wcs-server/server.ts';
@@ -32,7 +33,7 @@ import { hlsSettings } from './outputs/hls/hls-settings.ts';
 import { accessControlFrom } from './access/access-settings.ts';
 import { announceAccess } from './access/open-relay-warning.ts';
 import { HlsSessionTokens } from './outputs/hls/hls-session-token.ts';
-import { nodeIdOf } from './wcs/hook-bodies.ts';
+import { nodeIdOf, streamBody } from './wcs/hook-bodies.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
 
@@ -74,7 +75,7 @@ export class Relay {
       maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
     });
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
-      (mountpoint) => this.onViewerUp(mountpoint));
+      (mountpoint) => this.onViewerUp(mountpoint), (stream, token, client) => this.admitViewer(stream, token, client));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -127,6 +128,17 @@ export class Relay {
       });
       this.servers.push(server);
     }
+  }
+
+  /** The viewer page's watch, decided like any play (its hook sees `mediaProvider: "WebRTC"`, a viewer-page session). */
+  private async admitViewer(stream: string, token: string | undefined, client: string): Promise<Awaited<ReturnType<AdmitViewer>>> {
+    const id = randomUUID();
+    const session = { nodeId: nodeIdOf(this.ctx.config.publicIp || this.ctx.config.bindAddress), appKey: 'defaultApp', sessionId: `viewer-${id}` };
+    const decision = await this.ctx.access.decide({
+      action: 'play', protocol: 'viewer', stream, token, client,
+      hook: { appKey: 'defaultApp', body: streamBody(session, { mediaSessionId: id, name: stream, custom: token ? { token } : {} }, false, 'PENDING') },
+    });
+    return decision.allow ? { allow: true, expiresAt: decision.grant?.expiresAt } : decision;
   }
 
   /** A viewer's leg is up: now a keyframe reaches it (the one asked for at its watch may have come too early). */

@@ -11,6 +11,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 
+/** Whether a viewer may watch a stream (relay/access): `expiresAt` ends its socket when its access does. */
+export type AdmitViewer = (stream: string, token: string | undefined, client: string)
+  => Promise<{ allow: true; expiresAt?: number } | { allow: false; status: number; reason: string }>;
+
 const PROTOCOL = 'janus-protocol';
 const VERBS = new Set(['create', 'attach', 'message', 'trickle', 'keepalive', 'detach', 'destroy', 'hangup', 'info']);
 const REQUESTS = new Set(['watch', 'start', 'pause', 'stop', 'list', 'info', 'switch', 'configure']);
@@ -35,7 +39,8 @@ export class ViewerProxy {
   private readonly open = new Set<WebSocket>();
 
   constructor(private readonly janusUrl: () => string, private readonly log: Logger,
-    private readonly viewerUp: (mountpointId: string) => void = () => undefined) {}
+    private readonly viewerUp: (mountpointId: string) => void = () => undefined,
+    private readonly admit: AdmitViewer = async () => ({ allow: true })) {}
 
   get connections(): number { return this.open.size; }
 
@@ -59,15 +64,21 @@ export class ViewerProxy {
       upstream.off('error', refuse);
       upstream.on('error', () => undefined); // from now on reported through the bridge, or moot
       if (socket.destroyed) { upstream.terminate(); return; }
-      this.wss.handleUpgrade(req, socket, head, (client) => { bridged = true; this.bridge(client, upstream); });
+      const token = new URL(req.url ?? '/', 'ws://relay').searchParams.get('token') ?? undefined;
+      this.wss.handleUpgrade(req, socket, head, (client) => { bridged = true; this.bridge(client, upstream, token, String(req.socket.remoteAddress)); });
     });
   }
 
-  private bridge(client: WebSocket, upstream: WebSocket): void {
+  /** `token`: the viewer's credential (`/janus?token=`), checked at each watch before Janus sees it. */
+  private bridge(client: WebSocket, upstream: WebSocket, token: string | undefined, address: string): void {
     this.open.add(client);
     /** Which mountpoint each of this client's handles asked to watch. */
     const watching = new Map<number, string>();
+    // A watch waits for its decision; what the viewer sent after it must not overtake it.
+    let inOrder = Promise.resolve();
+    let expiry: NodeJS.Timeout | undefined;
     const closeBoth = () => {
+      clearTimeout(expiry);
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
       if (upstream.readyState <= WebSocket.OPEN) upstream.terminate();
@@ -81,21 +92,30 @@ export class ViewerProxy {
     upstream.on('error', (err) => { this.log.warn('viewer_proxy.upstream_error', { err }); closeBoth(); });
     client.on('close', closeBoth);
     client.on('error', (err) => { this.log.debug('viewer_proxy.client_error', { err }); closeBoth(); });
-    client.on('message', (data: RawData) => {
-      const text = data.toString();
+    const refuse = (msg: unknown, code: number, reason: string) => {
+      const transaction = (msg as { transaction?: unknown } | undefined)?.transaction;
+      if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify({ janus: 'error', transaction, error: { code, reason } }));
+    };
+    const forward = async (text: string) => {
       let msg: unknown;
       try { msg = JSON.parse(text); } catch { msg = undefined; }
       const why = refusal(msg);
-      if (why) {
-        const transaction = (msg as { transaction?: unknown } | undefined)?.transaction;
-        client.send(JSON.stringify({ janus: 'error', transaction, error: { code: 403, reason: why } }));
-        return;
-      }
+      if (why) return refuse(msg, 403, why);
       const m = msg as { handle_id?: unknown; body?: { request?: unknown; id?: unknown } };
       if ((m.body?.request === 'watch' || m.body?.request === 'switch') && typeof m.handle_id === 'number' && m.body.id !== undefined) {
+        const decision = await this.admit(String(m.body.id), token, address);
+        if (!decision.allow) return refuse(msg, decision.status, `Forbidden: ${decision.reason}`);
+        if (decision.expiresAt !== undefined) {
+          clearTimeout(expiry);
+          expiry = setTimeout(() => client.close(1008, 'Access expired'), Math.min(Math.max(0, decision.expiresAt - Date.now()), 2 ** 31 - 1));
+        }
         watching.set(m.handle_id, String(m.body.id));
       }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
+    };
+    client.on('message', (data: RawData) => {
+      const text = data.toString();
+      inOrder = inOrder.then(() => forward(text)).catch((err: unknown) => this.log.error('viewer_proxy.forward_failed', { err }));
     });
   }
 

@@ -7,6 +7,15 @@ const video = $('video');
 const state = { status: 'idle', framesDecoded: 0, firstFrameMs: null, firstFrameAt: null, width: 0, height: 0, fps: 0, kbps: 0, reconnects: 0 };
 window.siphonViewer = state;
 
+// A guarded relay's credential: given to the /janus proxy only, and taken out of the address bar at once so it is
+// not bookmarked, shared or sent on as a Referer.
+const token = new URLSearchParams(location.search).get('token');
+if (token) {
+  const params = new URLSearchParams(location.search);
+  params.delete('token');
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
+
 let janus = null;
 let handle = null;
 let stream = null;
@@ -49,7 +58,11 @@ function watch() {
   lastStatsAt = 0;
   $('first-frame').textContent = '';
   setStatus('requesting', stream);
-  handle.send({ message: { request: 'watch', id: stream } });
+  handle.send({
+    message: { request: 'watch', id: stream },
+    // The relay refuses a watch the viewer's access does not cover: say why, and do not ask again by itself.
+    error: (err) => (String(err).includes('Forbidden') ? setStatus('refused', String(err)) : retry(`watch failed: ${err}`)),
+  });
 }
 
 function onFirstFrame() {
@@ -111,7 +124,7 @@ function connect() {
   setStatus('connecting', stream);
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   janus = new Janus({
-    server: `${proto}://${location.host}/janus`,
+    server: `${proto}://${location.host}/janus${token ? `?token=${encodeURIComponent(token)}` : ''}`,
     success: attach,
     error: (err) => { report('reconnect', { detail: String(err).slice(0, 200) }); retry(`media server: ${err}`, 2000); },
   });

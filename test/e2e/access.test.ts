@@ -12,7 +12,7 @@ import { RelayProcess } from '../harness/relay-process.ts';
 import { framesDecoded, launchBrowser, sampleFrames } from '../harness/browser.ts';
 import { StatusLog, TWO_WAY, clickWhenBound, openPlayer, openTwoWay, publishOn } from '../harness/sdk-pages.ts';
 import { openWhep, openWhip } from '../harness/whep-page.ts';
-import { hlsFrames, openHlsPlayer } from '../harness/hls-page.ts';
+import { hlsFrames, hlsState, openHlsPlayer } from '../harness/hls-page.ts';
 import { execFileSync } from 'node:child_process';
 import { HookBackendProcess } from '../harness/hook-backend-process.ts';
 
@@ -209,7 +209,8 @@ describe('access control', () => {
       const page = await openHlsPlayer(browser, tokened.pageUrl, 'cam-demo', true, 60_000, undefined, viewerToken);
       expect(page.url()).not.toContain(viewerToken); // taken out of the address bar by the page
       const frames = await hlsFrames(page);
-      await expect.poll(() => hlsFrames(page), { timeout: 10_000 }).toBeGreaterThan(frames);
+      await expect.poll(() => hlsFrames(page), { timeout: 10_000 }).toBeGreaterThan(frames + 60); // 2 s of video: a few reloads
+      expect((await hlsState(page)).errors).toEqual([]); // the session path stays put across reloads (else levelParsingError)
       const text = await (await fetch(`${url}?token=${viewerToken}`)).text();
       for (const uri of [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!)) expect(uri).toMatch(/^\.\.\/s\/[^/]+\/cam-demo\//);
       const probe = JSON.parse(execFileSync('ip', ['netns', 'exec', ns.name, 'ffprobe', '-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'json',
@@ -249,6 +250,20 @@ describe('access control', () => {
       const frames = await sampleFrames(whepRefreshed.page, 2);
       expect(frames.at(-1)!).toBeGreaterThan(frames[0]!);
       for (const p of [expiring.page, refreshed.page, whep.page, whepRefreshed.page]) await p.close();
+    });
+
+    it("the viewer page: its watch is refused without a token (before Janus sees it) and plays with one, which leaves the address bar", async () => {
+      const viewer = await browser.newPage();
+      const state = () => viewer.evaluate(() => (window as unknown as { siphonViewer: { status: string; framesDecoded: number } }).siphonViewer);
+      await viewer.goto(`${tokened.pageUrl}/viewer.html?stream=cam-demo`);
+      await expect.poll(async () => (await state()).status, { timeout: 15_000 }).toBe('refused');
+      expect(await viewer.textContent('#detail')).toMatch(/Forbidden: a token is required/);
+      const viewerToken = await token('page-viewer', [{ action: 'play', stream: 'cam-demo' }]);
+      await viewer.goto(`${tokened.pageUrl}/viewer.html?stream=cam-demo&token=${viewerToken}`);
+      await expect.poll(async () => (await state()).framesDecoded, { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(viewer.url()).not.toContain(viewerToken);
+      expect(tokened.lines.some((l) => l.event === 'access.denied' && l.protocol === 'viewer')).toBe(true);
+      await viewer.close();
     });
   });
 });

@@ -14,6 +14,13 @@ import type { HlsSessionTokens } from './hls-session-token.ts';
 
 /** How long one admission serves a viewer's reloads before the backend (or the token) is asked again. */
 const DECISION_SHARED_MS = 60_000;
+/**
+ * A session path must not change from one reload to the next: hls.js (like any player merging live playlists)
+ * takes a segment whose URI changed for a broken playlist. So a session token is the same for every reload of one
+ * grant: it expires with the token that admitted the viewer, or, with no expiry to follow (a hook's answer), at the
+ * end of a fixed window of this length, when the URIs change once.
+ */
+const SESSION_WINDOW_MS = 5 * 60_000;
 
 export interface HlsGuard {
   access: AccessControl;
@@ -21,8 +28,8 @@ export interface HlsGuard {
   nodeId: string;
 }
 
-/** Mints a session token for a playlist about to be sent; `lifetimeMs` from the stream's target duration. */
-export type SessionMinter = (lifetimeMs: number) => string;
+/** The session token for a playlist about to be sent. */
+export type SessionMinter = () => string;
 
 /** Undefined when the relay is open; otherwise admits the playlist request (or throws the refusal). */
 export async function admitPlaylist(c: Context, guard: HlsGuard, stream: string): Promise<SessionMinter | undefined> {
@@ -38,7 +45,7 @@ export async function admitPlaylist(c: Context, guard: HlsGuard, stream: string)
   });
   if (!decision.allow) throw deniedError(decision);
   const principal = (await guard.access.principal(token)) ?? `client:${c.env?.incoming?.socket?.remoteAddress}`;
-  return (lifetimeMs) => guard.tokens.mint(stream, principal, Math.min(Date.now() + lifetimeMs, decision.grant?.expiresAt ?? Infinity));
+  return () => guard.tokens.mint(stream, principal, decision.grant?.expiresAt ?? (Math.floor(Date.now() / SESSION_WINDOW_MS) + 2) * SESSION_WINDOW_MS);
 }
 
 /** Media of a guarded relay: only under a session path its playlist gave. */

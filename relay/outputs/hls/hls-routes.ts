@@ -80,8 +80,7 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono
         throw apiError(503, 'unavailable', `segment ${msn} part ${part ?? '-'} did not come within 3 target durations`);
       }
     }
-    // A session token outlives the playlist that carried it by a few reloads, no more.
-    const text = mint ? underSessionPath(renderPlaylist(w), `../s/${mint(Math.max(10_000, 6000 * w.targetDuration))}/${encodeURIComponent(sink.id)}/`) : renderPlaylist(w);
+    const text = mint ? underSessionPath(renderPlaylist(w), `../s/${mint()}/${encodeURIComponent(sink.id)}/`) : renderPlaylist(w);
     hls.count(sink, 'playlists', text.length);
     return c.body(text, 200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-cache' });
   }

@@ -64,6 +64,45 @@ describe('viewer proxy: a viewer leg up', () => {
   });
 });
 
+describe('viewer proxy: access', () => {
+  it("decides each watch with the viewer's token before Janus sees it; a refusal is a Janus error; later messages keep their order", async () => {
+    const janus = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'janus-protocol' });
+    await once(janus, 'listening');
+    const reached: string[] = [];
+    janus.on('connection', (ws) => ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { janus: string; transaction: string; body?: { id?: string } };
+      reached.push(`${m.janus}${m.body?.id ? ` ${m.body.id}` : ''}`);
+      ws.send(JSON.stringify({ janus: 'ack', transaction: m.transaction }));
+    }));
+    const asked: [string, string | undefined][] = [];
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, () => undefined, async (stream, token) => {
+      asked.push([stream, token]);
+      await new Promise((r) => setTimeout(r, 50)); // a hook's round trip: what follows must wait for it
+      return stream === 'cam' ? { allow: true } : { allow: false, status: 403, reason: `the token does not allow play of "${stream}"` };
+    });
+    const server = createServer();
+    server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const viewer = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/janus?token=t0k`, 'janus-protocol');
+    try {
+      await once(viewer, 'open');
+      const events: { janus: string; transaction?: string; error?: { code: number; reason: string } }[] = [];
+      viewer.on('message', (d) => events.push(JSON.parse(String(d)) as (typeof events)[number]));
+      viewer.send(JSON.stringify({ janus: 'message', session_id: 1, handle_id: 7, transaction: 'w1', body: { request: 'watch', id: 'other' } }));
+      viewer.send(JSON.stringify({ janus: 'message', session_id: 1, handle_id: 7, transaction: 'w2', body: { request: 'watch', id: 'cam' } }));
+      viewer.send(JSON.stringify({ janus: 'keepalive', session_id: 1, transaction: 'k' }));
+      await vi.waitFor(() => expect(reached).toEqual(['message cam', 'keepalive']));
+      expect(asked).toEqual([['other', 't0k'], ['cam', 't0k']]);
+      expect(events.find((e) => e.transaction === 'w1')).toEqual({ janus: 'error', transaction: 'w1', error: { code: 403, reason: 'Forbidden: the token does not allow play of "other"' } });
+    } finally {
+      viewer.close();
+      proxy.close();
+      server.close();
+      janus.close();
+    }
+  });
+});
+
 describe('viewer proxy: Janus down', () => {
   it('refuses the viewer\'s upgrade with 503 (a browser sees an error and retries) instead of accepting and closing', async () => {
     const closed = new WebSocketServer({ port: 0, host: '127.0.0.1' });

@@ -147,12 +147,16 @@ describe('HLS on a guarded relay (signed tokens)', () => {
 
   it('an admitted playlist names its media under a session path; media needs that path, for that stream, unaltered', async () => {
     const { hls, get, started } = await setup({ from: 56000, to: 56999 }, guarded());
-    const res = await started(`${playlist}?token=${await token('cam *')}`);
+    const viewer = await token('cam *');
+    const res = await started(`${playlist}?token=${viewer}`);
     expect(res.status).toBe(200);
     const text = await res.text();
     const uris = [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!);
     expect(uris.length).toBeGreaterThan(1);
     for (const uri of uris) expect(uri).toMatch(/^\.\.\/s\/[0-9a-z]+\.[\w-]{8}\.[\w-]{22}\/cam%201\/(init|part)-/);
+    // The same session path at every reload of one grant: players drop a playlist whose segment URIs change.
+    const reloaded = await (await get(`${playlist}?token=${viewer}`)).text();
+    expect(/\.\.\/s\/([^/]+)\//.exec(reloaded)![1]).toBe(/\.\.\/s\/([^/]+)\//.exec(text)![1]);
     const path = new URL(uris[0]!, `http://relay/cam%201/cam%201.m3u8`).pathname;
     expect((await get(path)).status).toBe(200);
     const file = path.split('/').pop()!;
