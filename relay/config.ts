@@ -55,6 +55,8 @@ export const settings = {
     doc: 'What a refused (non-200) or unreachable publishStream/playStream/playHLS hook means when the connect answer\'s restClientConfig does not say: FAIL refuses the action (Siphon\'s default: fail closed); LOG lets it go ahead, as WCS\'s default does. A refused connect is always refused.' }),
   restHooksTimeoutMs: s({ kind: 'int', env: 'SIPHON_REST_HOOKS_TIMEOUT_MS', property: 'siphon.rest_hooks_timeout_ms', default: 2000,
     doc: 'A hook not answered by then counts as an unreachable backend (WCS: rest_request_timeout, 15 s).' }),
+  restHooksKeepAliveMs: s({ kind: 'int', env: 'SIPHON_REST_HOOKS_KEEPALIVE_MS', property: 'streaming_sessions_keep_alive_interval', default: 10000,
+    doc: 'How often an application with the StreamKeepAliveEvent method hears of each live WCS stream (ms); a refusal ends that stream, as in WCS. 0: never.' }),
   restHooksSecret: s({ kind: 'string', env: 'SIPHON_REST_HOOKS_SECRET', property: 'rest_hook_secret_key', default: '',
     doc: 'When set, every hook carries `Authorization: WCS <hex HMAC-MD5 of the body>` with this key, as WCS does with rest_hook_send_hash.' }),
   tokenSecret: s({ kind: 'string', env: 'SIPHON_TOKEN_SECRET', property: 'siphon.token_secret', default: '',

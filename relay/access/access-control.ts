@@ -25,7 +25,7 @@ export interface AccessRequest {
   stream?: string;
   /** The credential as the client gave it, if any. */
   token?: string;
-  /** Who asks, for the grace window when no token names them: the client's address. */
+  /** Who asks, for the grace window when no token names them: the client's address (no port). */
   client: string;
   /** The WCS hook: which app, the body WCS would send, the session's restClientConfig. */
   hook?: { appKey: string; body: Record<string, unknown>; policies?: RestClientConfig };
@@ -76,9 +76,9 @@ export class AccessControl {
    */
   async principal(token: string | undefined): Promise<string | undefined> {
     if (!token) return undefined;
-    if (!this.options.tokens.configured) return this.#principal({ token, client: '' } as AccessRequest);
+    if (!this.options.tokens.configured) return principalOf(token, '');
     const grant = await this.#grantOf(token).catch(() => undefined);
-    return grant ? this.#principal({ token, client: '' } as AccessRequest, grant) : undefined;
+    return grant ? principalOf(token, '', grant) : undefined;
   }
 
   /** The grant a fresh credential carries (a session refreshing its access), or undefined when it does not verify. */
@@ -95,7 +95,7 @@ export class AccessControl {
 
   decide(req: AccessRequest): Promise<Decision> {
     if (!req.shareMs) return this.#decideAndCount(req);
-    const key = [req.action, req.protocol, req.stream, req.hook?.appKey, this.#principal(req)].join('|');
+    const key = [req.action, req.protocol, req.stream, req.hook?.appKey, principalOf(req.token, req.client)].join('|');
     const known = this.#shared.get(key);
     if (known && known.until > Date.now()) return known.decision;
     const entry = { decision: this.#decideAndCount(req), until: Date.now() + req.shareMs };
@@ -121,7 +121,7 @@ export class AccessControl {
     if ('allow' in byToken) return byToken;
     const byHook = await this.#checkHook(req, byToken.grant);
     if (byHook.allow) {
-      if (req.stream) this.#remember(this.#admitted, `${this.#principal(req, byToken.grant)}|${req.stream}`, Date.now());
+      if (req.stream) this.#remember(this.#admitted, `${principalOf(req.token, req.client, byToken.grant)}|${req.stream}`, Date.now());
       return { ...byHook, ...(byToken.grant ? { grant: byToken.grant } : {}) };
     }
     return byHook;
@@ -169,7 +169,7 @@ export class AccessControl {
       }
       case 'refused': return this.#onHookError(req, policy, 403, `the backend refused ${method} (HTTP ${answer.status})`);
       case 'unreachable': {
-        const since = this.#admitted.get(`${this.#principal(req, grant)}|${req.stream}`);
+        const since = this.#admitted.get(`${principalOf(req.token, req.client, grant)}|${req.stream}`);
         if (req.action === 'play' && since !== undefined && Date.now() - since < this.options.graceMs) return { allow: true, overwrite: {} };
         return this.#onHookError(req, policy, 503, `the access backend is unavailable (${answer.reason})`);
       }
@@ -181,6 +181,19 @@ export class AccessControl {
     void this.options.hooks.call(appKey, method, body, policies?.[method]).then((answer) => {
       if (answer.kind === 'refused') this.options.log.debug('hooks.event_refused', { method, status: answer.status });
     });
+  }
+
+  /** Whether the app gets `method` (a session decides whether to start its keep-alive). */
+  sends(appKey: string, method: HookMethod, policies?: RestClientConfig): boolean {
+    return this.options.hooks.sends(appKey, method, policies?.[method]);
+  }
+
+  /** StreamKeepAliveEvent: why the backend ends the stream (a refusal, unless restOnError LOG), or undefined. */
+  async keepAlive(appKey: string, body: Record<string, unknown>, policies?: RestClientConfig): Promise<string | undefined> {
+    const answer = await this.options.hooks.call(appKey, 'StreamKeepAliveEvent', body, policies?.StreamKeepAliveEvent);
+    if (answer.kind !== 'refused' || (policies?.StreamKeepAliveEvent?.restOnError ?? this.options.onError) === 'LOG') return undefined;
+    this.options.log.info('access.keepalive_refused', { stream: body.name, status: answer.status });
+    return `the backend refused StreamKeepAliveEvent (HTTP ${answer.status})`;
   }
 
   /** A direct invocation that admits nothing (OnDataEvent): whether it goes ahead, by the same restOnError rule. */
@@ -197,17 +210,18 @@ export class AccessControl {
     return { allow: true, overwrite: {} };
   }
 
-  #principal(req: AccessRequest, grant?: Grant): string {
-    if (grant?.sub) return `sub:${grant.sub}`;
-    if (req.token) return `token:${createHash('sha256').update(req.token).digest('base64url')}`;
-    return `client:${req.client.replace(/:\d+$/, '')}`;
-  }
-
   #remember<V>(map: Map<string, V>, key: string, value: V): void {
     map.delete(key);
     map.set(key, value);
     if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
   }
+}
+
+/** Who asks: the token's `sub`, else the token itself (hashed), else the client's address. */
+function principalOf(token: string | undefined, client: string, grant?: Grant): string {
+  if (grant?.sub) return `sub:${grant.sub}`;
+  if (token) return `token:${createHash('sha256').update(token).digest('base64url')}`;
+  return `client:${client}`;
 }
 
 function hookMethod(req: AccessRequest): HookMethod {

@@ -42,7 +42,8 @@ export class WcsSession {
   constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, private readonly client: WcsPeer,
     private readonly onClose: (s: WcsSession) => void, private readonly hooks: WcsHooks = {}) {
     this.log = ctx.log.child({ session: this.id });
-    this.access = new SessionAccess(ctx.access, client, this.id, (id) => this.terminate(id, Info.accessExpired));
+    this.access = new SessionAccess(ctx.access, client, this.id,
+      { end: (id, info) => this.terminate(id, info), isLive: (id) => this.media.has(id) }, ctx.config.restHooksKeepAliveMs);
     this.log.info('wcs.connected', { remote: client.remote });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code) => this.teardown(`socket closed (${code})`));

@@ -18,7 +18,7 @@ export class WcsServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const url = new URL(req.url ?? '/', `ws://${req.headers.host ?? 'localhost'}`);
       const client = {
-        remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, urlToken: url.searchParams.get('token') ?? undefined,
+        remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, address: String(req.socket.remoteAddress), urlToken: url.searchParams.get('token') ?? undefined,
         urlServer: `ws://${url.host}${url.pathname}`, nodeId: nodeIdOf(req.socket.localAddress ?? this.ctx.config.bindAddress),
       };
       const session = new WcsSession(ws, this.ctx, client, (s) => this.sessions.delete(s), this.hooks);

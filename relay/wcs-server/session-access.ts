@@ -8,10 +8,14 @@ import type { Grant } from '../access/token-verifier.ts';
 import type { RestClientConfig } from '../access/rest-hooks.ts';
 import { connectBody, connectionStatusBody, dataBody, streamBody, type HookSession } from '../wcs/hook-bodies.ts';
 import type { StreamRequest } from '../wcs/messages.ts';
+import { Info } from '../streams/status.ts';
 
 /** Who is on the other end: its address, the token on the Websocket URL (`?token=`), the URL it dialled. */
 export interface WcsPeer {
+  /** `address:port`, for the log. */
   remote: string;
+  /** The address alone: who asks, to the access control. */
+  address: string;
   urlToken?: string;
   urlServer: string;
   /** `nodeId` of the hooks' bodies. */
@@ -24,20 +28,27 @@ function tokenIn(custom: unknown): string | undefined {
   return typeof token === 'string' && token ? token : undefined;
 }
 
-/** Admitted streams whose grant ends: what they were admitted to, and the timer that ends them. */
-interface Expiring { action: 'publish' | 'play'; stream: string; timer: NodeJS.Timeout }
+/** A stream this session was admitted to: what for, its request (the keep-alive's body), and when its grant ends. */
+interface Admitted { action: 'publish' | 'play'; request: StreamRequest; expiry?: NodeJS.Timeout }
+
+/** What the session's owner does for it: end a media session whose access ended, and say which still run. */
+export interface SessionAccessOwner {
+  end(mediaSessionId: string, info: string): void;
+  isLive(mediaSessionId: string): boolean;
+}
 
 export class SessionAccess {
   appKey = 'defaultApp';
-  private readonly expiring = new Map<string, Expiring>();
+  private readonly admitted = new Map<string, Admitted>();
+  private keepAlive: NodeJS.Timeout | undefined;
   /** `custom.token` of the connection, else `?token=` on the Websocket URL. */
   private token: string | undefined;
   /** How each later hook of this session is sent and read. */
   private policies: RestClientConfig = {};
 
-  /** `onExpired`: ends a media session whose access ran out. */
+  /** `keepAliveMs`: how often the app's StreamKeepAliveEvent hook hears of each stream, if the app has it. */
   constructor(private readonly access: AccessControl, private readonly client: WcsPeer, private readonly sessionId: string,
-    private readonly onExpired: (mediaSessionId: string) => void) {
+    private readonly owner: SessionAccessOwner, private readonly keepAliveMs: number) {
     this.token = client.urlToken;
   }
 
@@ -49,35 +60,60 @@ export class SessionAccess {
     this.appKey = typeof given.appKey === 'string' && given.appKey ? given.appKey : 'defaultApp';
     this.token = tokenIn(given.custom) ?? this.token;
     const decision = await this.access.decide({
-      action: 'connect', protocol: 'wcs', token: this.token, client: this.client.remote,
+      action: 'connect', protocol: 'wcs', token: this.token, client: this.client.address,
       hook: { appKey: this.appKey, body: connectBody(this.hook, given, this.client.urlServer) },
     });
     if (decision.allow) this.policies = decision.restClientConfig ?? {};
+    if (decision.allow && this.keepAliveMs > 0 && this.access.sends(this.appKey, 'StreamKeepAliveEvent', this.policies)) {
+      this.keepAlive = setInterval(() => void this.keepAliveRound(), this.keepAliveMs);
+    }
     return decision;
+  }
+
+  /**
+   * WCS's stream keep-alive: each live stream of the session is reported (`published` tells publish from play); a
+   * refusal ends that stream, as WCS does with restOnError FAIL. An unreachable backend ends nothing.
+   */
+  private async keepAliveRound(): Promise<void> {
+    for (const [id, a] of [...this.admitted]) {
+      if (!this.owner.isLive(id)) { this.forget(id); continue; }
+      const body = streamBody(this.hook, a.request, a.action === 'publish', a.action === 'publish' ? 'PUBLISHING' : 'PLAYING');
+      const refusal = await this.access.keepAlive(this.appKey, body, this.policies);
+      if (refusal && this.owner.isLive(id)) { this.forget(id); this.owner.end(id, `Forbidden: ${refusal}`); }
+    }
+  }
+
+  private forget(mediaSessionId: string): void {
+    clearTimeout(this.admitted.get(mediaSessionId)?.expiry);
+    this.admitted.delete(mediaSessionId);
   }
 
   /** A stream's own `custom.token` wins over the session's; a name the backend gives (restPolicy OVERWRITE) must be one. */
   async stream(action: 'publish' | 'play', request: StreamRequest): Promise<Decision> {
     const decision = await this.access.decide({
-      action, protocol: 'wcs', stream: request.name, token: tokenIn(request.custom) ?? this.token, client: this.client.remote,
+      action, protocol: 'wcs', stream: request.name, token: tokenIn(request.custom) ?? this.token, client: this.client.address,
       hook: { appKey: this.appKey, body: streamBody(this.hook, request, action === 'publish', 'PENDING'), policies: this.policies },
     });
     const renamed = decision.allow ? decision.overwrite.name : undefined;
     if (renamed !== undefined && (typeof renamed !== 'string' || !renamed.trim() || renamed.length > 256)) {
       return { allow: false, status: 403, reason: 'the backend gave an invalid stream name' };
     }
-    if (decision.allow) this.expireAt(request.mediaSessionId, action, typeof renamed === 'string' ? renamed : request.name, decision.grant);
+    if (decision.allow) {
+      this.admitted.set(request.mediaSessionId, { action, request: { ...request, name: typeof renamed === 'string' ? renamed : request.name } });
+      this.expireAt(request.mediaSessionId, decision.grant);
+    }
     return decision;
   }
 
   /** A stream admitted by a grant that ends is ended then, unless a fresh token (`refresh`) moved its end. */
-  private expireAt(mediaSessionId: string, action: 'publish' | 'play', stream: string, grant: Grant | undefined): void {
-    clearTimeout(this.expiring.get(mediaSessionId)?.timer);
-    this.expiring.delete(mediaSessionId);
-    if (grant?.expiresAt === undefined) return;
-    const timer = setTimeout(() => { this.expiring.delete(mediaSessionId); this.onExpired(mediaSessionId); },
-      Math.min(Math.max(0, grant.expiresAt - Date.now()), 2 ** 31 - 1));
-    this.expiring.set(mediaSessionId, { action, stream, timer });
+  private expireAt(mediaSessionId: string, grant: Grant | undefined): void {
+    const a = this.admitted.get(mediaSessionId);
+    if (!a) return;
+    clearTimeout(a.expiry);
+    a.expiry = grant?.expiresAt === undefined ? undefined : setTimeout(() => {
+      this.forget(mediaSessionId);
+      if (this.owner.isLive(mediaSessionId)) this.owner.end(mediaSessionId, Info.accessExpired);
+    }, Math.min(Math.max(0, grant.expiresAt - Date.now()), 2 ** 31 - 1));
   }
 
   /**
@@ -88,13 +124,13 @@ export class SessionAccess {
     const grant = await this.access.grant(token);
     if (!grant) return false;
     this.token = token;
-    for (const [id, e] of [...this.expiring]) if (covers(grant.permissions, e.action, e.stream)) this.expireAt(id, e.action, e.stream, grant);
+    for (const [id, a] of this.admitted) if (covers(grant.permissions, a.action, a.request.name)) this.expireAt(id, grant);
     return true;
   }
 
   close(): void {
-    for (const e of this.expiring.values()) clearTimeout(e.timer);
-    this.expiring.clear();
+    clearInterval(this.keepAlive);
+    for (const id of [...this.admitted.keys()]) this.forget(id);
   }
 
   /** The SDK's sendData: a token refresh (kept from the app), or whether the app's OnDataEvent hook accepts it. */

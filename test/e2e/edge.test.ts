@@ -162,9 +162,10 @@ describe('edge (wrangler dev) in front of real relays', () => {
     console.log(`edge HLS: ${objects.size} media objects, ${Object.values(caches).reduce((a, n) => a + n, 0)} fetched by 50 clients (${JSON.stringify(caches)}), ${relayRequests} reached the relay`);
     expect(objects.size).toBeGreaterThan(5);
     expect(relayRequests).toBeLessThanOrEqual(2 * objects.size + 10); // the hls.js page's own fetches are in the count too
-    // Served by the edge without the relay: from its cache (`hit`), or joined to an identical request already in
-    // flight (`shared`, more of those when a busy machine slows the first one down).
-    expect((caches.hit ?? 0) + (caches.shared ?? 0)).toBeGreaterThan(objects.size * 20);
+    // Nearly every fetch is served by the edge without the relay: from its cache (`hit`), or joined to an identical
+    // request already in flight (`shared`). A share, not a count: a busy machine lets the clients fetch less.
+    const fetched = Object.values(caches).reduce((a, n) => a + n, 0);
+    expect(((caches.hit ?? 0) + (caches.shared ?? 0)) / fetched).toBeGreaterThan(0.8);
     await page.close();
     expect((await call('terminate', { localStreamName: 'via-cdn' })).status).toBe(200);
   });

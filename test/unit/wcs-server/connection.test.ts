@@ -47,7 +47,7 @@ class FakeSocket extends EventEmitter<{ message: [Buffer, boolean]; close: [numb
 const status = (id: string, s: string) => (f: Sent) => f.message === 'notifyStreamStatusEvent' && f.data[0]?.mediaSessionId === id && f.data[0]?.status === s;
 const stream = (id: string, name: string, sdp?: string) => ({ mediaSessionId: id, name, published: !!sdp, hasVideo: true, hasAudio: true, status: 'PENDING', sdp });
 
-const CLIENT = { remote: '127.0.0.1:5000', urlServer: 'ws://127.0.0.1:8080/', nodeId: 'test@127.0.0.1' };
+const CLIENT = { remote: '127.0.0.1:5000', address: '127.0.0.1', urlServer: 'ws://127.0.0.1:8080/', nodeId: 'test@127.0.0.1' };
 
 describe('WcsSession', () => {
   let janus: FakeJanus;

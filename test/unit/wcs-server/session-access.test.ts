@@ -1,0 +1,61 @@
+/**
+ * A WCS session's access against a real hook backend on loopback: WCS's stream keep-alive (StreamKeepAliveEvent
+ * reports each live stream; a refusal ends that stream, an unreachable backend ends nothing) and its end.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AccessControl } from '../../../relay/access/access-control.ts';
+import { RestHooks } from '../../../relay/access/rest-hooks.ts';
+import { TokenVerifier } from '../../../relay/access/token-verifier.ts';
+import { SessionAccess } from '../../../relay/wcs-server/session-access.ts';
+import { HookBackend } from '../../harness/hook-backend.ts';
+import { recordingLog } from '../access/rest-hooks.test.ts';
+
+describe('SessionAccess: the stream keep-alive', () => {
+  let backend: HookBackend;
+  let session: SessionAccess;
+  beforeEach(async () => { backend = await HookBackend.start(); });
+  afterEach(async () => { session?.close(); await backend.close(); });
+
+  const open = async (methods: string[]) => {
+    const { log } = recordingLog();
+    const access = new AccessControl({
+      tokens: new TokenVerifier({ secret: '', publicKeys: '', jwksUrl: '' }),
+      hooks: new RestHooks({ apps: new Map([['defaultApp', { url: backend.url, methods: new Set(methods as never[]) }]]), timeoutMs: 200, secret: '', log }),
+      onError: 'FAIL', graceMs: 0, log,
+    });
+    const ended: [string, string][] = [];
+    const live = new Set(['m1', 'm2']);
+    session = new SessionAccess(access, { remote: '10.0.0.9:5000', address: '10.0.0.9', urlServer: 'ws://relay/', nodeId: 'n@relay' }, 's1',
+      { end: (id, info) => { ended.push([id, info]); live.delete(id); }, isLive: (id) => live.has(id) }, 50);
+    expect(await session.connect({ appKey: 'defaultApp' })).toMatchObject({ allow: true });
+    for (const [id, name] of [['m1', 'cam'], ['m2', 'lobby']] as const) expect(await session.stream('play', { mediaSessionId: id, name })).toMatchObject({ allow: true });
+    return { ended, live };
+  };
+
+  it('reports each live stream; a 403 for one ends that one only, with the reason', async () => {
+    const { ended } = await open(['connect', 'playStream', 'StreamKeepAliveEvent']);
+    await vi.waitFor(() => expect(backend.of('StreamKeepAliveEvent').length).toBeGreaterThanOrEqual(4));
+    expect(backend.of('StreamKeepAliveEvent')[0]!.body).toMatchObject({ name: 'cam', published: false, status: 'PLAYING', sessionId: 's1', appKey: 'defaultApp' });
+    expect(ended).toEqual([]);
+    backend.behaviour.set('StreamKeepAliveEvent', { status: 403 });
+    await vi.waitFor(() => expect(ended).toHaveLength(2));
+    expect(ended).toEqual([['m1', 'Forbidden: the backend refused StreamKeepAliveEvent (HTTP 403)'], ['m2', 'Forbidden: the backend refused StreamKeepAliveEvent (HTTP 403)']]);
+    const calls = backend.of('StreamKeepAliveEvent').length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(backend.of('StreamKeepAliveEvent')).toHaveLength(calls); // nothing live is left to report
+  });
+
+  it('an unreachable backend ends nothing', async () => {
+    backend.behaviour.set('StreamKeepAliveEvent', 'hang');
+    const { ended } = await open(['connect', 'playStream', 'StreamKeepAliveEvent']);
+    await vi.waitFor(() => expect(backend.of('StreamKeepAliveEvent').length).toBeGreaterThanOrEqual(2));
+    expect(ended).toEqual([]);
+  });
+
+  it('an app without the method hears nothing', async () => {
+    const { ended } = await open(['connect', 'playStream']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(backend.of('StreamKeepAliveEvent')).toEqual([]);
+    expect(ended).toEqual([]);
+  });
+});
