@@ -139,14 +139,8 @@ describe('AccessControl with WCS hooks', () => {
     expect(await access.decide(req({ hook }))).toMatchObject({ allow: false, status: 401 });
     expect(backend.of('publishStream')).toHaveLength(2); // the third had no token: the backend was not asked
   });
-});
 
-describe('AccessControl sharing decisions (HLS reloads)', () => {
-  let backend: HookBackend;
-  beforeEach(async () => { backend = await HookBackend.start(); });
-  afterEach(async () => { await backend.close(); });
-
-  it('100 viewers with one token → one playHLS call; another token is asked itself; a refusal is kept only briefly', async () => {
+  it('HLS reloads share decisions: 100 viewers with one token → one playHLS call; another token is asked itself; a refusal is kept only briefly', async () => {
     const { access } = control({ hooksUrl: backend.url });
     const hls = (token: string, client: string) => access.decide({ action: 'play', protocol: 'hls', stream: 'cam', token, client, shareMs: 60_000,
       hook: { appKey: 'defaultApp', body: { name: 'cam', custom: { token } } } });
