@@ -75,7 +75,7 @@ export class Relay {
       maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
     });
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
-      (mountpoint) => this.onViewerUp(mountpoint), (stream, token, client) => this.admitViewer(stream, token, client));
+      (mountpoint) => this.onViewerUp(mountpoint), (...args) => this.admitViewer(...args));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -131,14 +131,16 @@ export class Relay {
   }
 
   /** The viewer page's watch, decided like any play (its hook sees `mediaProvider: "WebRTC"`, a viewer-page session). */
-  private async admitViewer(stream: string, token: string | undefined, client: string): Promise<Awaited<ReturnType<AdmitViewer>>> {
+  private async admitViewer(...[stream, token, client, end]: Parameters<AdmitViewer>): Promise<Awaited<ReturnType<AdmitViewer>>> {
     const id = randomUUID();
     const session = { nodeId: nodeIdOf(this.ctx.config.publicIp || this.ctx.config.bindAddress), appKey: 'defaultApp', sessionId: `viewer-${id}` };
     const decision = await this.ctx.access.decide({
       action: 'play', protocol: 'viewer', stream, token, client,
       hook: { appKey: 'defaultApp', body: streamBody(session, { mediaSessionId: id, name: stream, custom: token ? { token } : {} }, false, 'PENDING') },
     });
-    return decision.allow ? { allow: true, expiresAt: decision.grant?.expiresAt } : decision;
+    if (!decision.allow) return decision;
+    const lease = this.ctx.access.lease(stream, decision.grant, end);
+    return { allow: true, release: () => lease.release() };
   }
 
   /** A viewer's leg is up: now a keyframe reaches it (the one asked for at its watch may have come too early). */

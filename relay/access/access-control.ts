@@ -14,6 +14,9 @@ import type { Logger } from '../log.ts';
 import { covers } from './permission.ts';
 import { readRestClientConfig, type HookMethod, type MethodPolicy, type RestClientConfig, type RestHooks } from './rest-hooks.ts';
 import { TokenError, type Grant, type TokenVerifier } from './token-verifier.ts';
+import { AccessLease, type LeaseEnd } from './access-lease.ts';
+import { endsSession, Revocations } from './revocations.ts';
+import type { Revocation } from '../../contract/access.ts';
 
 export type Protocol = 'wcs' | 'whip' | 'whep' | 'hls' | 'viewer';
 export type AccessAction = 'connect' | 'publish' | 'play';
@@ -58,6 +61,8 @@ export class AccessControl {
   readonly #admitted = new Map<string, number>();
   readonly #counts = new Map<string, number>();
   readonly #shared = new Map<string, { decision: Promise<Decision>; until: number }>();
+  readonly #leases = new Set<AccessLease>();
+  readonly #revocations = new Revocations();
 
   constructor(private readonly options: AccessOptions) {}
 
@@ -85,7 +90,34 @@ export class AccessControl {
   async grant(token: string): Promise<Grant | undefined> {
     if (!this.options.tokens.configured) return undefined;
     const grant = await this.#grantOf(token).catch(() => undefined);
-    return grant && (grant.expiresAt === undefined || grant.expiresAt > Date.now()) ? grant : undefined;
+    if (!grant || (grant.expiresAt !== undefined && grant.expiresAt <= Date.now())) return undefined;
+    return this.#revocations.refuses(grant, undefined) ? undefined : grant;
+  }
+
+  /** A session admitted by `grant` (none: a hook's or an open relay's admission) holds its access until `onEnd`. */
+  lease(stream: string, grant: Grant | undefined, onEnd: (why: LeaseEnd) => void): AccessLease {
+    return new AccessLease(stream, grant, onEnd, this.#leases);
+  }
+
+  /** Sessions holding access now. */
+  get leases(): number { return this.#leases.size; }
+
+  /**
+   * Takes access away: matching sessions end now, on every protocol, and matching tokens are refused from now on
+   * (shared decisions are forgotten, so HLS viewers meet it at their next playlist request). Returns how many ended.
+   */
+  revoke(r: Revocation): number {
+    const added = this.#revocations.add(r);
+    this.#shared.clear();
+    if (r.stream !== undefined) for (const key of [...this.#admitted.keys()]) if (key.endsWith(`|${r.stream}`)) this.#admitted.delete(key);
+    let ended = 0;
+    for (const lease of [...this.#leases]) {
+      if (!endsSession(r, lease.stream, lease.grant)) continue;
+      lease.end('revoked');
+      ended++;
+    }
+    if (added || ended > 0) this.options.log.info('access.revoked', { sub: r.sub, jti: r.jti, stream: r.stream, ended, until: new Date(r.until).toISOString() });
+    return ended;
   }
 
   /** Decisions so far: `action|protocol|result` → count. */
@@ -137,6 +169,8 @@ export class AccessControl {
       return { allow: false, status: 401, reason: `invalid token: ${err instanceof TokenError ? err.message : 'not a valid token'}` };
     }
     if (grant.expiresAt !== undefined && grant.expiresAt <= Date.now()) return { allow: false, status: 401, reason: 'invalid token: expired' };
+    const revoked = this.#revocations.refuses(grant, req.stream);
+    if (revoked) return { allow: false, status: 401, reason: `invalid token: ${revoked}` };
     if (req.stream && req.action !== 'connect' && !covers(grant.permissions, req.action, req.stream)) {
       return { allow: false, status: 403, reason: `the token does not allow ${req.action} of "${req.stream}"` };
     }

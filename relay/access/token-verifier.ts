@@ -13,6 +13,8 @@ export interface Grant {
   jti?: string;
   /** ms since the epoch; none: the grant does not end by itself. */
   expiresAt?: number;
+  /** `iat` in ms: a revocation by `sub` refuses the tokens issued up to it. */
+  issuedAt?: number;
   permissions: Permission[];
 }
 
@@ -51,7 +53,7 @@ export class TokenVerifier {
     if (!claims.success) throw new TokenError(`siphon_permissions: ${claims.error.issues[0]?.message}`);
     return {
       ...(payload.sub ? { sub: payload.sub } : {}), ...(payload.jti ? { jti: payload.jti } : {}),
-      ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}), permissions: claims.data.siphon_permissions,
+      ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}), ...(payload.iat ? { issuedAt: payload.iat * 1000 } : {}), permissions: claims.data.siphon_permissions,
     };
   }
 

@@ -10,10 +10,14 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
+import type { LeaseEnd } from '../access/access-lease.ts';
 
-/** Whether a viewer may watch a stream (relay/access): `expiresAt` ends its socket when its access does. */
-export type AdmitViewer = (stream: string, token: string | undefined, client: string)
-  => Promise<{ allow: true; expiresAt?: number } | { allow: false; status: number; reason: string }>;
+/**
+ * Whether a viewer may watch a stream (relay/access). An admitted watch holds its access until `release`; `end` is
+ * called when the access ends first (expiry, a revoke), and closes the viewer's socket.
+ */
+export type AdmitViewer = (stream: string, token: string | undefined, client: string, end: (why: LeaseEnd) => void)
+  => Promise<{ allow: true; release: () => void } | { allow: false; status: number; reason: string }>;
 
 const PROTOCOL = 'janus-protocol';
 const VERBS = new Set(['create', 'attach', 'message', 'trickle', 'keepalive', 'detach', 'destroy', 'hangup', 'info']);
@@ -40,7 +44,7 @@ export class ViewerProxy {
 
   constructor(private readonly janusUrl: () => string, private readonly log: Logger,
     private readonly viewerUp: (mountpointId: string) => void = () => undefined,
-    private readonly admit: AdmitViewer = async () => ({ allow: true })) {}
+    private readonly admit: AdmitViewer = async () => ({ allow: true, release: () => undefined })) {}
 
   get connections(): number { return this.open.size; }
 
@@ -76,9 +80,11 @@ export class ViewerProxy {
     const watching = new Map<number, string>();
     // A watch waits for its decision; what the viewer sent after it must not overtake it.
     let inOrder = Promise.resolve();
-    let expiry: NodeJS.Timeout | undefined;
+    /** Each watching handle's hold on its access. */
+    const held = new Map<number, () => void>();
     const closeBoth = () => {
-      clearTimeout(expiry);
+      for (const release of held.values()) release();
+      held.clear();
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
       if (upstream.readyState <= WebSocket.OPEN) upstream.terminate();
@@ -103,12 +109,11 @@ export class ViewerProxy {
       if (why) return refuse(msg, 403, why);
       const m = msg as { handle_id?: unknown; body?: { request?: unknown; id?: unknown } };
       if ((m.body?.request === 'watch' || m.body?.request === 'switch') && typeof m.handle_id === 'number' && m.body.id !== undefined) {
-        const decision = await this.admit(String(m.body.id), token, address);
+        const decision = await this.admit(String(m.body.id), token, address,
+          (why) => client.close(1008, why === 'revoked' ? 'Access revoked' : 'Access expired'));
         if (!decision.allow) return refuse(msg, decision.status, `Forbidden: ${decision.reason}`);
-        if (decision.expiresAt !== undefined) {
-          clearTimeout(expiry);
-          expiry = setTimeout(() => client.close(1008, 'Access expired'), Math.min(Math.max(0, decision.expiresAt - Date.now()), 2 ** 31 - 1));
-        }
+        held.get(m.handle_id)?.();
+        held.set(m.handle_id, decision.release);
         watching.set(m.handle_id, String(m.body.id));
       }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);

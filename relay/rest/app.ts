@@ -20,6 +20,7 @@ import { addPullRoutes } from './pull-routes.ts';
 import { addWishRoutes } from '../wish/wish-routes.ts';
 import { addPushRoutes } from './rtmp-push-routes.ts';
 import { addRecordRoutes } from './record-routes.ts';
+import { addAccessRoutes } from './access-routes.ts';
 import { statPage } from './stat-page.ts';
 import { Info } from '../streams/status.ts';
 import { nodeIdOf } from '../wcs/hook-bodies.ts';
@@ -62,6 +63,7 @@ export function buildApp(relay: RelayView): Hono {
   addPullRoutes(app, relay);
   addPushRoutes(app, relay.rtmpPushes);
   addRecordRoutes(app, relay.recordings);
+  addAccessRoutes(app, relay.ctx.access);
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, access: relay.ctx.access,
     nodeId: nodeIdOf(config.publicIp || config.bindAddress), iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 

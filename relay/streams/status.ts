@@ -17,4 +17,5 @@ export const Info = {
   mediaServerDown: 'Failed by error: media server (Janus) went down',
   codecChanged: 'Failed by error: source codec changed',
   accessExpired: 'Access expired',
+  accessRevoked: 'Access revoked',
 } as const;

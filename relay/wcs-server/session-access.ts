@@ -4,11 +4,11 @@
  */
 import type { AccessControl, Decision } from '../access/access-control.ts';
 import { covers } from '../access/permission.ts';
-import type { Grant } from '../access/token-verifier.ts';
+import type { AccessLease } from '../access/access-lease.ts';
 import type { RestClientConfig } from '../access/rest-hooks.ts';
 import { connectBody, connectionStatusBody, dataBody, streamBody, type HookSession } from '../wcs/hook-bodies.ts';
 import type { StreamRequest } from '../wcs/messages.ts';
-import { Info } from '../streams/status.ts';
+import { Info, TERMINAL, type StreamStatus } from '../streams/status.ts';
 
 /** Who is on the other end: its address, the token on the Websocket URL (`?token=`), the URL it dialled. */
 export interface WcsPeer {
@@ -28,8 +28,8 @@ function tokenIn(custom: unknown): string | undefined {
   return typeof token === 'string' && token ? token : undefined;
 }
 
-/** A stream this session was admitted to: what for, its request (the keep-alive's body), and when its grant ends. */
-interface Admitted { action: 'publish' | 'play'; request: StreamRequest; expiry?: NodeJS.Timeout }
+/** A stream this session was admitted to: what for, its request (the keep-alive's body), and its hold on access. */
+interface Admitted { action: 'publish' | 'play'; request: StreamRequest; lease: AccessLease }
 
 /** What the session's owner does for it: end a media session whose access ended, and say which still run. */
 export interface SessionAccessOwner {
@@ -84,7 +84,7 @@ export class SessionAccess {
   }
 
   private forget(mediaSessionId: string): void {
-    clearTimeout(this.admitted.get(mediaSessionId)?.expiry);
+    this.admitted.get(mediaSessionId)?.lease.release();
     this.admitted.delete(mediaSessionId);
   }
 
@@ -99,21 +99,17 @@ export class SessionAccess {
       return { allow: false, status: 403, reason: 'the backend gave an invalid stream name' };
     }
     if (decision.allow) {
-      this.admitted.set(request.mediaSessionId, { action, request: { ...request, name: typeof renamed === 'string' ? renamed : request.name } });
-      this.expireAt(request.mediaSessionId, decision.grant);
+      const id = request.mediaSessionId;
+      const name = typeof renamed === 'string' ? renamed : request.name;
+      this.forget(id);
+      // Ends the stream when its grant expires (unless a fresh token moved that) or a revoke covers it.
+      const lease = this.access.lease(name, decision.grant, (why) => {
+        this.admitted.delete(id);
+        if (this.owner.isLive(id)) this.owner.end(id, why === 'revoked' ? Info.accessRevoked : Info.accessExpired);
+      });
+      this.admitted.set(id, { action, request: { ...request, name }, lease });
     }
     return decision;
-  }
-
-  /** A stream admitted by a grant that ends is ended then, unless a fresh token (`refresh`) moved its end. */
-  private expireAt(mediaSessionId: string, grant: Grant | undefined): void {
-    const a = this.admitted.get(mediaSessionId);
-    if (!a) return;
-    clearTimeout(a.expiry);
-    a.expiry = grant?.expiresAt === undefined ? undefined : setTimeout(() => {
-      this.forget(mediaSessionId);
-      if (this.owner.isLive(mediaSessionId)) this.owner.end(mediaSessionId, Info.accessExpired);
-    }, Math.min(Math.max(0, grant.expiresAt - Date.now()), 2 ** 31 - 1));
   }
 
   /**
@@ -124,7 +120,7 @@ export class SessionAccess {
     const grant = await this.access.grant(token);
     if (!grant) return false;
     this.token = token;
-    for (const [id, a] of this.admitted) if (covers(grant.permissions, a.action, a.request.name)) this.expireAt(id, grant);
+    for (const a of this.admitted.values()) if (covers(grant.permissions, a.action, a.request.name)) a.lease.renew(grant);
     return true;
   }
 
@@ -141,6 +137,7 @@ export class SessionAccess {
   }
 
   streamStatus(request: StreamRequest, published: boolean, status: string, info?: string): void {
+    if (TERMINAL.has(status as StreamStatus)) this.forget(request.mediaSessionId);
     this.access.notify(this.appKey, 'StreamStatusEvent', streamBody(this.hook, request, published, status, info), this.policies);
   }
 

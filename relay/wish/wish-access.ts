@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { AccessControl } from '../access/access-control.ts';
 import { bearerOf, deniedError, refusal } from '../access/http-refusal.ts';
+import type { Grant } from '../access/token-verifier.ts';
 import { streamBody } from '../wcs/hook-bodies.ts';
 import type { WishKind } from './wish-session.ts';
 
-/** What an admitted resource is bound to: its principal, and when its access ends (if it does). */
-export interface WishGrant { owner?: string; expiresAt?: number }
+/** What an admitted resource is bound to: its principal, and the grant its access lasts by (if a token gave one). */
+export interface WishGrant { owner?: string; grant?: Grant }
 
 /** Admits a WHIP publish or a WHEP play of `stream`. */
 export async function admitWish(c: Context, access: AccessControl, kind: WishKind, stream: string, nodeId: string): Promise<WishGrant> {
@@ -28,18 +29,18 @@ export async function admitWish(c: Context, access: AccessControl, kind: WishKin
     hook: { appKey, body: streamBody({ nodeId, appKey, sessionId: `${kind}-${id}` }, request, kind === 'whip', 'PENDING') },
   });
   if (!decision.allow) throw deniedError(decision);
-  return { owner: await access.principal(token), expiresAt: decision.grant?.expiresAt };
+  return { owner: await access.principal(token), grant: decision.grant };
 }
 
 /**
  * A PATCH or DELETE of a resource bound to `owner` must come with a credential naming the same principal. Returns the
- * expiry that credential carries: a PATCH with a fresh token moves the session's end (RFC 9725 clients send their
+ * grant that credential carries: a PATCH with a fresh token moves the session's end (RFC 9725 clients send their
  * `Authorization` on every request).
  */
-export async function checkOwner(c: Context, access: AccessControl, owner: string | undefined): Promise<number | undefined> {
+export async function checkOwner(c: Context, access: AccessControl, owner: string | undefined): Promise<Grant | undefined> {
   if (owner === undefined) return undefined;
   const token = bearerOf(c);
   if (!token) throw refusal(401, 'unauthorized', 'this session needs the credential that created it', 'error="invalid_token"');
   if ((await access.principal(token)) !== owner) throw refusal(403, 'forbidden', 'this session belongs to another principal', 'error="insufficient_scope"');
-  return (await access.grant(token))?.expiresAt;
+  return access.grant(token);
 }

@@ -113,8 +113,8 @@ function sessionOf(c: Context, deps: WishDeps, prefix: string): WishSession {
 
 async function patch(c: Context, deps: WishDeps, prefix: string) {
   const session = sessionOf(c, deps, prefix);
-  const expiresAt = await checkOwner(c, deps.access, session.owner);
-  if (expiresAt !== undefined) deps.sessions.expireAt(session, expiresAt);
+  const grant = await checkOwner(c, deps.access, session.owner);
+  if (grant) deps.sessions.renew(session, grant);
   requireType(c, SDPFRAG);
   const ifMatch = c.req.header('if-match');
   if (ifMatch === '*') {

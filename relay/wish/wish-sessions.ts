@@ -5,6 +5,8 @@ import { WhepSession } from './whep-session.ts';
 import { WhipSession } from './whip-session.ts';
 import type { WishKind, WishSession } from './wish-session.ts';
 import type { WishGrant } from './wish-access.ts';
+import type { AccessLease } from '../access/access-lease.ts';
+import type { Grant } from '../access/token-verifier.ts';
 import { Info } from '../streams/status.ts';
 
 /** A client that hung up usually sends its DELETE a moment later: an ended session answers it (200) this long. */
@@ -16,7 +18,7 @@ export class NameInUseError extends Error {
 
 export class WishSessions {
   private readonly sessions = new Map<string, WishSession>();
-  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly leases = new Map<string, AccessLease>();
 
   constructor(private readonly ctx: RelayContext) {}
 
@@ -35,16 +37,19 @@ export class WishSessions {
     return this.open(session, offer, grant);
   }
 
-  /** The session ends when its access does (`expiresAt`), unless moved again by a PATCH with a fresh token. */
-  expireAt(session: WishSession, expiresAt: number): void {
-    clearTimeout(this.expiries.get(session.id));
-    this.expiries.set(session.id, setTimeout(() => this.close(session.id, Info.accessExpired), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1)));
+  /** A PATCH with a fresh token: the session now ends when that token does. */
+  renew(session: WishSession, grant: Grant): void {
+    this.leases.get(session.id)?.renew(grant);
   }
 
-  /** `grant.owner`: the principal whose credential created the session; its PATCH and DELETE need the same one. */
+  /**
+   * `grant.owner`: the principal whose credential created the session; its PATCH and DELETE need the same one. The
+   * session ends when its access does (expiry, unless renewed; a revoke).
+   */
   private async open(session: WishSession, offer: string, grant: WishGrant): Promise<{ session: WishSession; answer: string }> {
     session.owner = grant.owner;
-    if (grant.expiresAt !== undefined) this.expireAt(session, grant.expiresAt);
+    this.leases.set(session.id, this.ctx.access.lease(session.streamName, grant.grant,
+      (why) => this.close(session.id, why === 'revoked' ? Info.accessRevoked : Info.accessExpired)));
     this.ctx.registry.claimMediaSession(session.id);
     this.ctx.registry.bindMediaSession(session.media);
     this.sessions.set(session.id, session);
@@ -77,13 +82,14 @@ export class WishSessions {
   }
 
   private ended(session: WishSession): void {
+    this.leases.get(session.id)?.release();
     this.ctx.registry.releaseMediaSession(session.id);
     setTimeout(() => this.forget(session), ENDED_SESSION_KEPT_MS).unref();
   }
 
   private forget(session: WishSession): void {
-    clearTimeout(this.expiries.get(session.id));
-    this.expiries.delete(session.id);
+    this.leases.get(session.id)?.release();
+    this.leases.delete(session.id);
     if (this.sessions.delete(session.id)) this.ctx.registry.releaseMediaSession(session.id);
   }
 }

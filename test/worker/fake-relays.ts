@@ -10,6 +10,7 @@
  * Unreachable relays (flaky.relay: health passes but the pull cannot connect; down.relay: nothing
  * connects) are made in the test with a fetch spy, because miniflare turns a failing outboundService
  * into a 500 while real workerd throws "Network connection lost.".
+ * `POST /rest-api/access/revoke` is remembered (each body once, `/__revoked` lists them) and ends one session.
  * `POST http://<host>/__forget` drops what a relay remembers (a relay restart); `/metrics` counts players:
  * 5 on ok.relay, 1 elsewhere; `/?action=stat&format=json` 3 connections, 2 of them WebSocket.
  * Records are built through the contract's schema, so the fake serves what a real relay serves.
@@ -17,6 +18,7 @@
 import { RelayPullRecord } from '../../contract/pull.ts';
 
 const remembered = new Map<string, Map<string, Record<string, unknown>>>();
+const revoked = new Map<string, Map<string, unknown>>();
 
 export async function fakeRelays(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -24,7 +26,18 @@ export async function fakeRelays(request: Request): Promise<Response> {
   const pulls = remembered.get(host) ?? new Map<string, Record<string, unknown>>();
   remembered.set(host, pulls);
   if (url.pathname === '/health') return Response.json({ status: host === 'sick.relay' ? 'degraded' : 'ok' }, { status: host === 'sick.relay' ? 503 : 200 });
-  if (url.pathname === '/__forget') { pulls.clear(); return new Response(null, { status: 204 }); }
+  const revocations = revoked.get(host) ?? new Map<string, unknown>();
+  revoked.set(host, revocations);
+  if (url.pathname === '/__forget') { pulls.clear(); revocations.clear(); return new Response(null, { status: 204 }); }
+  if (url.pathname === '/__revoked') return Response.json([...revocations.values()]);
+  if (url.pathname === '/rest-api/access/revoke') {
+    if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
+    const body = await request.json() as Record<string, string>;
+    const key = JSON.stringify([body.sub, body.jti, body.stream, body.at]);
+    const fresh = !revocations.has(key);
+    revocations.set(key, body);
+    return Response.json({ revoked: body, until: body.until, ended: fresh ? 1 : 0 });
+  }
   if (url.pathname === '/__calls') return Response.json([...pulls.keys()]);
   if (url.pathname === '/' && url.searchParams.get('action') === 'stat') {
     return Response.json({ connections_stats: { connections: 3, connections_websocket: 2 } });

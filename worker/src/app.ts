@@ -8,7 +8,8 @@ import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
 import { requireToken } from './auth.ts';
-import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts';
+import { findAllGet, findAllPost, pullRoute, revokeRoute, terminateRoute } from './routes.ts';
+import { revoke } from './revoke.ts';
 import { createPull, terminate } from './pulls.ts';
 import { findAllShared } from './find-all.ts';
 import { docsPage } from './docs.ts';
@@ -36,9 +37,9 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.onError(errorRenderer((path, err) => console.error(JSON.stringify({ event: 'edge.unhandled_error', path, message: err.message }))));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
-  app.use('/rest-api/pull/*', requireToken, bodyLimit({
-    maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); },
-  }));
+  const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
+  app.use('/rest-api/pull/*', requireToken, limit);
+  app.use('/rest-api/access/*', requireToken, limit);
   // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way. The
   // body is read here and handed on as text: re-wrapping the raw stream and leaving it unread made
   // workerd restart now and then (seen under the R4 fuzz run).
@@ -52,6 +53,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   };
   app.post('/rest-api/pull/pull', relabel);
   app.post('/rest-api/pull/terminate', relabel);
+  app.post('/rest-api/access/revoke', relabel);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
@@ -60,6 +62,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openapi(findAllPost, listing);
   app.openapi(findAllGet, listing);
   app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
+  app.openapi(revokeRoute, async (c) => c.json(await revoke(c.env, c.req.valid('json')), 200));
 
   // Viewers' HLS, public like the relay's HLS port: the token guards the API, not playback.
   app.get('/hls/:name/:file', hlsProxy);

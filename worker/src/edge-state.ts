@@ -5,6 +5,7 @@
  * reconcile runs cannot both move one), and since when each relay has been failing. find_all reads it all in one call.
  */
 import { DurableObject } from 'cloudflare:workers';
+import type { Revocation } from '../../contract/access.ts';
 
 export interface Placement { relay: string; epoch: number }
 
@@ -35,6 +36,7 @@ export class EdgeState extends DurableObject {
     this.sql = ctx.storage.sql;
     this.sql.exec('CREATE TABLE IF NOT EXISTS claims (name TEXT PRIMARY KEY, owner TEXT NOT NULL, created INTEGER NOT NULL)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS failing (relay TEXT PRIMARY KEY, since INTEGER NOT NULL)');
+    this.sql.exec('CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, value TEXT NOT NULL, at INTEGER NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (kind, value))');
     this.migrate();
   }
 
@@ -120,6 +122,20 @@ export class EdgeState extends DurableObject {
   failing(relay: string, now: number): number {
     this.sql.exec('INSERT OR IGNORE INTO failing VALUES (?, ?)', relay, now);
     return this.sql.exec<{ since: number }>('SELECT since FROM failing WHERE relay = ?', relay).one().since;
+  }
+
+  /** Keeps a revocation (the newest of one kind and value wins) so a relay that restarts gets it again. */
+  revoke(r: Revocation): void {
+    const [kind, value] = r.sub !== undefined ? ['sub', r.sub] : r.jti !== undefined ? ['jti', r.jti] : ['stream', r.stream!];
+    this.sql.exec('INSERT OR REPLACE INTO revocations VALUES (?, ?, ?, MAX(?, COALESCE((SELECT until FROM revocations WHERE kind = ? AND value = ?), 0)))',
+      kind, value, r.at, r.until, kind, value);
+  }
+
+  /** The revocations still in force at `now` (expired ones are dropped). */
+  revocations(now: number): Revocation[] {
+    this.sql.exec('DELETE FROM revocations WHERE until <= ?', now);
+    return this.sql.exec<{ kind: string; value: string; at: number; until: number }>('SELECT * FROM revocations ORDER BY at').toArray()
+      .map((r) => ({ [r.kind]: r.value, at: r.at, until: r.until }));
   }
 
   /** A relay answered: its failure clock starts again from zero. */

@@ -16,6 +16,7 @@ import { importLegacyRecords } from './legacy-records.ts';
 import { claims, log, startOnRelay, writes } from './pulls.ts';
 import { liveByRelay } from './find-all.ts';
 import { rendezvous, readRelays, RelayClient, type RelayConfig } from './relays.ts';
+import { resendRevocations } from './revoke.ts';
 
 const DEFAULT_MOVE_AFTER_S = 30;
 
@@ -41,6 +42,7 @@ export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileRe
     else failingSince.set(relay.id, await claims(env).failing(relay.id, now));
     if (view instanceof Map) await fence(relay, view, records, out);
   }
+  await resendRevocations(env, relays.filter((r) => !failingSince.has(r.id)), now);
   const x: Context = { env, relays, live, failingSince, now, out };
   for (const r of records) {
     try {

@@ -7,6 +7,7 @@
 import { z } from '@hono/zod-openapi';
 import { apiError, ErrorBody } from '../../contract/error-body.ts';
 import { RelayPullRecord } from '../../contract/pull.ts';
+import { revokeBodyOf, type Revocation } from '../../contract/access.ts';
 import { rendezvous } from '../../contract/rendezvous.ts';
 
 export { rendezvous };
@@ -113,6 +114,13 @@ export class RelayClient {
     if (res.status === 404) return [];
     if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered find_all with ${res.status}`);
     return this.read(res, z.array(RelayPullRecord), 'find_all');
+  }
+
+  /** Sends a revocation: how many sessions the relay ended. */
+  async revoke(r: Revocation): Promise<number> {
+    const res = await this.call('/rest-api/access/revoke', { method: 'POST', body: JSON.stringify(revokeBodyOf(r)) }, HEALTH_TIMEOUT_MS);
+    if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered revoke with ${res.status}`);
+    return (await this.read(res, z.object({ ended: z.number() }).passthrough(), 'revoke')).ended;
   }
 
   /** Terminates by local name; a 404 (the relay no longer has it) counts as done. */

@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { PullRecord, PullRequest, TerminateRequest } from '../../contract/pull.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
+import { RevokeRequest } from '../../contract/access.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const error = (description: string) => json(ErrorBody, description);
@@ -43,5 +44,21 @@ export const terminateRoute = createRoute({
     404: error('No pull matches'),
     502: error('The relay failed'),
     503: error('The relay is unreachable'),
+  },
+});
+
+const RevokeResult = z.object({
+  revoked: RevokeRequest, until: z.string(),
+  relays: z.array(z.object({ relay: z.string(), ended: z.number().optional(), error: z.string().optional() })),
+}).openapi('RevokeResult');
+
+export const revokeRoute = createRoute({
+  method: 'post', path: '/rest-api/access/revoke', security,
+  summary: 'End the sessions of a subject, a token or a stream on every relay, and refuse those tokens from now on',
+  request: { body: { ...json(RevokeRequest, 'Exactly one of sub, jti, stream'), required: true } },
+  responses: {
+    200: json(RevokeResult, 'Kept by the edge and sent to every relay: what each ended, or why it could not be told (it gets it at the next reconciliation)'),
+    400: error('Bad input: none or more than one of sub, jti, stream; until in the past'),
+    401: error('Missing or wrong bearer token'),
   },
 });

@@ -75,10 +75,14 @@ describe('viewer proxy: access', () => {
       ws.send(JSON.stringify({ janus: 'ack', transaction: m.transaction }));
     }));
     const asked: [string, string | undefined][] = [];
-    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, () => undefined, async (stream, token) => {
+    let endAccess: ((why: 'expired' | 'revoked') => void) | undefined;
+    let released = 0;
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, () => undefined, async (stream, token, _client, end) => {
       asked.push([stream, token]);
       await new Promise((r) => setTimeout(r, 50)); // a hook's round trip: what follows must wait for it
-      return stream === 'cam' ? { allow: true } : { allow: false, status: 403, reason: `the token does not allow play of "${stream}"` };
+      if (stream !== 'cam') return { allow: false, status: 403, reason: `the token does not allow play of "${stream}"` };
+      endAccess = end;
+      return { allow: true, release: () => { released++; } };
     });
     const server = createServer();
     server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
@@ -94,6 +98,12 @@ describe('viewer proxy: access', () => {
       await vi.waitFor(() => expect(reached).toEqual(['message cam', 'keepalive']));
       expect(asked).toEqual([['other', 't0k'], ['cam', 't0k']]);
       expect(events.find((e) => e.transaction === 'w1')).toEqual({ janus: 'error', transaction: 'w1', error: { code: 403, reason: 'Forbidden: the token does not allow play of "other"' } });
+      // The access ends (a revoke): the viewer's socket closes with the reason, and its hold is given back.
+      const closed = once(viewer, 'close');
+      endAccess!('revoked');
+      const [code, reason] = await closed as [number, Buffer];
+      expect([code, String(reason)]).toEqual([1008, 'Access revoked']);
+      await vi.waitFor(() => expect(released).toBe(1));
     } finally {
       viewer.close();
       proxy.close();

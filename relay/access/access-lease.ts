@@ -1,0 +1,49 @@
+/**
+ * An admitted session's hold on its access: it ends the session when its grant expires, unless renewed by a fresh
+ * token, or at once when a revocation covers it. Every protocol's session holds one (WCS streams, WHIP/WHEP, the
+ * viewer page), so expiry and revocation work alike everywhere; HLS, which has no session on the relay, ends at its
+ * next playlist request instead.
+ */
+import type { Grant } from './token-verifier.ts';
+
+export type LeaseEnd = 'expired' | 'revoked';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class AccessLease {
+  #grant: Grant | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #released = false;
+
+  /** `live`: the set of leases the access control ends on a revoke; a lease leaves it when released. */
+  constructor(readonly stream: string, grant: Grant | undefined, private readonly onEnd: (why: LeaseEnd) => void,
+    private readonly live: Set<AccessLease>) {
+    live.add(this);
+    this.renew(grant);
+  }
+
+  get grant(): Grant | undefined { return this.#grant; }
+
+  /** The session's access now ends with `grant` (a fresh token); undefined: it does not end by itself. */
+  renew(grant: Grant | undefined): void {
+    if (this.#released) return;
+    this.#grant = grant;
+    clearTimeout(this.#timer);
+    const at = grant?.expiresAt;
+    this.#timer = at === undefined ? undefined : setTimeout(() => this.end('expired'), Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
+  }
+
+  /** Ends the session it guards (once). */
+  end(why: LeaseEnd): void {
+    if (this.#released) return;
+    this.release();
+    this.onEnd(why);
+  }
+
+  /** The session ended by itself: nothing to end any more. */
+  release(): void {
+    this.#released = true;
+    clearTimeout(this.#timer);
+    this.live.delete(this);
+  }
+}
