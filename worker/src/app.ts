@@ -13,7 +13,7 @@ import { revoke } from './revoke.ts';
 import { createPull, terminate } from './pulls.ts';
 import { findAllShared } from './find-all.ts';
 import { docsPage } from './docs.ts';
-import { hlsProxy } from './hls-proxy.ts';
+import { hlsProxy, hlsSessionMedia } from './hls-proxy.ts';
 import { play } from './play.ts';
 import { statPage } from './stat.ts';
 
@@ -64,8 +64,10 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
   app.openapi(revokeRoute, async (c) => c.json(await revoke(c.env, c.req.valid('json')), 200));
 
-  // Viewers' HLS, public like the relay's HLS port: the token guards the API, not playback.
+  // Viewers' HLS: the API token guards the API, not playback; a guarded relay's playlist decides who plays, and its
+  // media comes under session paths the edge checks itself.
   app.get('/hls/:name/:file', hlsProxy);
+  app.get('/hls/s/:session/:name/:file', hlsSessionMedia);
   app.get('/rest-api/play/:name', play);
 
   app.doc('/rest-api/openapi.json', DOC_CONFIG);

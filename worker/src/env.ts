@@ -13,6 +13,8 @@ declare namespace Cloudflare {
     LOCAL_DEV?: string;
     /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS. */
     RELAY_TOKENS?: string;
+    /** The relays' SIPHON_HLS_SESSION_SECRET: the edge checks guarded relays' HLS session paths with it and caches their media for every viewer. */
+    HLS_SESSION_SECRET?: string;
     /** How long a relay must fail every check before reconciliation moves its pulls elsewhere (s, default 30). */
     MOVE_AFTER_SECONDS?: string;
   }

@@ -7,12 +7,17 @@
  *   by the relay; concurrent requests for one object in this isolate share one relay request.
  * - Playlists are kept at most one part duration (PART-TARGET, in this isolate), so the live edge stays live;
  *   blocking reloads (`_HLS_msn`/`_HLS_part`) go to the relay, identical ones in flight shared.
+ * - A guarded relay names its media under a session path (`../s/<token>/<stream>/<file>`, so `/hls/s/…` here): the
+ *   edge checks the token itself (hls-session.ts) and keys the object without it, so viewers with different tokens
+ *   share one copy; the playlist, which carries the viewer's credential (`?token=` or `Authorization`), goes to the
+ *   relay for each credential, which decides (and refuses a revoked or expired one).
  * `x-siphon-cache` says which: hit, miss, shared.
  */
 import type { Context } from 'hono';
 import { apiError } from '../../contract/error-body.ts';
 import { claims } from './pulls.ts';
 import { readRelays } from './relays.ts';
+import { checkSessionPath } from './hls-session.ts';
 
 interface Fetched { status: number; type: string; body: ArrayBuffer }
 
@@ -44,13 +49,13 @@ async function hlsBase(env: Env, name: string): Promise<string> {
   return relay.hls;
 }
 
-/** One relay request per URL at a time in this isolate; later callers share it. */
-function shared(url: string): { fetched: Promise<Fetched>; joined: boolean } {
-  const pending = inFlight.get(url);
+/** One relay request per object (`key`) at a time in this isolate; later callers share it. */
+function shared(key: string, url: string, headers?: HeadersInit): { fetched: Promise<Fetched>; joined: boolean } {
+  const pending = inFlight.get(key);
   if (pending) return { fetched: pending, joined: true };
-  const fetched = fetch(url).then(async (res) => ({ status: res.status, type: res.headers.get('content-type') ?? 'application/octet-stream', body: await res.arrayBuffer() }));
-  inFlight.set(url, fetched);
-  void fetched.finally(() => inFlight.delete(url)).catch(() => undefined); // the caller sees the failure
+  const fetched = fetch(url, { headers }).then(async (res) => ({ status: res.status, type: res.headers.get('content-type') ?? 'application/octet-stream', body: await res.arrayBuffer() }));
+  inFlight.set(key, fetched);
+  void fetched.finally(() => inFlight.delete(key)).catch(() => undefined); // the caller sees the failure
   return { fetched, joined: false };
 }
 
@@ -76,31 +81,49 @@ export async function hlsProxy(c: Context<{ Bindings: Env }>): Promise<Response>
   const file = c.req.param('file')!;
   const url = new URL(c.req.url);
   const upstream = `${await hlsBase(c.env, name)}/${encodeURIComponent(name)}/${encodeURIComponent(file)}${url.search}`;
-  if (file.endsWith('.m3u8')) {
-    const blocking = url.searchParams.has('_HLS_msn');
-    const kept = blocking ? undefined : playlists.get(upstream);
-    if (kept && kept.until > Date.now()) return answer(kept.fetched, 'no-cache', 'hit');
-    const { fetched, joined } = shared(upstream);
-    const f = await fetched;
-    if (!blocking && f.status === 200) playlists.set(upstream, { fetched: f, until: Date.now() + partTargetMs(new TextDecoder().decode(f.body)) });
-    return answer(f, 'no-cache', joined ? 'shared' : 'miss');
-  }
-  const recent = recentMedia.get(upstream);
+  if (file.endsWith('.m3u8')) return playlist(c, upstream, url.searchParams.has('_HLS_msn'));
+  return media(c, upstream, url.toString());
+}
+
+/** `/hls/s/<session token>/<name>/<file>`: a guarded relay's media, checked here, cached without the token. */
+export async function hlsSessionMedia(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const [session, name, file] = [c.req.param('session')!, c.req.param('name')!, c.req.param('file')!];
+  await checkSessionPath(c.env, session, name, file);
+  const base = await hlsBase(c.env, name);
+  const path = `${encodeURIComponent(name)}/${encodeURIComponent(file)}`;
+  return media(c, `${base}/s/${encodeURIComponent(session)}/${path}`, new URL(`/hls/${path}`, c.req.url).toString());
+}
+
+/** The viewer's credential goes along, and a playlist is kept per credential: it is the relay that decides. */
+async function playlist(c: Context<{ Bindings: Env }>, upstream: string, blocking: boolean): Promise<Response> {
+  const auth = c.req.header('authorization');
+  const key = auth ? `${upstream} ${auth}` : upstream;
+  const kept = blocking ? undefined : playlists.get(key);
+  if (kept && kept.until > Date.now()) return answer(kept.fetched, 'no-cache', 'hit');
+  const { fetched, joined } = shared(key, upstream, auth ? { authorization: auth } : undefined);
+  const f = await fetched;
+  if (!blocking && f.status === 200) playlists.set(key, { fetched: f, until: Date.now() + partTargetMs(new TextDecoder().decode(f.body)) });
+  return answer(f, 'no-cache', joined ? 'shared' : 'miss');
+}
+
+/** Media from `upstream`, known to this isolate and the cache as `key` (a URL without any session token). */
+async function media(c: Context<{ Bindings: Env }>, upstream: string, key: string): Promise<Response> {
+  const recent = recentMedia.get(key);
   if (recent && recent.until > Date.now()) return answer(recent.fetched, `public, max-age=${MEDIA_MAX_AGE_S}, immutable`, 'hit');
   const cache = caches.default;
-  const key = new Request(url.toString());
-  const hit = await cache.match(key);
+  const cacheKey = new Request(key);
+  const hit = await cache.match(cacheKey);
   if (hit) {
     const res = new Response(hit.body, hit);
     res.headers.set('x-siphon-cache', 'hit');
     return res;
   }
-  const { fetched, joined } = shared(upstream);
+  const { fetched, joined } = shared(key, upstream);
   const f = await fetched;
   const res = answer(f, `public, max-age=${MEDIA_MAX_AGE_S}, immutable`, joined ? 'shared' : 'miss');
   if (f.status === 200 && !joined) {
-    remember(upstream, f);
-    c.executionCtx.waitUntil(cache.put(key, res.clone()));
+    remember(key, f);
+    c.executionCtx.waitUntil(cache.put(cacheKey, res.clone()));
   }
   return res;
 }

@@ -50,7 +50,7 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono
     if (!media && (file !== `${name}.m3u8` || session !== undefined)) throw apiError(404, 'not_found', `no HLS resource ${file} for ${name}`);
     // Decided before anything is looked up or started: a refused viewer starts no packager and learns nothing.
     let mint: SessionMinter | undefined;
-    if (media) checkMedia(guard, name, session); else mint = await admitPlaylist(c, guard, name);
+    if (media) checkMedia(guard, name, file, session); else mint = await admitPlaylist(c, guard, name);
     const client = `${c.env?.incoming?.socket.remoteAddress ?? ''} ${c.req.header('user-agent') ?? ''}`;
     const sink = media ? hls.get(name) : await hls.forRequest(name, client).catch((err: Error) => {
       throw apiError(503, 'unavailable', `cannot start the HLS output of ${name}: ${err.message}`);
@@ -80,7 +80,7 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono
         throw apiError(503, 'unavailable', `segment ${msn} part ${part ?? '-'} did not come within 3 target durations`);
       }
     }
-    const text = mint ? underSessionPath(renderPlaylist(w), `../s/${mint()}/${encodeURIComponent(sink.id)}/`) : renderPlaylist(w);
+    const text = mint ? underSessionPath(renderPlaylist(w), (uri) => `../s/${mint(uri)}/${encodeURIComponent(sink.id)}/`) : renderPlaylist(w);
     hls.count(sink, 'playlists', text.length);
     return c.body(text, 200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-cache' });
   }

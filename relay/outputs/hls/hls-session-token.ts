@@ -1,14 +1,13 @@
 /**
  * The short-lived token an admitted HLS viewer's playlist puts in the path of every media URI
  * (`/s/<token>/<stream>/<file>`): players that send no header or cookie (Safari, ffplay, VLC) carry it by resolving
- * relative URIs, and media is checked with one HMAC, no I/O, no per-viewer copy of anything. Each playlist (re)load
- * mints a fresh one, so a viewer whose access ends loses the media within one reload plus the token's short life.
- * Format: `<expiry, s since the epoch, base 36>.<principal hash>.<MAC>`; the MAC covers the stream, the expiry and
- * the principal hash, with a key the relay (and an edge in front of it) share.
+ * relative URIs, and media is checked with one HMAC, no I/O, no per-viewer copy of anything. Each names one object
+ * and expires a while after that object was first listed (hls-access.ts); the playlist that names new media is checked
+ * on every reload.
+ * The format, shared with the edge that checks these too: contract/hls-session-token.ts.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-
-const MAC_CHARS = 22;
+import { expiredReason, MAC_CHARS, macInput, parseSessionToken, Reasons } from '../../../contract/hls-session-token.ts';
 
 export class HlsSessionTokens {
   readonly #key: Buffer;
@@ -18,24 +17,22 @@ export class HlsSessionTokens {
     this.#key = secret ? Buffer.from(secret) : randomBytes(32);
   }
 
-  mint(stream: string, principal: string, expiresAt: number): string {
+  mint(stream: string, file: string, principal: string, expiresAt: number): string {
     const exp = Math.ceil(expiresAt / 1000).toString(36);
     const who = createHash('sha256').update(principal).digest('base64url').slice(0, 8);
-    return `${exp}.${who}.${this.#mac(stream, exp, who)}`;
+    return `${exp}.${who}.${this.#mac(stream, file, exp, who)}`;
   }
 
-  /** Why the token does not admit to `stream` now, or undefined when it does. */
-  check(token: string, stream: string, now = Date.now()): string | undefined {
-    const m = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9_-]{22})$/.exec(token);
-    if (!m) return 'malformed session token';
-    const [, exp, who, mac] = m;
-    const want = Buffer.from(this.#mac(stream, exp!, who!));
-    if (!timingSafeEqual(want, Buffer.from(mac!))) return 'session token not valid for this stream';
-    if (parseInt(exp!, 36) * 1000 <= now) return 'session token expired; reload the playlist';
-    return undefined;
+  /** Why the token does not admit to `file` of `stream` now, or undefined when it does. */
+  check(token: string, stream: string, file: string, now = Date.now()): string | undefined {
+    const parts = parseSessionToken(token);
+    if (!parts) return Reasons.malformed;
+    const want = Buffer.from(this.#mac(stream, file, parts.exp, parts.who));
+    if (!timingSafeEqual(want, Buffer.from(parts.mac))) return Reasons.wrongObject;
+    return expiredReason(parts, now);
   }
 
-  #mac(stream: string, exp: string, who: string): string {
-    return createHmac('sha256', this.#key).update(`hls|${stream}|${exp}|${who}`).digest('base64url').slice(0, MAC_CHARS);
+  #mac(stream: string, file: string, exp: string, who: string): string {
+    return createHmac('sha256', this.#key).update(macInput(stream, file, exp, who)).digest('base64url').slice(0, MAC_CHARS);
   }
 }

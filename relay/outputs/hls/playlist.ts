@@ -71,8 +71,8 @@ function partLines(id: string, seg: Segment): string[] {
     + (p.independent ? ',INDEPENDENT=YES' : ''));
 }
 
-/** The same playlist for one admitted viewer: every media URI under `prefix` (its session path), nothing else changed. */
-export function underSessionPath(playlist: string, prefix: string): string {
-  return playlist.replace(/URI="([^"]+)"/g, (_, uri: string) => `URI="${prefix}${uri}"`)
-    .replace(/^(?!#)(\S+)$/gm, (uri) => `${prefix}${uri}`);
+/** The same playlist for one admitted viewer: every media URI under its session path (`prefix(uri)`), nothing else changed. */
+export function underSessionPath(playlist: string, prefix: (uri: string) => string): string {
+  return playlist.replace(/URI="([^"]+)"/g, (_, uri: string) => `URI="${prefix(uri)}${uri}"`)
+    .replace(/^(?!#)(\S+)$/gm, (uri) => `${prefix(uri)}${uri}`);
 }

@@ -1,0 +1,45 @@
+/**
+ * The edge's check of a guarded relay's HLS session paths (`/hls/s/<token>/<stream>/<file>`): the same HMAC the relay
+ * checks (contract/hls-session-token.ts), under HLS_SESSION_SECRET, with no call to anyone, so one cached copy of a
+ * media object serves every viewer whose token is good. No secret: the edge cannot tell, and refuses (503 saying how).
+ */
+import { apiError } from '../../contract/error-body.ts';
+import { expiredReason, MAC_CHARS, macInput, parseSessionToken, Reasons } from '../../contract/hls-session-token.ts';
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+const keyOf = (secret: string) => {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    keys.set(secret, key);
+  }
+  return key;
+};
+
+const base64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/** Throws the 401/403/503 a viewer gets; returns when `token` admits to `stream` now. */
+export async function checkSessionPath(env: { HLS_SESSION_SECRET?: string }, token: string, stream: string, file: string): Promise<void> {
+  if (!env.HLS_SESSION_SECRET) {
+    throw apiError(503, 'misconfigured', 'this edge cannot check HLS session paths: set HLS_SESSION_SECRET to the relays\' SIPHON_HLS_SESSION_SECRET '
+      + '(`wrangler secret put HLS_SESSION_SECRET`)');
+  }
+  const parts = parseSessionToken(token);
+  if (!parts) throw apiError(403, 'forbidden', Reasons.malformed);
+  const mac = base64url(await crypto.subtle.sign('HMAC', await keyOf(env.HLS_SESSION_SECRET), new TextEncoder().encode(macInput(stream, file, parts.exp, parts.who))));
+  if (!timingSafeEqual(mac.slice(0, MAC_CHARS), parts.mac)) throw apiError(403, 'forbidden', Reasons.wrongObject);
+  const expired = expiredReason(parts, Date.now());
+  if (expired) throw apiError(403, 'forbidden', expired);
+}
+
+/**
+ * A comparison that takes as long whatever differs (the MAC's length is fixed by the format). By hand, not workerd's
+ * `crypto.subtle.timingSafeEqual`: the relay's unit test runs this in Node, against the tokens the relay mints.
+ */
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
