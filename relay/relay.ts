@@ -75,7 +75,8 @@ export class Relay {
       maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
     });
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
-      (mountpoint) => this.onViewerUp(mountpoint), (...args) => this.admitViewer(...args));
+      (mountpoint) => this.onViewerUp(mountpoint), (...args) => this.admitViewer(...args),
+      (token) => this.ctx.access.grant(token));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -139,8 +140,7 @@ export class Relay {
       hook: { appKey: 'defaultApp', body: streamBody(session, { mediaSessionId: id, name: stream, custom: token ? { token } : {} }, false, 'PENDING') },
     });
     if (!decision.allow) return decision;
-    const lease = this.ctx.access.lease(stream, decision.grant, end);
-    return { allow: true, release: () => lease.release() };
+    return { allow: true, lease: this.ctx.access.lease(stream, decision.grant, end) };
   }
 
   /** A viewer's leg is up: now a keyframe reaches it (the one asked for at its watch may have come too early). */

@@ -10,14 +10,25 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
-import type { LeaseEnd } from '../access/access-lease.ts';
+import type { AccessLease, LeaseEnd } from '../access/access-lease.ts';
+import type { Grant } from '../access/token-verifier.ts';
+import { covers } from '../access/permission.ts';
 
 /**
- * Whether a viewer may watch a stream (relay/access). An admitted watch holds its access until `release`; `end` is
- * called when the access ends first (expiry, a revoke), and closes the viewer's socket.
+ * Whether a viewer may watch a stream (relay/access). An admitted watch holds its access (`lease`) until the viewer
+ * goes; `end` is called when the access ends first (expiry, a revoke), and closes the viewer's socket.
  */
 export type AdmitViewer = (stream: string, token: string | undefined, client: string, end: (why: LeaseEnd) => void)
-  => Promise<{ allow: true; release: () => void } | { allow: false; status: number; reason: string }>;
+  => Promise<{ allow: true; lease: Pick<AccessLease, 'stream' | 'renew' | 'release'> } | { allow: false; status: number; reason: string }>;
+
+/** The grant a fresh credential carries, or undefined when it does not verify (relay/access). */
+export type RefreshViewer = (token: string) => Promise<Grant | undefined>;
+
+/**
+ * Not Janus's: the viewer page's own message on its socket, a fresh token for the watches it holds. Answered here
+ * (an `ack`, or an `error` 401) and never forwarded.
+ */
+const REFRESH = 'siphon_refresh';
 
 const PROTOCOL = 'janus-protocol';
 const VERBS = new Set(['create', 'attach', 'message', 'trickle', 'keepalive', 'detach', 'destroy', 'hangup', 'info']);
@@ -44,7 +55,8 @@ export class ViewerProxy {
 
   constructor(private readonly janusUrl: () => string, private readonly log: Logger,
     private readonly viewerUp: (mountpointId: string) => void = () => undefined,
-    private readonly admit: AdmitViewer = async () => ({ allow: true, release: () => undefined })) {}
+    private readonly admit: AdmitViewer = async (stream) => ({ allow: true, lease: { stream, renew: () => undefined, release: () => undefined } }),
+    private readonly refresh: RefreshViewer = async () => undefined) {}
 
   get connections(): number { return this.open.size; }
 
@@ -81,9 +93,9 @@ export class ViewerProxy {
     // A watch waits for its decision; what the viewer sent after it must not overtake it.
     let inOrder = Promise.resolve();
     /** Each watching handle's hold on its access. */
-    const held = new Map<number, () => void>();
+    const held = new Map<number, Pick<AccessLease, 'stream' | 'renew' | 'release'>>();
     const closeBoth = () => {
-      for (const release of held.values()) release();
+      for (const lease of held.values()) lease.release();
       held.clear();
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
@@ -105,6 +117,7 @@ export class ViewerProxy {
     const forward = async (text: string) => {
       let msg: unknown;
       try { msg = JSON.parse(text); } catch { msg = undefined; }
+      if ((msg as { janus?: unknown } | undefined)?.janus === REFRESH) return this.renew(msg as { token?: unknown; transaction?: unknown }, held, client);
       const why = refusal(msg);
       if (why) return refuse(msg, 403, why);
       const m = msg as { handle_id?: unknown; body?: { request?: unknown; id?: unknown } };
@@ -112,8 +125,8 @@ export class ViewerProxy {
         const decision = await this.admit(String(m.body.id), token, address,
           (why) => client.close(1008, why === 'revoked' ? 'Access revoked' : 'Access expired'));
         if (!decision.allow) return refuse(msg, decision.status, `Forbidden: ${decision.reason}`);
-        held.get(m.handle_id)?.();
-        held.set(m.handle_id, decision.release);
+        held.get(m.handle_id)?.release();
+        held.set(m.handle_id, decision.lease);
         watching.set(m.handle_id, String(m.body.id));
       }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
@@ -122,6 +135,15 @@ export class ViewerProxy {
       const text = data.toString();
       inOrder = inOrder.then(() => forward(text)).catch((err: unknown) => this.log.error('viewer_proxy.forward_failed', { err }));
     });
+  }
+
+  /** A fresh token: every watch it covers now lasts until it expires. */
+  private async renew(msg: { token?: unknown; transaction?: unknown }, held: Map<number, Pick<AccessLease, 'stream' | 'renew'>>, client: WebSocket): Promise<void> {
+    const grant = typeof msg.token === 'string' ? await this.refresh(msg.token) : undefined;
+    const answer = grant ? { janus: 'ack', transaction: msg.transaction }
+      : { janus: 'error', transaction: msg.transaction, error: { code: 401, reason: 'the token does not verify, has expired or was revoked' } };
+    if (grant) for (const lease of held.values()) if (covers(grant.permissions, 'play', lease.stream)) lease.renew(grant);
+    if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(answer));
   }
 
   private noticeWebrtcUp(text: string, watching: Map<number, string>): void {

@@ -7,7 +7,7 @@ const name = params.get('stream');
 const ll = params.get('ll') === '1';
 // A guarded relay's credential: sent with the playlist request only, and taken out of the address bar at once so it
 // is not bookmarked, shared or sent on as a Referer.
-const token = params.get('token');
+let token = params.get('token');
 if (token) {
   params.delete('token');
   history.replaceState(null, '', `${location.pathname}?${params}`);
@@ -91,10 +91,22 @@ function tick() {
   $('frames').textContent = String(state.framesDecoded);
 }
 
+// A fresh token before the current one expires: the next playlist request carries it (the media's session paths do
+// not change), so playback goes on without a gap. For the page that embeds this one, and for tests.
+state.refresh = (fresh) => { token = fresh; };
+
+/** Playlist requests carry the current token (a refresh replaces the one in the source URL). */
+function withCurrentToken(xhr, url) {
+  const u = new URL(url);
+  if (!token || !u.pathname.endsWith('.m3u8') || !u.searchParams.has('token')) return;
+  u.searchParams.set('token', token);
+  xhr.open('GET', u.toString(), true);
+}
+
 function play(src) {
   // A player that joins early (the output just started) would stay that far behind the edge for good:
   // let hls.js play up to 1.5x until it is back at its target latency.
-  hls = new Hls({ lowLatencyMode: ll, maxLiveSyncPlaybackRate: 1.5 });
+  hls = new Hls({ lowLatencyMode: ll, maxLiveSyncPlaybackRate: 1.5, xhrSetup: withCurrentToken });
   hls.on(Hls.Events.FRAG_LOADED, (_, data) => {
     // In LL mode each part arrives as its own FRAG_LOADED while frag.stats.loaded keeps a running total.
     loads.push([performance.now(), data.part ? data.part.stats.loaded : data.frag.stats.loaded]);

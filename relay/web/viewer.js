@@ -9,12 +9,44 @@ window.siphonViewer = state;
 
 // A guarded relay's credential: given to the /janus proxy only, and taken out of the address bar at once so it is
 // not bookmarked, shared or sent on as a Referer.
-const token = new URLSearchParams(location.search).get('token');
+let token = new URLSearchParams(location.search).get('token');
 if (token) {
   const params = new URLSearchParams(location.search);
   params.delete('token');
   history.replaceState(null, '', `${location.pathname}?${params}`);
 }
+
+// janus.js keeps its WebSocket to itself; the page needs it to hand the relay a fresh token without reconnecting
+// (a reconnect would freeze the picture), so it keeps the socket janus.js opens to /janus.
+let janusSocket = null;
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    if (new URL(url, location.href).pathname === '/janus') janusSocket = this;
+  }
+};
+let refreshes = 0;
+
+/**
+ * A fresh token for a guarded relay before the current one expires: the watch goes on without a gap, and later
+ * reconnects use it. Resolves true when the relay took it. For the page that embeds this one, and for tests.
+ */
+state.refresh = (fresh) => new Promise((resolve) => {
+  token = fresh;
+  const socket = janusSocket;
+  if (!socket || socket.readyState !== NativeWebSocket.OPEN) return resolve(false);
+  const transaction = `siphon-refresh-${++refreshes}`;
+  const answered = (event) => {
+    let msg;
+    try { msg = JSON.parse(event.data); } catch { return; }
+    if (msg.transaction !== transaction) return;
+    socket.removeEventListener('message', answered);
+    resolve(msg.janus === 'ack');
+  };
+  socket.addEventListener('message', answered);
+  socket.send(JSON.stringify({ janus: 'siphon_refresh', token: fresh, transaction }));
+});
 
 let janus = null;
 let handle = null;

@@ -77,13 +77,14 @@ describe('viewer proxy: access', () => {
     const asked: [string, string | undefined][] = [];
     let endAccess: ((why: 'expired' | 'revoked') => void) | undefined;
     let released = 0;
+    const renewed: (number | undefined)[] = [];
     const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, () => undefined, async (stream, token, _client, end) => {
       asked.push([stream, token]);
       await new Promise((r) => setTimeout(r, 50)); // a hook's round trip: what follows must wait for it
       if (stream !== 'cam') return { allow: false, status: 403, reason: `the token does not allow play of "${stream}"` };
       endAccess = end;
-      return { allow: true, release: () => { released++; } };
-    });
+      return { allow: true, lease: { stream, renew: (g) => { renewed.push(g?.expiresAt); }, release: () => { released++; } } };
+    }, async (t) => (t === 'fresh' ? { permissions: [{ action: 'play', stream: 'cam' }], expiresAt: 42 } : undefined));
     const server = createServer();
     server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,6 +99,14 @@ describe('viewer proxy: access', () => {
       await vi.waitFor(() => expect(reached).toEqual(['message cam', 'keepalive']));
       expect(asked).toEqual([['other', 't0k'], ['cam', 't0k']]);
       expect(events.find((e) => e.transaction === 'w1')).toEqual({ janus: 'error', transaction: 'w1', error: { code: 403, reason: 'Forbidden: the token does not allow play of "other"' } });
+      // A fresh token on the page's own message renews the watch; a bad one is refused; neither reaches Janus.
+      viewer.send(JSON.stringify({ janus: 'siphon_refresh', token: 'fresh', transaction: 'r1' }));
+      viewer.send(JSON.stringify({ janus: 'siphon_refresh', token: 'stale', transaction: 'r2' }));
+      await vi.waitFor(() => expect(events.filter((e) => e.transaction?.startsWith('r'))).toHaveLength(2));
+      expect(events.find((e) => e.transaction === 'r1')).toEqual({ janus: 'ack', transaction: 'r1' });
+      expect(events.find((e) => e.transaction === 'r2')).toMatchObject({ janus: 'error', error: { code: 401 } });
+      expect(renewed).toEqual([42]);
+      expect(reached).toEqual(['message cam', 'keepalive']);
       // The access ends (a revoke): the viewer's socket closes with the reason, and its hold is given back.
       const closed = once(viewer, 'close');
       endAccess!('revoked');
