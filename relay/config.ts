@@ -174,6 +174,10 @@ export const settings = {
     doc: 'Cap on what the record directory may hold (MB); recordings stop (state failed, "disk full") when it is reached. 0: no cap.' }),
   recordMinFreeMb: s({ kind: 'int', env: 'SIPHON_RECORD_MIN_FREE_MB', property: 'siphon.record_min_free_mb', default: 512,
     doc: 'Recordings stop when the record directory\'s file system has less free space than this (MB), and none start.' }),
+  recordUrlSecret: s({ kind: 'string', env: 'SIPHON_RECORD_URL_SECRET', property: 'siphon.record_url_secret', default: '',
+    doc: 'Key of the signed, expiring download links a guarded relay gives its recordings. Empty: a random key per start (links die with a restart).' }),
+  recordUrlTtlS: s({ kind: 'int', env: 'SIPHON_RECORD_URL_TTL_S', property: 'siphon.record_url_ttl_s', default: 3600,
+    doc: 'How long a signed recording link works (s), on a guarded relay.' }),
   logLevel: s({ kind: 'string', env: 'SIPHON_LOG_LEVEL', property: 'siphon.log_level', default: 'info',
     doc: 'debug, info, warn or error.' }),
 } as const;

@@ -28,6 +28,7 @@ import { WishSessions } from './wish/wish-sessions.ts';
 import { RtmpPushes } from './outputs/rtmp/rtmp-pushes.ts';
 import { WcsPushes } from './outputs/wcs-push/wcs-pushes.ts';
 import { Recordings } from './outputs/record/recordings.ts';
+import { RecordUrls } from './outputs/record/record-urls.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 import { accessControlFrom } from './access/access-settings.ts';
@@ -48,6 +49,7 @@ export class Relay {
   /** `/pull/push`es: local streams published to remote WCS servers. */
   readonly wcsPushes: WcsPushes;
   readonly recordings: Recordings;
+  readonly recordUrls: RecordUrls;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -74,6 +76,7 @@ export class Relay {
       dir: resolve(config.recordDir), template: config.recordTemplate, audioKbps: config.hlsAudioKbps,
       maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
     });
+    this.recordUrls = new RecordUrls(config.recordUrlSecret, config.recordUrlTtlS * 1000, () => this.ctx.access.configured);
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
       (mountpoint) => this.onViewerUp(mountpoint), (...args) => this.admitViewer(...args),
       (token) => this.ctx.access.grant(token));
@@ -164,7 +167,9 @@ export class Relay {
     const stream = this.ctx.registry.get(name);
     if (!stream) return undefined;
     try {
-      return (await this.recordings.start(stream)).fileName;
+      const file = (await this.recordings.start(stream)).fileName;
+      // The page links `/client/records/<recordName>`: on a guarded relay the name carries the link's signature.
+      return file && file + this.recordUrls.query(file);
     } catch (err) {
       this.ctx.log.warn('record.refused', { stream: name, reason: (err as Error).message });
       return undefined;

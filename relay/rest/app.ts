@@ -62,7 +62,7 @@ export function buildApp(relay: RelayView): Hono {
 
   addPullRoutes(app, relay);
   addPushRoutes(app, relay.rtmpPushes);
-  addRecordRoutes(app, relay.recordings);
+  addRecordRoutes(app, relay.recordings, relay.recordUrls);
   addAccessRoutes(app, relay.ctx.access);
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, access: relay.ctx.access,
     nodeId: nodeIdOf(config.publicIp || config.bindAddress), iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });

@@ -17,6 +17,7 @@ import type { WishSessions } from '../wish/wish-sessions.ts';
 import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 import type { Recordings } from '../outputs/record/recordings.ts';
+import type { RecordUrls } from '../outputs/record/record-urls.ts';
 import type { AccessControl } from '../access/access-control.ts';
 
 export interface RelayView {
@@ -39,4 +40,5 @@ export interface RelayView {
   readonly rtmpPushes: RtmpPushes;
   readonly wcsPushes: Pick<WcsPushes, 'all' | 'create' | 'terminate'>;
   readonly recordings: Recordings;
+  readonly recordUrls: RecordUrls;
 }
