@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
-import { requireToken } from './auth.ts';
+import { requireKey } from './auth.ts';
 import { findAllGet, findAllPost, pullRoute, terminateRoute } from './routes.ts';
 import { createPull, terminate } from './pulls.ts';
 import { findAllShared } from './find-all.ts';
@@ -36,7 +36,8 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.onError(errorRenderer((path, err) => console.error(JSON.stringify({ event: 'edge.unhandled_error', path, message: err.message }))));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
-  app.use('/rest-api/pull/*', requireToken, bodyLimit({
+  app.use('/rest-api/access/*', requireKey);
+  app.use('/rest-api/pull/*', requireKey, bodyLimit({
     maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); },
   }));
   // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way. The
@@ -53,6 +54,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.post('/rest-api/pull/pull', relabel);
   app.post('/rest-api/pull/terminate', relabel);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
 
   app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
   // The shared answer is already JSON text; the route's schema documents it.
@@ -61,7 +63,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openapi(findAllGet, listing);
   app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
 
-  // Viewers' HLS, public like the relay's HLS port: the token guards the API, not playback.
+  // Viewers' HLS, public like the relay's HLS port: the keys guard the API, not playback.
   app.get('/hls/:name/:file', hlsProxy);
   app.get('/rest-api/play/:name', play);
 
@@ -69,7 +71,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.get('/rest-api/docs', (c) => c.html(docsPage(DOC_CONFIG.info.title)));
   app.get('/', async (c, next) => {
     if (c.req.query('action') !== 'stat') return next();
-    await requireToken(c, async () => undefined); // throws its 401/503 when the caller may not look
+    await requireKey(c, async () => undefined); // throws its 401/403/503 when the caller may not look
     return statPage(c);
   }, (c) => c.redirect('/rest-api/docs'));
   return app;
