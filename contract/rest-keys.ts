@@ -54,8 +54,12 @@ function parseKeySet(json: string): StoredKey[] {
   const parsed = KeySetJson.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    const [name, ...field] = issue.path.map(String);
+    const where = name === undefined ? '' : `key "${name}"${field.length ? ` ${field.join('.')}` : ''}: `;
+    // A bad name comes as zod's "Invalid key in record", the rule it broke one level down.
+    const message = issue.code === 'invalid_key' ? issue.issues[0]?.message ?? issue.message : issue.message;
     // Zod's messages name the rule broken, not the value: no hash reaches a log or an error body.
-    throw new RestKeysError(`${issue.path.length ? `key ${issue.path.map(String).join('.')}: ` : ''}${issue.message}; expected ${KEY_SET_SHAPE}`);
+    throw new RestKeysError(`${where}${message}; expected ${KEY_SET_SHAPE}`);
   }
   return Object.entries(parsed.data).map(([name, { scopes, hashes }]) => ({
     name, scopes: new Set(scopes), hashes: hashes.map((h) => hexBytes(h.slice('sha256:'.length))),
