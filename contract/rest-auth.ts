@@ -18,11 +18,11 @@ declare module 'hono' {
 /**
  * Route → the scope it needs. A route is a path, a path ending in `/*` (everything under it), or a path with one
  * `?name=value` the query must have (`/?action=stat`). First match wins. A guarded path no entry matches needs a
- * valid key and no scope (each edge's tests check that every route it serves has an entry).
+ * valid key and no scope (each edge's tests check that every route it guards has an entry).
  */
 export type RouteScopes = Readonly<Record<string, Scope>>;
 
-export const CHALLENGE = 'Bearer, Basic realm="siphon"';
+const CHALLENGE = 'Bearer, Basic realm="siphon"';
 /** What an edge with no key configured lets through (the relay for local use, the edge under LOCAL_DEV). */
 const OPEN: RestKey = { name: 'open', scopes: new Set(SCOPES) };
 
@@ -34,7 +34,7 @@ function matches(route: string, c: Context): boolean {
   return c.req.query(name) === value;
 }
 
-export const scopeOf = (routes: RouteScopes, c: Context): Scope | undefined =>
+const scopeOf = (routes: RouteScopes, c: Context): Scope | undefined =>
   Object.entries(routes).find(([route]) => matches(route, c))?.[1];
 
 /** 403 unless the key restGuard admitted has `scope`; for a route that applies its scope itself. */

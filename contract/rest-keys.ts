@@ -23,7 +23,7 @@ interface StoredKey extends RestKey {
 }
 
 /** The old single token (SIPHON_REST_TOKEN, API_TOKEN) is this key, with every scope. */
-export const LEGACY_NAME = 'legacy';
+const LEGACY_NAME = 'legacy';
 const EVERY_SCOPE: ReadonlySet<Scope> = new Set(SCOPES);
 
 export class RestKeysError extends Error {
@@ -42,7 +42,7 @@ const KeySetJson = z.record(
   KeyEntry,
 );
 
-export const KEY_SET_SHAPE = '{"<name>": {"scopes": ["pull", …], "hashes": ["sha256:<hex>"]}}';
+const KEY_SET_SHAPE = '{"<name>": {"scopes": ["pull", …], "hashes": ["sha256:<hex>"]}}';
 
 function parseKeySet(json: string): StoredKey[] {
   let raw: unknown;

@@ -1,6 +1,8 @@
 /** The edge's API keys (API_KEYS, the legacy API_TOKEN) on its guarded routes, with the scopes of worker/src/auth.ts. */
 import { describe, expect, it } from 'vitest';
 import { hashRestKey } from '../../contract/rest-keys.ts';
+import { buildApp } from '../../worker/src/app.ts';
+import { ROUTE_SCOPES } from '../../worker/src/auth.ts';
 import { call, envWith, nothingLeftFor, placed } from './edge-harness.ts';
 
 const entry = async (scopes: string[], ...keys: string[]) => ({ scopes, hashes: await Promise.all(keys.map(hashRestKey)) });
@@ -77,5 +79,12 @@ describe('edge API keys', () => {
       expect(body).toMatchObject({ error: 'misconfigured', message: expect.stringContaining(message) });
       expect(body.message).not.toContain(hash.slice(7));
     }
+  });
+
+  it('every route under the guarded paths has its scope in the one table', () => {
+    const guarded = buildApp().routes.filter((r) => r.method !== 'ALL' && /^\/rest-api\/(pull|access)\//.test(r.path)).map((r) => r.path);
+    expect(guarded).toContain('/rest-api/pull/terminate');
+    expect(guarded.filter((path) => !Object.keys(ROUTE_SCOPES).some((route) => route === path
+      || (route.endsWith('/*') && path.startsWith(route.slice(0, -1)))))).toEqual([]);
   });
 });
