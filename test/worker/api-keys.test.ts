@@ -1,5 +1,5 @@
 /** The edge's API keys (API_KEYS, the legacy API_TOKEN) on its guarded routes, with the scopes of worker/src/auth.ts. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hashRestKey } from '../../contract/rest-keys.ts';
 import { buildApp } from '../../worker/src/app.ts';
 import { ROUTE_SCOPES } from '../../worker/src/auth.ts';
@@ -17,7 +17,13 @@ const pullBody = (localStreamName: string) => ({ uri: 'ws://wcs.example:8080', r
 describe('edge API keys', () => {
   it('a key with the scope pulls, lists and terminates, as Bearer or as Basic <name>:<key>', async () => {
     const e = await keysEnv();
+    const logged = vi.spyOn(console, 'log');
     expect((await call(e, 'POST', '/rest-api/pull/pull', pullBody('keyed-1'), { authorization: 'Bearer ops-new' })).status).toBe(200);
+    const lines = logged.mock.calls.map(([line]) => String(line));
+    logged.mockRestore();
+    // Who did it is in the log by the key's name; the key itself never is.
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ event: 'edge.pull_created', localStreamName: 'keyed-1', key: 'ops' }));
+    expect(lines.join('\n')).not.toContain('ops-new');
     const all = await call(e, 'GET', '/rest-api/pull/find_all', undefined, { authorization: basic('monitor', 'monitor-key') });
     expect(all.status).toBe(200);
     expect(await all.json()).toContainEqual(expect.objectContaining({ localStreamName: 'keyed-1' }));

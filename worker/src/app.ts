@@ -56,12 +56,12 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
 
-  app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
+  app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json'), c.get('restKey').name), 200));
   // The shared answer is already JSON text; the route's schema documents it.
   const listing = async (c: Context<{ Bindings: Env }>) => c.body(await findAllShared(c.env), 200, { 'content-type': 'application/json' }) as never;
   app.openapi(findAllPost, listing);
   app.openapi(findAllGet, listing);
-  app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
+  app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json'), c.get('restKey').name), 200));
 
   // Viewers' HLS, public like the relay's HLS port: the keys guard the API, not playback.
   app.get('/hls/:name/:file', hlsProxy);
