@@ -1,6 +1,7 @@
 /**
- * The bearer-token guard of every HTTP edge (the edge's API_TOKEN, a relay's SIPHON_REST_TOKEN): Hono's
- * bearerAuth, which compares in constant time, answering every refusal as a 401 with our error body
+ * The single-token bearer guard (the relay's SIPHON_WHEP_TOKEN on WHIP/WHEP), and the rule every bearer token
+ * must follow (also the legacy REST tokens, SIPHON_REST_TOKEN and API_TOKEN; named REST keys: rest-keys.ts):
+ * Hono's bearerAuth, which compares in constant time, answering every refusal as a 401 with our error body
  * (bearerAuth alone says 400 to a header that is not `Bearer <token>`). No token configured: open.
  */
 import type { Context, MiddlewareHandler } from 'hono';

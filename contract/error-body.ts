@@ -15,8 +15,8 @@ export const ErrorBody = z.object({
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** An HTTPException whose response already is the JSON error body. */
-export function apiError(status: ContentfulStatusCode, error: string, message: string): HTTPException {
-  return new HTTPException(status, { message, res: Response.json({ error, message } satisfies ErrorBody, { status }) });
+export function apiError(status: ContentfulStatusCode, error: string, message: string, headers?: HeadersInit): HTTPException {
+  return new HTTPException(status, { message, res: Response.json({ error, message } satisfies ErrorBody, { status, headers }) });
 }
 
 const CODES: Record<number, string> = {

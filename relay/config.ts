@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { BEARER_TOKEN_RULE, isValidBearerToken } from '../contract/bearer.ts';
+import { RestKeys, RestKeysError } from '../contract/rest-keys.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -41,7 +42,9 @@ export const settings = {
   tlsKey: s({ kind: 'string', env: 'SIPHON_TLS_KEY', property: 'siphon.tls_key', default: '',
     doc: 'PEM private key for tls_cert.' }),
   restToken: s({ kind: 'string', env: 'SIPHON_REST_TOKEN', property: 'siphon.rest_token', default: '',
-    doc: 'When set, /rest-api/* and /metrics need `Authorization: Bearer <token>`. Letters, digits and - . _ ~ + / only (RFC 6750), optionally ending in =; anything else is refused at start.' }),
+    doc: 'Legacy: one key with every scope, sent as `Authorization: Bearer <token>` (or Basic `legacy:<token>`); prefer SIPHON_REST_KEYS. With either set, /rest-api/*, /metrics and /?action=stat need a key. Letters, digits and - . _ ~ + / only (RFC 6750), optionally ending in =; anything else is refused at start.' }),
+  restKeys: s({ kind: 'string', env: 'SIPHON_REST_KEYS', property: 'siphon.rest_keys', default: '',
+    doc: 'Named REST keys with scopes, stored hashed: JSON `{"<name>": {"scopes": ["pull", "stat"], "hashes": ["sha256:<hex>"]}}`, two hashes per name while rotating; `npm run key -- <name> <scopes…>` makes one. Scopes and routes: docs/api/rest.md. A bad entry is refused at start.' }),
   whepToken: s({ kind: 'string', env: 'SIPHON_WHEP_TOKEN', property: 'siphon.whep_token', default: '',
     doc: 'When set, WHEP and WHIP requests (`/whep/*`, `/whip/*`) need `Authorization: Bearer <token>` (the players\' and publishers\' token, apart from the REST one). Empty: open, like the viewer page.' }),
   restHooksUrl: s({ kind: 'string', env: 'SIPHON_REST_HOOKS_URL', property: 'siphon.rest_hooks_url', default: '',
@@ -250,6 +253,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const token = config.restToken as string;
   if (token && !isValidBearerToken(token)) throw new ConfigError(`SIPHON_REST_TOKEN: ${BEARER_TOKEN_RULE}`);
+  try {
+    RestKeys.from(config.restKeys as string);
+  } catch (err) {
+    if (err instanceof RestKeysError) throw new ConfigError(`SIPHON_REST_KEYS: ${err.message}`);
+    throw err;
+  }
   if (!['FAIL', 'LOG'].includes(config.restHooksOnError as string)) throw new ConfigError(`SIPHON_REST_HOOKS_ON_ERROR: FAIL or LOG, got "${config.restHooksOnError}"`);
   return config as Config;
 }

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { RelayView } from './relay-view.ts';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
-import { bearerGuard } from '../../contract/bearer.ts';
 import { readBody } from './body.ts';
+import { relayRestGuard } from './rest-keys.ts';
 import { metricsRegistry } from './metrics.ts';
 import { addStaticRoutes } from './static-routes.ts';
 import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
@@ -55,7 +55,7 @@ export function buildApp(relay: RelayView): Hono {
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   const guard = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
-  const auth = bearerGuard(() => config.restToken);
+  const auth = relayRestGuard(config);
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   app.use('/rest-api/*', auth, guard);
   app.use('/metrics', auth);
@@ -89,7 +89,7 @@ export function buildApp(relay: RelayView): Hono {
       .map((r) => r.mediaSessionId);
     const done = ids.filter((id) => relay.wcs.terminate(id, Info.restTerminate) || relay.wish.terminate(id, Info.restTerminate));
     if (done.length === 0) throw apiError(404, 'not_found', 'no stream matches');
-    log.info('rest.stream_terminated', { mediaSessionIds: done });
+    log.info('rest.stream_terminated', { mediaSessionIds: done, key: c.get('restKey').name });
     return c.json({ terminated: done });
   });
 
@@ -116,7 +116,7 @@ export function buildApp(relay: RelayView): Hono {
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
   // WCS's statistics page (its web console marks a node alive by it): public like WCS's, guarded like /metrics when
-  // a REST token is set; CORS, since the console polls every node from one page.
+  // REST keys are set; CORS, since the console polls every node from one page.
   const stat = statPage({ metrics, mediaPairs: Math.floor((config.teePorts.to - config.teePorts.from + 1) / 2) });
   app.get('/', async (c, next) => {
     if (c.req.query('action') !== 'stat') return next();

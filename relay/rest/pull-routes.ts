@@ -93,7 +93,7 @@ export function addPullRoutes(app: Hono, relay: RelayView): void {
     const [pulls, pushes] = await Promise.all([
       relay.pulls.terminate(filter, 'Stopped by rest /terminate'), relay.wcsPushes.terminate(filter, 'Stopped by rest /terminate')]);
     if (pulls.length + pushes.length === 0) throw apiError(404, 'not_found', 'no pull or push matches');
-    log.info('rest.pull_terminated', { pulls: pulls.map((p) => p.localMediaSessionId), pushes: pushes.map((p) => p.id) });
+    log.info('rest.pull_terminated', { pulls: pulls.map((p) => p.localMediaSessionId), pushes: pushes.map((p) => p.id), key: c.get('restKey').name });
     return c.json([...pulls.map(pullRecord), ...pushes.map(pushRecord)]);
   });
 }

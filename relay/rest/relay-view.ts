@@ -22,7 +22,7 @@ import type { AccessControl } from '../access/access-control.ts';
 
 export interface RelayView {
   readonly ctx: {
-    readonly config: Pick<Config, 'restToken' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert' | 'teePorts' | 'publicIp' | 'bindAddress'>;
+    readonly config: Pick<Config, 'restToken' | 'restKeys' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert' | 'teePorts' | 'publicIp' | 'bindAddress'>;
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;

@@ -102,18 +102,18 @@ describe('POST /rest-api/pull/pull', () => {
     expect((await pull(e, 'auth-1')).status).toBe(401);
     const wrong = await call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'auth-1' }, { authorization: 'Bearer let-me-out' });
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ error: 'unauthorized', message: 'missing or wrong bearer token' });
+    expect(await wrong.json()).toMatchObject({ error: 'unauthorized', message: expect.stringContaining('missing or wrong API key') });
     expect((await call(e, 'GET', '/rest-api/pull/find_all', undefined, { authorization: 'let-me-in' })).status).toBe(401);
     const right = await call(e, 'POST', '/rest-api/pull/pull', { uri: 'ws://a:1', remoteStreamName: 's', localStreamName: 'auth-1' }, { authorization: 'Bearer let-me-in' });
     expect(right.status).toBe(200);
     await nothingLeftFor(e, 'auth-never');
   });
 
-  it('a deployed edge (no LOCAL_DEV) without API_TOKEN refuses every call with 503 saying how to set one, and makes nothing', async () => {
+  it('a deployed edge (no LOCAL_DEV) without API_KEYS or API_TOKEN refuses every call with 503 saying how to set one, and makes nothing', async () => {
     const e = envWith(['ok'], { LOCAL_DEV: undefined });
     for (const res of [await pull(e, 'open-1'), await call(e, 'GET', '/rest-api/pull/find_all'), await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: 'x' })]) {
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ error: 'no_api_token', message: expect.stringContaining('wrangler secret put API_TOKEN') });
+      expect(await res.json()).toMatchObject({ error: 'no_api_token', message: expect.stringContaining('wrangler secret put API_KEYS') });
     }
     await nothingLeftFor(e, 'open-1');
     const e2 = envWith(['ok'], { LOCAL_DEV: undefined, API_TOKEN: 'set' });

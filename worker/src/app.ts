@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
-import { requireToken } from './auth.ts';
+import { requireKey } from './auth.ts';
 import { findAllGet, findAllPost, pullRoute, revokeRoute, terminateRoute } from './routes.ts';
 import { revoke } from './revoke.ts';
 import { createPull, terminate } from './pulls.ts';
@@ -38,8 +38,8 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
-  app.use('/rest-api/pull/*', requireToken, limit);
-  app.use('/rest-api/access/*', requireToken, limit);
+  app.use('/rest-api/pull/*', requireKey, limit);
+  app.use('/rest-api/access/*', requireKey, limit);
   // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way. The
   // body is read here and handed on as text: re-wrapping the raw stream and leaving it unread made
   // workerd restart now and then (seen under the R4 fuzz run).
@@ -55,17 +55,18 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.post('/rest-api/pull/terminate', relabel);
   app.post('/rest-api/access/revoke', relabel);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
 
-  app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json')), 200));
+  app.openapi(pullRoute, async (c) => c.json(await createPull(c.env, c.req.valid('json'), c.get('restKey').name), 200));
   // The shared answer is already JSON text; the route's schema documents it.
   const listing = async (c: Context<{ Bindings: Env }>) => c.body(await findAllShared(c.env), 200, { 'content-type': 'application/json' }) as never;
   app.openapi(findAllPost, listing);
   app.openapi(findAllGet, listing);
-  app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json')), 200));
-  app.openapi(revokeRoute, async (c) => c.json(await revoke(c.env, c.req.valid('json')), 200));
+  app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json'), c.get('restKey').name), 200));
+  app.openapi(revokeRoute, async (c) => c.json(await revoke(c.env, c.req.valid('json'), c.get('restKey').name), 200));
 
-  // Viewers' HLS: the API token guards the API, not playback; a guarded relay's playlist decides who plays, and its
-  // media comes under session paths the edge checks itself.
+  // Viewers' HLS: the keys guard the API, not playback; a guarded relay's playlist decides who plays, and its media
+  // comes under session paths the edge checks itself.
   app.get('/hls/:name/:file', hlsProxy);
   app.get('/hls/s/:session/:name/:file', hlsSessionMedia);
   app.get('/rest-api/play/:name', play);
@@ -74,7 +75,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.get('/rest-api/docs', (c) => c.html(docsPage(DOC_CONFIG.info.title)));
   app.get('/', async (c, next) => {
     if (c.req.query('action') !== 'stat') return next();
-    await requireToken(c, async () => undefined); // throws its 401/503 when the caller may not look
+    await requireKey(c, async () => undefined); // throws its 401/403/503 when the caller may not look
     return statPage(c);
   }, (c) => c.redirect('/rest-api/docs'));
   return app;

@@ -1,17 +1,19 @@
 /**
  * What `wrangler types` cannot know about the worker's Env: the secrets (set with `wrangler secret put`,
- * never in wrangler.toml). Both are optional, so they are typed here rather than with wrangler's
+ * never in wrangler.toml). All are optional, so they are typed here rather than with wrangler's
  * `secrets.required`, which would make deploys fail without them. A script, not a module, so these merge
  * into the generated global declarations (worker/worker-configuration.d.ts); .ts, not .d.ts, so tsc checks
  * it despite skipLibCheck.
  */
 declare namespace Cloudflare {
   interface Env {
-    /** Bearer token clients must send. Unset: the edge refuses every API call (503) unless LOCAL_DEV is set. */
+    /** Named API keys with scopes, stored hashed (JSON, as SIPHON_REST_KEYS; docs/api/rest.md). Unset with API_TOKEN: every API call is 503 unless LOCAL_DEV is set. */
+    API_KEYS?: string;
+    /** Legacy: one bearer token with every scope; prefer API_KEYS. */
     API_TOKEN?: string;
     /** `true` only for `wrangler dev` on a developer's machine (npm start and the tests pass it): an edge without a token is open. */
     LOCAL_DEV?: string;
-    /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS. */
+    /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS: each relay's SIPHON_REST_TOKEN, or a key of its SIPHON_REST_KEYS with the scopes pull, terminate, stat and metrics. */
     RELAY_TOKENS?: string;
     /** The relays' SIPHON_HLS_SESSION_SECRET: the edge checks guarded relays' HLS session paths with it and caches their media for every viewer. */
     HLS_SESSION_SECRET?: string;

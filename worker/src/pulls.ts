@@ -40,7 +40,8 @@ export async function startOnRelay(relay: RelayClient, req: Omit<PullRequest, 'r
   throw apiError(502, 'relay_error', `relay ${relay.relay.id} answered ${res.status}: ${message}`);
 }
 
-export async function createPull(env: Env, req: PullRequest): Promise<PullRecord> {
+/** `key`: the name of the API key that asked, for the log. */
+export async function createPull(env: Env, req: PullRequest, key: string): Promise<PullRecord> {
   const owner = crypto.randomUUID();
   const relays = readRelays(env);
   const replicas = req.replicas ?? 1;
@@ -63,7 +64,7 @@ export async function createPull(env: Env, req: PullRequest): Promise<PullRecord
     };
     writes.count += 1;
     if (!await claims(env).commit(stored)) throw apiError(409, 'conflict', `localStreamName "${req.localStreamName}" was released while it was being placed`);
-    log('edge.pull_created', { localStreamName: req.localStreamName, relays: started.map((r) => r.relay.id), uri: req.uri });
+    log('edge.pull_created', { localStreamName: req.localStreamName, relays: started.map((r) => r.relay.id), uri: req.uri, key });
     return toRecord(stored, primary!);
   } catch (err) {
     // Best effort: without a record no replica may keep running; if a stop fails, say so in the log.
@@ -92,7 +93,7 @@ export function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: s
   };
 }
 
-export async function terminate(env: Env, f: TerminateRequest): Promise<PullRecord[]> {
+export async function terminate(env: Env, f: TerminateRequest, key: string): Promise<PullRecord[]> {
   // By local name (what WCS tools send) is one row; other filters scan the records.
   const candidates = f.localStreamName !== undefined
     ? [await claims(env).get(f.localStreamName)].filter((r): r is StoredPull => r !== null)
@@ -109,7 +110,7 @@ export async function terminate(env: Env, f: TerminateRequest): Promise<PullReco
     }
     writes.count += 1;
     await claims(env).release(r.localStreamName, r.claim);
-    log('edge.pull_terminated', { localStreamName: r.localStreamName, relays: r.placements.map((p) => p.relay) });
+    log('edge.pull_terminated', { localStreamName: r.localStreamName, relays: r.placements.map((p) => p.relay), key });
   }
   return matched.map((r) => toRecord(r, { status: 'TERMINATED', info: 'Stopped by rest /terminate' }));
 }

@@ -10,11 +10,11 @@ import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
 
 export interface RelayRevokeResult { relay: string; ended?: number; error?: string }
 
-export async function revoke(env: Env, body: RevokeRequest): Promise<{ revoked: RevokeRequest; until: string; relays: RelayRevokeResult[] }> {
+export async function revoke(env: Env, body: RevokeRequest, key: string): Promise<{ revoked: RevokeRequest; until: string; relays: RelayRevokeResult[] }> {
   const revocation = revocationOf(body, Date.now());
   await claims(env).revoke(revocation);
   const relays = await Promise.all(readRelays(env).map((relay) => sendTo(relay, revocation)));
-  log('edge.access_revoked', { sub: body.sub, jti: body.jti, stream: body.stream, relays });
+  log('edge.access_revoked', { sub: body.sub, jti: body.jti, stream: body.stream, key, relays });
   return { revoked: body, until: new Date(revocation.until).toISOString(), relays };
 }
 

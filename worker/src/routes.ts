@@ -7,7 +7,7 @@ import { RevokeRequest } from '../../contract/access.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const error = (description: string) => json(ErrorBody, description);
-const security = [{ bearer: [] }];
+const security: Record<string, string[]>[] = [{ bearer: [] }, { basic: [] }];
 
 export const pullRoute = createRoute({
   method: 'post', path: '/rest-api/pull/pull', summary: 'Pull a stream from a WCS server into a relay', security,
@@ -15,8 +15,8 @@ export const pullRoute = createRoute({
   responses: {
     200: json(PullRecord, 'Accepted: the relay runs the pull by itself'),
     400: error('Bad input: missing or non-string fields, bad names, a uri that is not ws://, wss:// (WCS) or http://, https:// (WHEP), body over 64 KiB'),
-    401: error('Missing or wrong bearer token'),
-    403: error('The relay does not allow this origin'),
+    401: error('Missing or wrong API key'),
+    403: error('The key lacks the "pull" scope, or the relay does not allow this origin'),
     409: error('localStreamName is already pulled'),
     502: error('The relay failed'),
     503: error('No healthy relay, or the chosen relay is unreachable'),
@@ -27,7 +27,8 @@ const findAll = (method: 'get' | 'post') => createRoute({
   method, path: '/rest-api/pull/find_all', summary: 'All recorded pulls with their live status on the relays', security,
   responses: {
     200: json(z.array(PullRecord), 'The pulls'),
-    401: error('Missing or wrong bearer token'),
+    401: error('Missing or wrong API key'),
+    403: error('The key lacks the route\'s scope (stat for find_all, terminate for terminate)'),
     404: error('No pulls'),
   },
 });
@@ -40,7 +41,8 @@ export const terminateRoute = createRoute({
   responses: {
     200: json(z.array(PullRecord), 'The pulls stopped (record and name claim removed)'),
     400: error('Bad input'),
-    401: error('Missing or wrong bearer token'),
+    401: error('Missing or wrong API key'),
+    403: error('The key lacks the route\'s scope (stat for find_all, terminate for terminate)'),
     404: error('No pull matches'),
     502: error('The relay failed'),
     503: error('The relay is unreachable'),

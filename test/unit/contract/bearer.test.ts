@@ -1,4 +1,4 @@
-/** The bearer guard every Siphon HTTP edge uses (Hono's bearerAuth, constant time): 401 with our error body for any refusal. */
+/** The single-token bearer guard (WHIP/WHEP; Hono's bearerAuth, constant time): 401 with our error body for any refusal. */
 import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { bearerGuard } from '../../../contract/bearer.ts';

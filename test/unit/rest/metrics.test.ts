@@ -2,49 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../../relay/rest/metrics.ts';
 import { statPage } from '../../../relay/rest/stat-page.ts';
-import type { RelayView } from '../../../relay/rest/relay-view.ts';
-import { UNKNOWN_LINK } from '../../../relay/sources/pull/link-quality.ts';
-import type { PullLink } from '../../../contract/pull.ts';
+import { fakeRelay, linkOf } from '../fakes/fake-relay-view.ts';
 
-const linkOf = (l: Partial<PullLink>): PullLink => ({ ...UNKNOWN_LINK, ...l });
-
-function fakeRelay() {
-  const tee = { bytesIn: 1000, bytesOut: 500, packetsIn: 10, packetsLost: 2 };
-  const state = {
-    streams: [{ tee }],
-    pulls: [
-      { state: 'PLAYING', spec: { localStreamName: 'cam' }, link: linkOf({ rttMs: 42, lossPct: 1.25, lossAfterRepairPct: 0.1, nacksSent: 30, retransmissionsReceived: 28, keyframeRequests: 2, slowlinkEvents: 1 }) },
-      { state: 'FAILED', spec: { localStreamName: 'far "away"' }, link: linkOf({ keyframeRequests: 0 }) },
-    ], closedTotals: { bytesIn: 0, bytesOut: 0, packetsIn: 0 }, restarts: 0, lagResets: 0, inventoryCalls: 0,
-    hls: [{ id: 'a', state: 'running', transcodes: true, window: { bytes: 5000 } }, { id: 'b', state: 'stopped', transcodes: false, window: { bytes: 0 } }] };
-  const relay = {
-    ctx: {
-      config: { restToken: '' },
-      janus: {
-        state: 'up', pid: 1, lastError: '',
-        get restarts() { return state.restarts; },
-        inventory: async () => { state.inventoryCalls += 1; return { sessions: 3 }; },
-      },
-      registry: { all: () => state.streams, allMediaSessions: () => [], get: () => undefined, closedTotals: state.closedTotals },
-      teePorts: { size: 2 },
-      access: { counts: new Map([['publish|whip|denied', 2]]) },
-    },
-    wcs: { sessions: new Set([1]) },
-    pulls: { all: () => state.pulls },
-    viewerProxy: { connections: 4 },
-    eventLoopLag: { count: 1, percentile: () => 12_345_678, reset: () => { state.lagResets += 1; } },
-    demo: undefined,
-    wish: { count: (kind: string) => (kind === 'whep' ? 3 : 1) },
-    rtmpPushes: { all: () => [{ state: 'running' }, { state: 'restarting' }] },
-    recordings: { all: () => [{ ended: false, recState: 'recording' }, { ended: true, recState: 'failed' }, { ended: true, recState: 'stopped' }] },
-    wcsPushes: { all: () => [{ pushState: 'PUBLISHING' }, { pushState: 'FAILED' }, { pushState: 'PENDING' }] },
-    hls: {
-      all: () => state.hls, get: () => undefined, viewers: () => 2,
-      totals: { opened: 1, playlists: 10, inits: 1, parts: 40, segments: 3, bytes: 12_345 },
-    },
-  } as unknown as RelayView;
-  return { relay, tee, state };
-}
 
 const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 
