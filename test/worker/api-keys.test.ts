@@ -68,7 +68,7 @@ describe('edge API keys', () => {
     const e = await keysEnv({ API_TOKEN: 'let-me-in' });
     await placed(e, 'legacy-1', 'ok');
     expect((await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: 'legacy-1' }, { authorization: 'Bearer let-me-in' })).status).toBe(200);
-    expect((await call(e, 'POST', '/rest-api/access/revoke', {}, { authorization: basic('legacy', 'let-me-in') })).status).toBe(404);
+    expect((await call(e, 'POST', '/rest-api/access/revoke', {}, { authorization: basic('legacy', 'let-me-in') })).status).toBe(400);
   });
 
   it('a bad API_KEYS is a 500 misconfigured saying what is wrong, never echoing a hash', async () => {

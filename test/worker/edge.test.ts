@@ -171,11 +171,12 @@ describe('placement and API docs', () => {
     expect(homes.size).toBe(3);
   });
 
-  it('the OpenAPI document lists the three routes with their bodies and codes', async () => {
+  it('the OpenAPI document lists the routes with their bodies and codes', async () => {
     const doc = await (await call(envWith([]), 'GET', '/rest-api/openapi.json')).json() as {
       paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
     };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/rest-api/pull/find_all', '/rest-api/pull/pull', '/rest-api/pull/terminate']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/rest-api/access/revoke', '/rest-api/pull/find_all', '/rest-api/pull/pull', '/rest-api/pull/terminate']);
+    expect(doc.paths['/rest-api/access/revoke']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/RevokeRequest' } } } });
     expect(Object.keys(doc.paths['/rest-api/pull/pull']!.post!.responses).sort()).toEqual(['200', '400', '401', '403', '409', '502', '503']);
     expect(doc.paths['/rest-api/pull/pull']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PullRequest' } } } });
     expect(Object.keys(doc.paths['/rest-api/pull/find_all']!).sort()).toEqual(['get', 'post']);
