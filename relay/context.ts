@@ -18,4 +18,6 @@ export interface RelayContext {
   ownSinks: NonNullable<StreamDeps['ownSinks']>;
   /** Who may connect, publish and play (tokens, WCS REST hooks), on every protocol. */
   access: AccessControl;
+  /** This relay as WCS's hook bodies name it (`nodeId`): its public address, else the one it binds. */
+  nodeId: string;
 }

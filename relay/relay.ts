@@ -62,7 +62,8 @@ export class Relay {
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
     const access = accessControlFrom(config, log.child({ component: 'access' }));
-    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access };
+    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access,
+      nodeId: nodeIdOf(config.publicIp || config.bindAddress) };
     this.wcs = new WcsServer(this.ctx, {
       republish: (name, url) => this.rtmpPushes.republish(name, url),
       record: (name) => this.recordPublish(name),
@@ -118,7 +119,7 @@ export class Relay {
         else this.wcs.upgrade(req, socket, head);
       });
     }
-    const guard = { access: this.ctx.access, tokens: new HlsSessionTokens(config.hlsSessionSecret), nodeId: nodeIdOf(config.publicIp || config.bindAddress) };
+    const guard = { access: this.ctx.access, tokens: new HlsSessionTokens(config.hlsSessionSecret), nodeId: this.ctx.nodeId };
     const hlsListener = getRequestListener(buildHlsApp(this.hls, this.ctx.log.child({ component: 'hls' }), guard).fetch);
     const hlsServers: [Server, number][] = [[createServer(hlsListener), config.hlsPort]];
     if (tls) hlsServers.push([createHttpsServer(tls, hlsListener), config.hlsTlsPort]);
@@ -137,7 +138,7 @@ export class Relay {
   /** The viewer page's watch, decided like any play (its hook sees `mediaProvider: "WebRTC"`, a viewer-page session). */
   private async admitViewer(...[stream, token, client, end]: Parameters<AdmitViewer>): Promise<Awaited<ReturnType<AdmitViewer>>> {
     const id = randomUUID();
-    const session = { nodeId: nodeIdOf(this.ctx.config.publicIp || this.ctx.config.bindAddress), appKey: 'defaultApp', sessionId: `viewer-${id}` };
+    const session = { nodeId: this.ctx.nodeId, appKey: 'defaultApp', sessionId: `viewer-${id}` };
     const decision = await this.ctx.access.decide({
       action: 'play', protocol: 'viewer', stream, token, client,
       hook: { appKey: 'defaultApp', body: streamBody(session, { mediaSessionId: id, name: stream, custom: token ? { token } : {} }, false, 'PENDING') },

@@ -23,7 +23,6 @@ import { addRecordRoutes } from './record-routes.ts';
 import { addAccessRoutes } from './access-routes.ts';
 import { statPage } from './stat-page.ts';
 import { Info } from '../streams/status.ts';
-import { nodeIdOf } from '../wcs/hook-bodies.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,7 +64,7 @@ export function buildApp(relay: RelayView): Hono {
   addRecordRoutes(app, relay.recordings, relay.recordUrls);
   addAccessRoutes(app, relay.ctx.access);
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, access: relay.ctx.access,
-    nodeId: nodeIdOf(config.publicIp || config.bindAddress), iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
+    nodeId: relay.ctx.nodeId, iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 
   const findAll = (c: import('hono').Context) => {
     const rows = streamRecords(relay);

@@ -28,6 +28,7 @@ export interface RelayView {
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
     readonly teePorts: Pick<UdpPortPool, 'size'>;
     readonly access: AccessControl;
+    readonly nodeId: string;
   };
   readonly wcs: { readonly sessions: { readonly size: number }; terminate: WcsServer['terminate'] };
   readonly pulls: Pick<Pulls, 'all' | 'create' | 'terminate'>;

@@ -61,7 +61,7 @@ describe('Pull from a WHEP endpoint', () => {
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: new FakeJanus(), streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 47000, to: 47999 }, 65536);
     pulls = new Pulls({ config, log: new Logger({ test: 'pull-whep' }), registry: new StreamRegistry(), teePorts, janus: access,
-      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess() });
+      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1' });
   });
 
   afterEach(async () => {
