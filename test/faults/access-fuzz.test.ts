@@ -1,6 +1,6 @@
 /**
  * R10: over a thousand hostile attempts at a relay guarded by signed tokens — no token, expired, wrong scope, forged
- * signature, garbage, a tampered or foreign HLS session path, another principal's WHEP session URL — on the WCS API,
+ * signature, revoked, garbage, a tampered or foreign HLS session path, another principal's WHEP session URL — on the WCS API,
  * WHIP, WHEP and HLS. None is admitted, and the relay stays healthy: a legitimate viewer plays throughout.
  */
 import { recordFaultFigures } from '../harness/fault-figures.ts';
@@ -40,7 +40,10 @@ describe('R10: hostile attempts at a guarded relay', () => {
       await sign({ siphon_permissions: [{ action: 'publish', stream: 'elsewhere' }] }), // another action, another stream
       await sign(play('*'), '10m', `${SECRET}-forged`), // forged signature
       `${(await sign(play('other'))).split('.').slice(0, 2).join('.')}.${(await sign(play('*'))).split('.')[2]}`, // spliced
+      await sign({ who: 'eve', ...play('*') }), // revoked below
     ];
+    const revoked = await fetch(`${relay.url}/rest-api/access/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'eve' }) });
+    expect(revoked.status).toBe(200);
     const good = await sign({ who: 'alice', ...play('cam') });
     const mallory = await sign({ who: 'mallory', ...play('cam') });
     const outcomes = { attempts: 0, admitted: 0 };
@@ -100,7 +103,7 @@ describe('R10: hostile attempts at a guarded relay', () => {
     expect(again.status).toBe(200);
     const text = JSON.stringify(relay.lines);
     for (const t of [good, mallory, ...bad.filter((b): b is string => !!b && b.length > 20)]) expect(text).not.toContain(t);
-    recordFaultFigures('R10', 'hostile attempts at a relay guarded by signed tokens: WCS API, WHIP, WHEP, HLS playlists and session paths, foreign WHEP session URLs',
+    recordFaultFigures('R10', 'hostile attempts at a relay guarded by signed tokens (revoked ones too): WCS API, WHIP, WHEP, HLS playlists and session paths, foreign WHEP session URLs',
       { attempts: outcomes.attempts, admitted: outcomes.admitted });
   }, 240_000);
 });
