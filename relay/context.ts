@@ -6,6 +6,7 @@ import type { StreamRegistry } from './streams/registry.ts';
 import type { UdpPortPool } from './media/udp-port-pool.ts';
 import type { StreamDeps } from './streams/stream.ts';
 import type { AccessControl } from './access/access-control.ts';
+import type { Webhooks } from './webhooks/webhooks.ts';
 
 export interface RelayContext {
   config: Config;
@@ -18,4 +19,6 @@ export interface RelayContext {
   ownSinks: NonNullable<StreamDeps['ownSinks']>;
   /** Who may connect, publish and play (tokens, WCS REST hooks), on every protocol. */
   access: AccessControl;
+  /** The operator's lifecycle notifications: `emit` and go on (it never waits or throws). */
+  webhooks: Webhooks;
 }

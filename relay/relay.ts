@@ -34,6 +34,8 @@ import { accessControlFrom } from './access/access-settings.ts';
 import { announceAccess } from './access/open-relay-warning.ts';
 import { HlsSessionTokens } from './outputs/hls/hls-session-token.ts';
 import { nodeIdOf, streamBody } from './wcs/hook-bodies.ts';
+import { webhooksFrom } from './webhooks/webhook-settings.ts';
+import { announceStreams } from './streams/stream-webhooks.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
 
@@ -59,8 +61,10 @@ export class Relay {
     const registry = new StreamRegistry();
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
-    const access = accessControlFrom(config, log.child({ component: 'access' }));
-    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access };
+    const webhooks = webhooksFrom(config, log.child({ component: 'webhooks' }), nodeIdOf(config.publicIp || config.bindAddress));
+    const access = accessControlFrom(config, log.child({ component: 'access' }), webhooks);
+    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access, webhooks };
+    announceStreams(registry, webhooks);
     this.wcs = new WcsServer(this.ctx, {
       republish: (name, url) => this.rtmpPushes.republish(name, url),
       record: (name) => this.recordPublish(name),
@@ -189,6 +193,8 @@ export class Relay {
       await new Promise((r) => server.close(r));
     }
     await this.ctx.janus.stop();
+    // Last: what closing everything above reported (streams unpublished, plays stopped) goes out first.
+    await this.ctx.webhooks.close();
     this.eventLoopLag.disable();
     this.ctx.log.info('relay.stopped');
   }

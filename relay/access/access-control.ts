@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
 import { covers } from './permission.ts';
 import { readRestClientConfig, type HookMethod, type MethodPolicy, type RestClientConfig, type RestHooks } from './rest-hooks.ts';
 import { TokenError, type Grant, type TokenVerifier } from './token-verifier.ts';
@@ -48,6 +49,8 @@ export interface AccessOptions {
   onError: 'FAIL' | 'LOG';
   graceMs: number;
   log: Logger;
+  /** Where a refusal is reported (`access.denied`), besides the log. */
+  webhooks: Webhooks;
 }
 
 const MAX_REMEMBERED = 10_000;
@@ -112,6 +115,8 @@ export class AccessControl {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     if (!decision.allow) {
       this.options.log.warn('access.denied', { action: req.action, protocol: req.protocol, stream: req.stream, client: req.client, reason: decision.reason });
+      this.options.webhooks.emit('access.denied', req.stream ?? null,
+        { action: req.action, protocol: req.protocol, status: decision.status, reason: decision.reason, client: req.client });
     }
     return decision;
   }

@@ -18,6 +18,7 @@ import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 import type { Recordings } from '../outputs/record/recordings.ts';
 import type { AccessControl } from '../access/access-control.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
 
 export interface RelayView {
   readonly ctx: {
@@ -27,6 +28,7 @@ export interface RelayView {
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
     readonly teePorts: Pick<UdpPortPool, 'size'>;
     readonly access: AccessControl;
+    readonly webhooks: Pick<Webhooks, 'counts' | 'waiting'>;
   };
   readonly wcs: { readonly sessions: { readonly size: number }; terminate: WcsServer['terminate'] };
   readonly pulls: Pick<Pulls, 'all' | 'create' | 'terminate'>;

@@ -28,6 +28,7 @@ function fakeRelay() {
       registry: { all: () => state.streams, allMediaSessions: () => [], get: () => undefined, closedTotals: state.closedTotals },
       teePorts: { size: 2 },
       access: { counts: new Map([['publish|whip|denied', 2]]) },
+      webhooks: { counts: { delivered: 7, retried: 3, dropped: 1 }, waiting: 2 },
     },
     wcs: { sessions: new Set([1]) },
     pulls: { all: () => state.pulls },
@@ -59,6 +60,9 @@ describe('metrics registry', () => {
     expect([value(text, 'siphon_rtmp_pushes'), value(text, 'siphon_rtmp_pushes_sending')]).toEqual([2, 1]);
     expect([value(text, 'siphon_wcs_pushes'), value(text, 'siphon_wcs_pushes_publishing')]).toEqual([3, 1]);
     expect(text.split('\n')).toContain('siphon_access_decisions_total{action="publish",protocol="whip",result="denied"} 2');
+    for (const line of ['siphon_webhooks_total{result="delivered"} 7', 'siphon_webhooks_total{result="retried"} 3', 'siphon_webhooks_total{result="dropped"} 1', 'siphon_webhooks_waiting 2']) {
+      expect(text.split('\n')).toContain(line);
+    }
     expect([value(text, 'siphon_recordings'), value(text, 'siphon_recordings_failed')]).toEqual([1, 1]);
     expect([value(text, 'siphon_pulls'), value(text, 'siphon_pulls_playing'), value(text, 'siphon_janus_up')]).toEqual([2, 1, 1]);
     expect([value(text, 'siphon_janus_sessions'), value(text, 'siphon_janus_mountpoints')]).toEqual([3, -1]);

@@ -15,6 +15,7 @@ import { WcsSession } from '../../../relay/wcs-server/connection.ts';
 import { FakeJanus } from '../fakes/fake-janus.ts';
 import { MountpointSink } from '../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { accessControlFrom } from '../../../relay/access/access-settings.ts';
+import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/sdp/${name}`, import.meta.url), 'utf8');
@@ -58,8 +59,9 @@ describe('WcsSession', () => {
     const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
     const config = loadConfig({});
+    const webhooks = recordedWebhooks();
     const ctx = { config, log: new Logger({ test: 'wcs' }), registry, teePorts, janus: supervisor, ownSinks: MountpointSink.forEveryStream({ janus: supervisor, teePorts }),
-      access: accessControlFrom(config, new Logger()) };
+      access: accessControlFrom(config, new Logger(), webhooks), webhooks };
     sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, CLIENT, () => undefined));
     ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
     await ws.next((f) => f.message === 'getUserData');
@@ -76,7 +78,7 @@ describe('WcsSession', () => {
   it('connection → getUserData ESTABLISHED; anything before it → "Session not ready"', async () => {
     const ws = new FakeSocket();
     const config = loadConfig({});
-    sessions.push(new WcsSession(ws as unknown as WebSocket, { config, log: new Logger(), registry, access: accessControlFrom(config, new Logger()) } as never, CLIENT, () => undefined));
+    sessions.push(new WcsSession(ws as unknown as WebSocket, { config, log: new Logger(), registry, access: accessControlFrom(config, new Logger(), recordedWebhooks()) } as never, CLIENT, () => undefined));
     ws.client('playStream', stream('early', 's'));
     expect(ws.sent[0]).toMatchObject({ message: 'fail', data: [{ info: 'Session not ready' }] });
     ws.client('connection', {});

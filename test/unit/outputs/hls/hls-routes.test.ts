@@ -16,6 +16,7 @@ import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { fakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -129,7 +130,7 @@ describe('HLS on a guarded relay (signed tokens)', () => {
   const SECRET = 'hls-token-secret-of-enough-length-here';
   const guarded = () => new AccessControl({
     tokens: new TokenVerifier({ secret: SECRET, publicKeys: '', jwksUrl: '' }), hooks: new RestHooks({ apps: new Map(), timeoutMs: 100, secret: '', log: new Logger() }),
-    onError: 'FAIL', graceMs: 0, log: new Logger(),
+    onError: 'FAIL', graceMs: 0, log: new Logger(), webhooks: recordedWebhooks(),
   });
   const token = (stream: string) => new SignJWT({ siphon_permissions: [{ action: 'play', stream }] }).setProtectedHeader({ alg: 'HS256' })
     .setSubject('viewer').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));

@@ -15,6 +15,7 @@ import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { FakeWcsOrigin } from '../../fakes/fake-wcs-origin.ts';
 import { MountpointSink } from '../../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { openAccess } from '../../fakes/open-access.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -42,7 +43,7 @@ describe('Pull state machine', () => {
     const supervisorEvents = new EventEmitter();
     const access = Object.assign(supervisorEvents, { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 47000, to: 47999 }, 65536);
-    pulls = new Pulls({ config, log: new Logger({ test: 'pull' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess() });
+    pulls = new Pulls({ config, log: new Logger({ test: 'pull' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), webhooks: recordedWebhooks() });
     seen.length = 0;
   });
 
@@ -217,7 +218,7 @@ describe('Pull retries', () => {
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
     pulls = new Pulls({ config, log: new Logger({ test: 'pull-retry' }), registry: new StreamRegistry(), teePorts, janus: access,
-      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess() });
+      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), webhooks: recordedWebhooks() });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
   });
