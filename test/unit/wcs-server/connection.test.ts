@@ -54,12 +54,12 @@ describe('WcsSession', () => {
   let janus: FakeJanus;
   let registry: StreamRegistry;
   let sessions: WcsSession[];
+  let webhooks: ReturnType<typeof recordedWebhooks>;
   const open = async () => {
     const ws = new FakeSocket();
     const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
     const config = loadConfig({});
-    const webhooks = recordedWebhooks();
     const ctx = { config, log: new Logger({ test: 'wcs' }), registry, teePorts, janus: supervisor, ownSinks: MountpointSink.forEveryStream({ janus: supervisor, teePorts }),
       access: accessControlFrom(config, new Logger(), webhooks), webhooks };
     sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, CLIENT, () => undefined));
@@ -72,7 +72,7 @@ describe('WcsSession', () => {
     await ws.next((f) => f.message === 'setRemoteSDP' || status(id, 'FAILED')(f));
   };
 
-  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; });
+  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; webhooks = recordedWebhooks(); });
   afterEach(() => { for (const s of sessions) s.close(); });
 
   it('connection → getUserData ESTABLISHED; anything before it → "Session not ready"', async () => {
@@ -125,6 +125,9 @@ describe('WcsSession', () => {
     await new Promise<void>((resolve) => registry.get('cam') ? registry.get('cam')!.once('closed', () => resolve()) : resolve());
     expect(registry.get('cam')).toBeUndefined();
     expect(registry.claimName('cam')).toBe(true);
+    expect(webhooks.of('play.started')).toEqual([{ type: 'play.started', stream: 'cam', data: { protocol: 'wcs', sessionId: 'v1' } }]);
+    expect(webhooks.of('play.stopped')).toEqual([{ type: 'play.stopped', stream: 'cam',
+      data: { protocol: 'wcs', sessionId: 'v1', bytes: 0, durationMs: expect.any(Number), reason: 'Stopped by publisher stop' } }]);
   });
 
   it('garbage SDP fails that stream only, and leaves the name free', async () => {
