@@ -78,7 +78,7 @@ export class Relay {
       dir: resolve(config.recordDir), template: config.recordTemplate, audioKbps: config.hlsAudioKbps,
       maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
     });
-    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
+    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }), webhooks,
       (mountpoint) => this.onViewerUp(mountpoint), (stream, token, client) => this.admitViewer(stream, token, client));
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());

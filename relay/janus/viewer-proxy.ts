@@ -4,12 +4,15 @@
  * watch/start/pause/stop/list/info/switch/configure requests. Mountpoint create/destroy also need the
  * Streaming admin key, which viewers never have. The proxy also tells the relay when a viewer's
  * WebRTC leg is up (`webrtcup` on a handle that asked to watch a mountpoint): that is when a keyframe
- * helps it, and Janus's own keyframe request at that moment is held back by its 1 s throttle.
+ * helps it, and Janus's own keyframe request at that moment is held back by its 1 s throttle. The same events
+ * are the viewer's `play.started` and `play.stopped` webhooks (viewer-plays.ts).
  */
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
+import { ViewerPlays } from './viewer-plays.ts';
 
 /** Whether a viewer may watch a stream (relay/access): `expiresAt` ends its socket when its access does. */
 export type AdmitViewer = (stream: string, token: string | undefined, client: string)
@@ -38,7 +41,7 @@ export class ViewerProxy {
   });
   private readonly open = new Set<WebSocket>();
 
-  constructor(private readonly janusUrl: () => string, private readonly log: Logger,
+  constructor(private readonly janusUrl: () => string, private readonly log: Logger, private readonly webhooks: Webhooks,
     private readonly viewerUp: (mountpointId: string) => void = () => undefined,
     private readonly admit: AdmitViewer = async () => ({ allow: true })) {}
 
@@ -74,22 +77,25 @@ export class ViewerProxy {
     this.open.add(client);
     /** Which mountpoint each of this client's handles asked to watch. */
     const watching = new Map<number, string>();
+    const plays = new ViewerPlays(this.webhooks);
+    let endReason = 'viewer left';
     // A watch waits for its decision; what the viewer sent after it must not overtake it.
     let inOrder = Promise.resolve();
     let expiry: NodeJS.Timeout | undefined;
     const closeBoth = () => {
       clearTimeout(expiry);
+      plays.stopAll(endReason);
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
       if (upstream.readyState <= WebSocket.OPEN) upstream.terminate();
     };
     upstream.on('message', (data: RawData) => {
       const text = data.toString();
-      if (watching.size > 0 && text.includes('"webrtcup"')) this.noticeWebrtcUp(text, watching);
+      if (watching.size > 0 && (text.includes('"webrtcup"') || text.includes('"hangup"'))) this.noticeLeg(text, watching, plays);
       if (client.readyState === WebSocket.OPEN) client.send(text);
     });
-    upstream.on('close', closeBoth);
-    upstream.on('error', (err) => { this.log.warn('viewer_proxy.upstream_error', { err }); closeBoth(); });
+    upstream.on('close', () => { endReason = 'media server connection closed'; closeBoth(); });
+    upstream.on('error', (err) => { this.log.warn('viewer_proxy.upstream_error', { err }); endReason = 'media server connection failed'; closeBoth(); });
     client.on('close', closeBoth);
     client.on('error', (err) => { this.log.debug('viewer_proxy.client_error', { err }); closeBoth(); });
     const refuse = (msg: unknown, code: number, reason: string) => {
@@ -107,9 +113,10 @@ export class ViewerProxy {
         if (!decision.allow) return refuse(msg, decision.status, `Forbidden: ${decision.reason}`);
         if (decision.expiresAt !== undefined) {
           clearTimeout(expiry);
-          expiry = setTimeout(() => client.close(1008, 'Access expired'), Math.min(Math.max(0, decision.expiresAt - Date.now()), 2 ** 31 - 1));
+          expiry = setTimeout(() => { endReason = 'access expired'; client.close(1008, 'Access expired'); }, Math.min(Math.max(0, decision.expiresAt - Date.now()), 2 ** 31 - 1));
         }
         watching.set(m.handle_id, String(m.body.id));
+        if (m.body.request === 'switch') plays.switched(m.handle_id, String(m.body.id));
       }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
     };
@@ -119,12 +126,19 @@ export class ViewerProxy {
     });
   }
 
-  private noticeWebrtcUp(text: string, watching: Map<number, string>): void {
-    let event: { janus?: unknown; sender?: unknown };
+  /** A watching handle's leg up (webrtcup) or down (hangup), from Janus's events to the viewer. */
+  private noticeLeg(text: string, watching: Map<number, string>, plays: ViewerPlays): void {
+    let event: { janus?: unknown; sender?: unknown; reason?: unknown };
     try { event = JSON.parse(text) as typeof event; } catch { return; }
-    if (event.janus !== 'webrtcup' || typeof event.sender !== 'number') return;
+    if (typeof event.sender !== 'number') return;
     const mountpoint = watching.get(event.sender);
-    if (mountpoint !== undefined) this.viewerUp(mountpoint);
+    if (mountpoint === undefined) return;
+    if (event.janus === 'webrtcup') {
+      this.viewerUp(mountpoint);
+      plays.started(event.sender, mountpoint);
+    } else if (event.janus === 'hangup') {
+      plays.stopped(event.sender, `hangup: ${String(event.reason ?? 'no reason given')}`);
+    }
   }
 
   close(): void {
