@@ -24,7 +24,7 @@ const playlist = '/cam%201/cam%201.m3u8';
 
 async function setup(ports = { from: 53000, to: 53999 }, access = openAccess()) {
   const registry = new StreamRegistry();
-  const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus(), webhooks: recordedWebhooks() } as unknown as RelayContext;
   const { spawn, made } = fakeFfmpeg('packager');
   const hls = new HlsOutputs(ctx, { segmentSeconds: 1, partSeconds: 0.2, listSize: 8, autoStart: false, idleStopMs: 60_000,
     endedLingerMs: 60_000, firstPartTimeoutMs: 300, encoder: { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 } }, spawn);
