@@ -11,6 +11,7 @@ import { apiError } from '../../contract/error-body.ts';
 import { readBody } from './body.ts';
 import type { Recording } from '../outputs/record/recording.ts';
 import { RecordRefusedError, type Recordings } from '../outputs/record/recordings.ts';
+import { recordsPath } from '../outputs/record/record-file.ts';
 
 const idSchema = z.object({ mediaSessionId: z.string().min(1).max(128) }).passthrough();
 
@@ -21,8 +22,6 @@ export interface RecordingRecord {
   mediaSessionId: string; streamName: string; fileName: string | null; files: string[]; state: string;
   bytes: number; startTime: number; lastError: string | null; url: string | null;
 }
-
-export const recordsPath = (file: string) => `/client/records/${encodeURIComponent(file)}`;
 
 export function recordingRecord(r: Recording): RecordingRecord {
   return {
