@@ -14,8 +14,8 @@ export interface WebhookData {
   'play.stopped': { protocol: PlayProtocol; sessionId: string; bytes: number | null; durationMs: number; reason: string };
   'record.finished': { recordingId: string; result: 'stopped' | 'failed'; reason: string; files: { name: string; url: string }[]; bytes: number; durationMs: number };
   'pull.state': { pullId: string; uri: string; remoteStream: string; from: string; to: string; info: string; attempt: number };
-  /** `target`: the WCS server's URI, or the RTMP URL with its stream key masked. */
-  'push.state': { kind: 'wcs' | 'rtmp'; pushId: string; target: string; from: string; to: string; info: string };
+  /** `target`: the WCS server's URI (and `remoteStream` the name there), or the RTMP URL with its stream key masked. */
+  'push.state': { kind: 'wcs' | 'rtmp'; pushId: string; target: string; remoteStream: string | null; from: string; to: string; info: string };
   'access.denied': { action: 'connect' | 'publish' | 'play'; protocol: string; status: number; reason: string; client: string };
   'access.revoked': { protocol: string; sessionId: string; reason: string };
 }

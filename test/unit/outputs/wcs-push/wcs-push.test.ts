@@ -74,6 +74,8 @@ describe('WcsPush state machine', () => {
     const push = await start();
     await reaches(push, 'PUBLISHING');
     expect(seen).toEqual(['PENDING', 'PUBLISHING']);
+    expect((ctx.webhooks as ReturnType<typeof recordedWebhooks>).of('push.state').map((e) => [e.stream, e.data.kind, e.data.target, e.data.remoteStream, e.data.from, e.data.to]))
+      .toEqual([['local', 'wcs', remote.url, 'there', 'NEW', 'PENDING'], ['local', 'wcs', remote.url, 'there', 'PENDING', 'PUBLISHING']]);
     const publish = remote.received.find((f) => f.message === 'publishStream')!.data[0]!;
     expect(publish).toMatchObject({ name: 'there', mediaSessionId: push.remoteMediaSessionId, published: true, hasAudio: true, hasVideo: true });
     expect(String(publish.sdp)).toMatch(/VP8\/90000/);
