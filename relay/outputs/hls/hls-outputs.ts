@@ -68,6 +68,8 @@ export class HlsOutputs {
   private async start(stream: Stream): Promise<HlsSink> {
     const existing = this.entries.get(stream.name);
     if (existing && existing.sink.stream === stream) return existing.sink;
+    // An earlier stream of this name, lingering: its viewers' plays ended with it.
+    existing?.viewers.stopAll('the stream ended');
     const sink = new HlsSink(stream, { log: this.ctx.log, teePorts: this.ctx.teePorts, spawn: this.spawn, settings: this.settings });
     const entry: Entry = { sink, lastRequestAt: Date.now(), endedAt: 0, viewers: new HlsViewers(stream.name, this.ctx.webhooks) };
     this.entries.set(stream.name, entry);
