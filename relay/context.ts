@@ -6,6 +6,7 @@ import type { StreamRegistry } from './streams/registry.ts';
 import type { UdpPortPool } from './media/udp-port-pool.ts';
 import type { StreamDeps } from './streams/stream.ts';
 import type { AccessControl } from './access/access-control.ts';
+import type { Webhooks } from './webhooks/webhooks.ts';
 
 export interface RelayContext {
   config: Config;
@@ -20,4 +21,6 @@ export interface RelayContext {
   access: AccessControl;
   /** This relay as WCS's hook bodies name it (`nodeId`): its public address, else the one it binds. */
   nodeId: string;
+  /** The operator's lifecycle notifications: `emit` and go on (it never waits or throws). */
+  webhooks: Webhooks;
 }

@@ -35,6 +35,8 @@ import { accessControlFrom } from './access/access-settings.ts';
 import { announceAccess } from './access/open-relay-warning.ts';
 import { HlsSessionTokens } from './outputs/hls/hls-session-token.ts';
 import { nodeIdOf, streamBody } from './wcs/hook-bodies.ts';
+import { webhooksFrom } from './webhooks/webhook-settings.ts';
+import { announceStreams } from './streams/stream-webhooks.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
 
@@ -61,9 +63,11 @@ export class Relay {
     const registry = new StreamRegistry();
     const janus = new JanusSupervisor(config, log.child({ component: 'janus' }));
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
-    const access = accessControlFrom(config, log.child({ component: 'access' }));
-    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access,
-      nodeId: nodeIdOf(config.publicIp || config.bindAddress) };
+    const nodeId = nodeIdOf(config.publicIp || config.bindAddress);
+    const webhooks = webhooksFrom(config, log.child({ component: 'webhooks' }), nodeId);
+    const access = accessControlFrom(config, log.child({ component: 'access' }), webhooks);
+    this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access, webhooks, nodeId };
+    announceStreams(registry, webhooks);
     this.wcs = new WcsServer(this.ctx, {
       republish: (name, url) => this.rtmpPushes.republish(name, url),
       record: (name) => this.recordPublish(name),
@@ -78,7 +82,7 @@ export class Relay {
       maxDirBytes: config.recordMaxDirMb * 1024 * 1024, minFreeBytes: config.recordMinFreeMb * 1024 * 1024,
     });
     this.recordUrls = new RecordUrls(config.recordUrlSecret, config.recordUrlTtlS * 1000, () => this.ctx.access.configured);
-    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }),
+    this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }), webhooks,
       (mountpoint) => this.onViewerUp(mountpoint), (...args) => this.admitViewer(...args),
       (token) => this.ctx.access.grant(token));
     janus.on('down', (reason) => this.onJanusDown(reason));
@@ -144,7 +148,7 @@ export class Relay {
       hook: { appKey: 'defaultApp', body: streamBody(session, { mediaSessionId: id, name: stream, custom: token ? { token } : {} }, false, 'PENDING') },
     });
     if (!decision.allow) return decision;
-    return { allow: true, lease: this.ctx.access.lease(stream, decision.grant, end) };
+    return { allow: true, lease: this.ctx.access.lease(stream, { protocol: 'viewer', sessionId: session.sessionId }, decision.grant, end) };
   }
 
   /** A viewer's leg is up: now a keyframe reaches it (the one asked for at its watch may have come too early). */
@@ -197,6 +201,8 @@ export class Relay {
       await new Promise((r) => server.close(r));
     }
     await this.ctx.janus.stop();
+    // Last: what closing everything above reported (streams unpublished, plays stopped) goes out first.
+    await this.ctx.webhooks.close();
     this.eventLoopLag.disable();
     this.ctx.log.info('relay.stopped');
   }

@@ -11,10 +11,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
 import { covers } from './permission.ts';
 import { readRestClientConfig, type HookMethod, type MethodPolicy, type RestClientConfig, type RestHooks } from './rest-hooks.ts';
 import { TokenError, type Grant, type TokenVerifier } from './token-verifier.ts';
-import { AccessLease, type LeaseEnd } from './access-lease.ts';
+import { AccessLease, type LeaseEnd, type LeaseHolder } from './access-lease.ts';
 import { endsSession, Revocations } from './revocations.ts';
 import type { Revocation } from '../../contract/access.ts';
 
@@ -51,6 +52,8 @@ export interface AccessOptions {
   onError: 'FAIL' | 'LOG';
   graceMs: number;
   log: Logger;
+  /** Where a refusal is reported (`access.denied`), besides the log. */
+  webhooks: Webhooks;
 }
 
 const MAX_REMEMBERED = 10_000;
@@ -95,8 +98,8 @@ export class AccessControl {
   }
 
   /** A session admitted by `grant` (none: a hook's or an open relay's admission) holds its access until `onEnd`. */
-  lease(stream: string, grant: Grant | undefined, onEnd: (why: LeaseEnd) => void): AccessLease {
-    return new AccessLease(stream, grant, onEnd, this.#leases);
+  lease(stream: string, holder: LeaseHolder, grant: Grant | undefined, onEnd: (why: LeaseEnd) => void): AccessLease {
+    return new AccessLease(stream, holder, grant, onEnd, this.#leases);
   }
 
   /** Sessions holding access now. */
@@ -115,6 +118,8 @@ export class AccessControl {
       if (!endsSession(r, lease.stream, lease.grant)) continue;
       lease.end('revoked');
       ended++;
+      const by = r.jti !== undefined ? 'jti' : r.sub !== undefined ? `sub "${r.sub}"` : 'stream';
+      this.options.webhooks.emit('access.revoked', lease.stream, { ...lease.holder, reason: `revoked by ${by}` });
     }
     if (added || ended > 0) this.options.log.info('access.revoked', { sub: r.sub, jti: r.jti, stream: r.stream, ended, until: new Date(r.until).toISOString() });
     return ended;
@@ -144,6 +149,8 @@ export class AccessControl {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     if (!decision.allow) {
       this.options.log.warn('access.denied', { action: req.action, protocol: req.protocol, stream: req.stream, client: req.client, reason: decision.reason });
+      this.options.webhooks.emit('access.denied', req.stream ?? null,
+        { action: req.action, protocol: req.protocol, status: decision.status, reason: decision.reason, client: req.client });
     }
     return decision;
   }

@@ -8,6 +8,9 @@ import type { Grant } from './token-verifier.ts';
 
 export type LeaseEnd = 'expired' | 'revoked';
 
+/** Which session a lease guards, as an `access.revoked` webhook names it. */
+export interface LeaseHolder { protocol: string; sessionId: string }
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class AccessLease {
@@ -16,7 +19,7 @@ export class AccessLease {
   #released = false;
 
   /** `live`: the set of leases the access control ends on a revoke; a lease leaves it when released. */
-  constructor(readonly stream: string, grant: Grant | undefined, private readonly onEnd: (why: LeaseEnd) => void,
+  constructor(readonly stream: string, readonly holder: LeaseHolder, grant: Grant | undefined, private readonly onEnd: (why: LeaseEnd) => void,
     private readonly live: Set<AccessLease>) {
     live.add(this);
     this.renew(grant);

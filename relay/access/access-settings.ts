@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
 import { AccessControl } from './access-control.ts';
 import { HOOK_METHODS, RestHooks, type HookApp, type HookMethod } from './rest-hooks.ts';
 import { TokenVerifier } from './token-verifier.ts';
@@ -33,12 +34,13 @@ export function hookApps(config: Pick<Config, 'restHooksUrl' | 'restHooksApps' |
   return apps;
 }
 
-export function accessControlFrom(config: Config, log: Logger): AccessControl {
+export function accessControlFrom(config: Config, log: Logger, webhooks: Webhooks): AccessControl {
   return new AccessControl({
     tokens: new TokenVerifier({ secret: config.tokenSecret, publicKeys: config.tokenPublicKeys, jwksUrl: config.tokenJwksUrl }),
     hooks: new RestHooks({ apps: hookApps(config), timeoutMs: config.restHooksTimeoutMs, secret: config.restHooksSecret, log }),
     onError: config.restHooksOnError as 'FAIL' | 'LOG',
     graceMs: config.accessGraceMs,
     log,
+    webhooks,
   });
 }

@@ -4,7 +4,8 @@
  * watch/start/pause/stop/list/info/switch/configure requests. Mountpoint create/destroy also need the
  * Streaming admin key, which viewers never have. The proxy also tells the relay when a viewer's
  * WebRTC leg is up (`webrtcup` on a handle that asked to watch a mountpoint): that is when a keyframe
- * helps it, and Janus's own keyframe request at that moment is held back by its 1 s throttle.
+ * helps it, and Janus's own keyframe request at that moment is held back by its 1 s throttle. The same events
+ * are the viewer's `play.started` and `play.stopped` webhooks (viewer-plays.ts).
  */
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -13,6 +14,8 @@ import type { Logger } from '../log.ts';
 import type { AccessLease, LeaseEnd } from '../access/access-lease.ts';
 import type { Grant } from '../access/token-verifier.ts';
 import { covers } from '../access/permission.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
+import { ViewerPlays } from './viewer-plays.ts';
 
 /**
  * Whether a viewer may watch a stream (relay/access). An admitted watch holds its access (`lease`) until the viewer
@@ -53,7 +56,7 @@ export class ViewerProxy {
   });
   private readonly open = new Set<WebSocket>();
 
-  constructor(private readonly janusUrl: () => string, private readonly log: Logger,
+  constructor(private readonly janusUrl: () => string, private readonly log: Logger, private readonly webhooks: Webhooks,
     private readonly viewerUp: (mountpointId: string) => void = () => undefined,
     private readonly admit: AdmitViewer = async (stream) => ({ allow: true, lease: { stream, renew: () => undefined, release: () => undefined } }),
     private readonly refresh: RefreshViewer = async () => undefined) {}
@@ -90,6 +93,8 @@ export class ViewerProxy {
     this.open.add(client);
     /** Which mountpoint each of this client's handles asked to watch. */
     const watching = new Map<number, string>();
+    const plays = new ViewerPlays(this.webhooks);
+    let endReason = 'viewer left';
     // A watch waits for its decision; what the viewer sent after it must not overtake it.
     let inOrder = Promise.resolve();
     /** Each watching handle's hold on its access. */
@@ -97,17 +102,18 @@ export class ViewerProxy {
     const closeBoth = () => {
       for (const lease of held.values()) lease.release();
       held.clear();
+      plays.stopAll(endReason);
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
       if (upstream.readyState <= WebSocket.OPEN) upstream.terminate();
     };
     upstream.on('message', (data: RawData) => {
       const text = data.toString();
-      if (watching.size > 0 && text.includes('"webrtcup"')) this.noticeWebrtcUp(text, watching);
+      if (watching.size > 0 && (text.includes('"webrtcup"') || text.includes('"hangup"'))) this.noticeLeg(text, watching, plays);
       if (client.readyState === WebSocket.OPEN) client.send(text);
     });
-    upstream.on('close', closeBoth);
-    upstream.on('error', (err) => { this.log.warn('viewer_proxy.upstream_error', { err }); closeBoth(); });
+    upstream.on('close', () => { endReason = 'media server connection closed'; closeBoth(); });
+    upstream.on('error', (err) => { this.log.warn('viewer_proxy.upstream_error', { err }); endReason = 'media server connection failed'; closeBoth(); });
     client.on('close', closeBoth);
     client.on('error', (err) => { this.log.debug('viewer_proxy.client_error', { err }); closeBoth(); });
     const refuse = (msg: unknown, code: number, reason: string) => {
@@ -122,12 +128,15 @@ export class ViewerProxy {
       if (why) return refuse(msg, 403, why);
       const m = msg as { handle_id?: unknown; body?: { request?: unknown; id?: unknown } };
       if ((m.body?.request === 'watch' || m.body?.request === 'switch') && typeof m.handle_id === 'number' && m.body.id !== undefined) {
-        const decision = await this.admit(String(m.body.id), token, address,
-          (why) => client.close(1008, why === 'revoked' ? 'Access revoked' : 'Access expired'));
+        const decision = await this.admit(String(m.body.id), token, address, (why) => {
+          endReason = `access ${why}`;
+          client.close(1008, why === 'revoked' ? 'Access revoked' : 'Access expired');
+        });
         if (!decision.allow) return refuse(msg, decision.status, `Forbidden: ${decision.reason}`);
         held.get(m.handle_id)?.release();
         held.set(m.handle_id, decision.lease);
         watching.set(m.handle_id, String(m.body.id));
+        if (m.body.request === 'switch') plays.switched(m.handle_id, String(m.body.id));
       }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
     };
@@ -146,12 +155,19 @@ export class ViewerProxy {
     if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(answer));
   }
 
-  private noticeWebrtcUp(text: string, watching: Map<number, string>): void {
-    let event: { janus?: unknown; sender?: unknown };
+  /** A watching handle's leg up (webrtcup) or down (hangup), from Janus's events to the viewer. */
+  private noticeLeg(text: string, watching: Map<number, string>, plays: ViewerPlays): void {
+    let event: { janus?: unknown; sender?: unknown; reason?: unknown };
     try { event = JSON.parse(text) as typeof event; } catch { return; }
-    if (event.janus !== 'webrtcup' || typeof event.sender !== 'number') return;
+    if (typeof event.sender !== 'number') return;
     const mountpoint = watching.get(event.sender);
-    if (mountpoint !== undefined) this.viewerUp(mountpoint);
+    if (mountpoint === undefined) return;
+    if (event.janus === 'webrtcup') {
+      this.viewerUp(mountpoint);
+      plays.started(event.sender, mountpoint);
+    } else if (event.janus === 'hangup') {
+      plays.stopped(event.sender, `hangup: ${String(event.reason ?? 'no reason given')}`);
+    }
   }
 
   close(): void {

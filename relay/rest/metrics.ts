@@ -26,6 +26,22 @@ function addAccessMetrics(register: Registry, access: RelayView['ctx']['access']
   });
 }
 
+/** Webhook events by outcome: delivered, retried (one per failed attempt that is tried again), dropped (each one also a warning). */
+function addWebhookMetrics(register: Registry, webhooks: RelayView['ctx']['webhooks']): void {
+  const seen = { delivered: 0, retried: 0, dropped: 0 };
+  new Counter({
+    name: 'siphon_webhooks_total', help: 'Webhook events delivered, attempts retried, and events dropped (given up, or the queue full)',
+    labelNames: ['result'], registers: [register],
+    collect() {
+      for (const result of ['delivered', 'retried', 'dropped'] as const) {
+        this.inc({ result }, webhooks.counts[result] - seen[result]);
+        seen[result] = webhooks.counts[result];
+      }
+    },
+  });
+  gauge(register, 'siphon_webhooks_waiting', 'Webhook events queued or being delivered', () => webhooks.waiting);
+}
+
 /** A registry per relay, not prom-client's global one, so two relays or tests in one process do not collide. */
 export function metricsRegistry(relay: RelayView): Registry {
   const register = new Registry();
@@ -39,6 +55,7 @@ export function metricsRegistry(relay: RelayView): Registry {
   });
   addPullLinkMetrics(register, relay.pulls);
   addAccessMetrics(register, relay.ctx.access);
+  addWebhookMetrics(register, relay.ctx.webhooks);
   collectDefaultMetrics({ register });
   return register;
 }

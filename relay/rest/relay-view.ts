@@ -19,6 +19,7 @@ import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 import type { Recordings } from '../outputs/record/recordings.ts';
 import type { RecordUrls } from '../outputs/record/record-urls.ts';
 import type { AccessControl } from '../access/access-control.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
 
 export interface RelayView {
   readonly ctx: {
@@ -29,6 +30,7 @@ export interface RelayView {
     readonly teePorts: Pick<UdpPortPool, 'size'>;
     readonly access: AccessControl;
     readonly nodeId: string;
+    readonly webhooks: Pick<Webhooks, 'counts' | 'waiting'>;
   };
   readonly wcs: { readonly sessions: { readonly size: number }; terminate: WcsServer['terminate'] };
   readonly pulls: Pick<Pulls, 'all' | 'create' | 'terminate'>;

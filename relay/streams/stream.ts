@@ -19,6 +19,7 @@ export interface StreamEnd { status: StreamStatus; info: string }
 export type StreamOrigin = 'publish' | 'pull' | 'test';
 
 export interface StreamEvents {
+  status: [StreamStatus];
   closed: [StreamEnd];
 }
 
@@ -118,6 +119,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     if (this.status === status) return;
     this.log.info('stream.status', { from: this.status, to: status });
     this.status = status;
+    this.emit('status', status);
   }
 
   /** Ends the stream and everything it feeds. Sinks hear `sinksEnd` (players: STOPPED by publisher stop, by default). */

@@ -210,7 +210,7 @@ export class WcsSession {
   private async play(data: unknown[]): Promise<void> {
     const request = this.admit(data, 'playStream');
     if (!request || !(await this.authorize('play', request))) return;
-    const player = new Player(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'player');
+    const player = new Player(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'wcs');
     const stream = this.ctx.registry.get(request.name);
     if (!stream) {
       this.ctx.registry.releaseMediaSession(request.mediaSessionId);

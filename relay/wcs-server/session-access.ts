@@ -103,7 +103,7 @@ export class SessionAccess {
       const name = typeof renamed === 'string' ? renamed : request.name;
       this.forget(id);
       // Ends the stream when its grant expires (unless a fresh token moved that) or a revoke covers it.
-      const lease = this.access.lease(name, decision.grant, (why) => {
+      const lease = this.access.lease(name, { protocol: 'wcs', sessionId: id }, decision.grant, (why) => {
         this.admitted.delete(id);
         if (this.owner.isLive(id)) this.owner.end(id, why === 'revoked' ? Info.accessRevoked : Info.accessExpired);
       });

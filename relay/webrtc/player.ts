@@ -1,13 +1,16 @@
 /**
- * A WCS client playing a stream (the SDK Player): it offers recvonly, a NoSIP session answers, and
+ * A WCS client playing a stream (the SDK Player), or a WHEP viewer: it offers recvonly, a NoSIP session answers, and
  * the tee sends the stream's RTP from this player's own sockets, renumbered to the payload types the
- * player offered. Its PLIs arrive on our RTCP socket and go up to the stream's source.
+ * player offered. Its PLIs arrive on our RTCP socket and go up to the stream's source. Its leg coming up is
+ * `play.started`; its end, once started, `play.stopped` with the bytes the tee sent it.
  */
-import { MediaSession, MediaSessionError } from './media-session.ts';
+import { MediaSession, MediaSessionError, type MediaClient } from './media-session.ts';
+import type { RelayContext } from '../context.ts';
 import type { Stream, StreamEnd } from '../streams/stream.ts';
 import type { Sink, SinkEnd, SinkNeeds, SinkState } from '../streams/sink.ts';
 import { NosipLeg } from '../janus/nosip.ts';
 import { UdpPair } from '../media/udp-pair.ts';
+import type { TeeSink } from '../media/tee.ts';
 import { matchCodec, parseSdp, plainSdp, unifyMsid, type Codec, type MediaKind, type MediaSection } from '../sdp/description.ts';
 import { Info } from '../streams/status.ts';
 
@@ -16,6 +19,13 @@ export class Player extends MediaSession implements Sink {
   needs: SinkNeeds = { kinds: [], keyframeOnStart: false }; // it asks for a keyframe once its leg is up
   private stream: Stream | undefined;
   private removeSinks: (() => void)[] = [];
+  /** What the tee sends this player (it counts each one's bytes). */
+  private teeSinks: TeeSink[] = [];
+  private playingSince: number | undefined;
+
+  constructor(id: string, name: string, ctx: RelayContext, client: MediaClient, readonly protocol: 'wcs' | 'whep') {
+    super(id, name, ctx, client, 'player');
+  }
 
   get state(): SinkState {
     if (this.isEnded) return 'stopped';
@@ -68,10 +78,18 @@ export class Player extends MediaSession implements Sink {
       const kind = m.kind as MediaKind;
       const pair = pairs.get(kind)!;
       const port = nosipPorts.get(kind);
-      if (port) this.removeSinks.push(stream.tee.addSink({ kind, from: pair.rtp, port, pt: codec.pt }));
+      if (port) {
+        const sink: TeeSink = { kind, from: pair.rtp, port, pt: codec.pt };
+        this.teeSinks.push(sink);
+        this.removeSinks.push(stream.tee.addSink(sink));
+      }
       if (kind === 'video') stream.tee.listenForKeyframeRequests(pair.rtcp, `player ${this.id}`);
     }
-    this.watchLeg(this.leg, 'PLAYING', () => stream.tee.requestKeyframe(`player ${this.id} up`));
+    this.watchLeg(this.leg, 'PLAYING', () => {
+      stream.tee.requestKeyframe(`player ${this.id} up`);
+      this.playingSince = Date.now();
+      this.ctx.webhooks.emit('play.started', this.name, { protocol: this.protocol, sessionId: this.id });
+    });
     this.log.info('player.answered', { codecs: [...chosen.values()].map((c) => `${c.name}/${c.pt}`) });
     return unifyMsid(rawAnswer, `siphon-${this.id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 32) || 'stream'}`);
   }
@@ -81,6 +99,12 @@ export class Player extends MediaSession implements Sink {
   }
 
   protected override async release(end: StreamEnd): Promise<void> {
+    if (this.playingSince !== undefined) {
+      const bytes = this.teeSinks.reduce((n, s) => n + (s.bytes ?? 0), 0);
+      this.ctx.webhooks.emit('play.stopped', this.name,
+        { protocol: this.protocol, sessionId: this.id, bytes, durationMs: Date.now() - this.playingSince, reason: end.info || end.status });
+      this.playingSince = undefined;
+    }
     for (const remove of this.removeSinks) remove();
     this.removeSinks = [];
     this.stream?.detach(this);

@@ -10,7 +10,7 @@ export class WhepSession extends WishSession {
 
   constructor(private readonly stream: Stream, ctx: RelayContext, onEnd: (s: WishSession) => void) {
     super(stream.name, onEnd);
-    this.media = new Player(this.id, stream.name, ctx, this.client(), 'player');
+    this.media = new Player(this.id, stream.name, ctx, this.client(), 'whep');
   }
 
   protected open(offer: string): Promise<string> { return this.media.start(this.stream, offer); }

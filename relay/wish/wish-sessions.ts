@@ -48,7 +48,7 @@ export class WishSessions {
    */
   private async open(session: WishSession, offer: string, grant: WishGrant): Promise<{ session: WishSession; answer: string }> {
     session.owner = grant.owner;
-    this.leases.set(session.id, this.ctx.access.lease(session.streamName, grant.grant,
+    this.leases.set(session.id, this.ctx.access.lease(session.streamName, { protocol: session.kind, sessionId: session.id }, grant.grant,
       (why) => this.close(session.id, why === 'revoked' ? Info.accessRevoked : Info.accessExpired)));
     this.ctx.registry.claimMediaSession(session.id);
     this.ctx.registry.bindMediaSession(session.media);

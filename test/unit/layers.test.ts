@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Lowest first. */
 export const RANKS: readonly (readonly string[])[] = [
   ['config.ts', 'log.ts', 'backoff.ts', 'stop-child.ts', 'node-args.ts'],
-  ['machine.ts'],
+  ['machine.ts', 'webhooks'],
   ['host', 'sdp', 'access'],
   ['media'],
   ['janus'],

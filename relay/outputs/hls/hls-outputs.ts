@@ -8,6 +8,7 @@ import type { RelayContext } from '../../context.ts';
 import type { Stream } from '../../streams/stream.ts';
 import { HlsSink, type HlsSettings } from './hls-sink.ts';
 import { spawnFfmpegPackager, type SpawnPackager } from './ffmpeg-packager.ts';
+import { HlsViewers } from './hls-viewers.ts';
 
 export interface HlsOutputSettings extends HlsSettings {
   autoStart: boolean;
@@ -18,9 +19,9 @@ export interface HlsOutputSettings extends HlsSettings {
   firstPartTimeoutMs: number;
 }
 
-interface Entry { sink: HlsSink; lastRequestAt: number; endedAt: number; viewers: Map<string, number> }
+interface Entry { sink: HlsSink; lastRequestAt: number; endedAt: number; viewers: HlsViewers }
 
-/** A client counts as a viewer while it asked for something within this time. */
+/** A client counts as a viewer while it reloads the playlist within this time (and has stopped after it). */
 const VIEWER_WINDOW_MS = 10_000;
 const SWEEP_MS = 1000;
 
@@ -44,12 +45,7 @@ export class HlsOutputs {
   all(): HlsSink[] { return [...this.entries.values()].map((e) => e.sink); }
 
   viewers(name: string): number {
-    const e = this.entries.get(name);
-    if (!e) return 0;
-    const since = Date.now() - VIEWER_WINDOW_MS;
-    let n = 0;
-    for (const at of e.viewers.values()) if (at >= since) n += 1;
-    return n;
+    return this.entries.get(name)?.viewers.countSince(Date.now() - VIEWER_WINDOW_MS) ?? 0;
   }
 
   /**
@@ -65,29 +61,33 @@ export class HlsOutputs {
     }
     if (!entry) return undefined;
     entry.lastRequestAt = Date.now();
-    entry.viewers.set(client, entry.lastRequestAt);
+    entry.viewers.reloaded(client);
     return entry.sink;
   }
 
   private async start(stream: Stream): Promise<HlsSink> {
     const existing = this.entries.get(stream.name);
     if (existing && existing.sink.stream === stream) return existing.sink;
+    // An earlier stream of this name, lingering: its viewers' plays ended with it.
+    existing?.viewers.stopAll('the stream ended');
     const sink = new HlsSink(stream, { log: this.ctx.log, teePorts: this.ctx.teePorts, spawn: this.spawn, settings: this.settings });
-    const entry: Entry = { sink, lastRequestAt: Date.now(), endedAt: 0, viewers: new Map() };
+    const entry: Entry = { sink, lastRequestAt: Date.now(), endedAt: 0, viewers: new HlsViewers(stream.name, this.ctx.webhooks) };
     this.entries.set(stream.name, entry);
     this.totals.opened += 1;
     sink.on('state', (s) => { if (s === 'stopped') entry.endedAt = Date.now(); });
     try {
       await sink.open();
     } catch (err) {
-      if (this.entries.get(stream.name) === entry) this.entries.delete(stream.name);
+      if (this.entries.get(stream.name) === entry) this.remove(stream.name, entry, 'the HLS output could not start');
       await sink.close('open failed');
       throw err;
     }
     return sink;
   }
 
-  count(sink: HlsSink, what: 'playlists' | 'inits' | 'parts' | 'segments', bytes: number): void {
+  count(sink: HlsSink, what: 'playlists' | 'inits' | 'parts' | 'segments', bytes: number, client: string): void {
+    const entry = this.entries.get(sink.id);
+    if (entry?.sink === sink) entry.viewers.served(client, bytes);
     sink.served[what] += 1;
     sink.served.bytes += bytes;
     this.totals[what] += 1;
@@ -97,21 +97,26 @@ export class HlsOutputs {
   private sweep(): void {
     const now = Date.now();
     for (const [name, e] of this.entries) {
-      for (const [client, at] of e.viewers) if (at < now - VIEWER_WINDOW_MS) e.viewers.delete(client);
+      e.viewers.sweep(now - VIEWER_WINDOW_MS, `no playlist request for ${VIEWER_WINDOW_MS / 1000} s`);
       if (e.sink.state === 'stopped') {
-        if (now - e.endedAt >= this.settings.endedLingerMs) this.entries.delete(name);
+        if (now - e.endedAt >= this.settings.endedLingerMs) this.remove(name, e, 'the stream ended');
       } else if (!this.settings.autoStart && now - e.lastRequestAt >= this.settings.idleStopMs) {
         this.ctx.log.info('hls.idle_stop', { stream: name, idleMs: now - e.lastRequestAt });
-        this.entries.delete(name);
+        this.remove(name, e, 'the HLS output stopped');
         void e.sink.close(`no request for ${this.settings.idleStopMs} ms`);
       }
     }
   }
 
+  private remove(name: string, e: Entry, reason: string): void {
+    this.entries.delete(name);
+    e.viewers.stopAll(reason);
+  }
+
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     const sinks = this.all();
-    this.entries.clear();
+    for (const [name, e] of this.entries) this.remove(name, e, 'relay shutting down');
     await Promise.all(sinks.map((s) => s.close('relay stopping')));
   }
 }

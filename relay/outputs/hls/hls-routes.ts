@@ -56,13 +56,13 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono
       throw apiError(503, 'unavailable', `cannot start the HLS output of ${name}: ${err.message}`);
     });
     if (!sink) throw apiError(404, 'not_found', `no stream ${name} on this relay`);
-    if (media) return serveMedia(c, sink, media);
-    return bounded(sink, () => servePlaylist(c, sink, mint));
+    if (media) return serveMedia(c, sink, media, client);
+    return bounded(sink, () => servePlaylist(c, sink, mint, client));
   };
   app.get('/:name/:file', (c) => serve(c));
   app.get('/s/:session/:name/:file', (c) => serve(c, c.req.param('session')));
 
-  async function servePlaylist(c: Context<Env>, sink: HlsSink, mint: SessionMinter | undefined): Promise<Response> {
+  async function servePlaylist(c: Context<Env>, sink: HlsSink, mint: SessionMinter | undefined, client: string): Promise<Response> {
     const w = sink.window;
     const msn = integer(c, '_HLS_msn');
     const part = integer(c, '_HLS_part');
@@ -81,11 +81,11 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono
       }
     }
     const text = mint ? underSessionPath(renderPlaylist(w), (uri) => `../s/${mint(uri)}/${encodeURIComponent(sink.id)}/`) : renderPlaylist(w);
-    hls.count(sink, 'playlists', text.length);
+    hls.count(sink, 'playlists', text.length, client);
     return c.body(text, 200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-cache' });
   }
 
-  async function serveMedia(c: Context<Env>, sink: HlsSink, media: MediaName): Promise<Response> {
+  async function serveMedia(c: Context<Env>, sink: HlsSink, media: MediaName, client: string): Promise<Response> {
     const w = sink.window;
     if (media.window !== w.id) throw apiError(404, 'not_found', 'media of an earlier session; reload the playlist');
     let bytes: Buffer | undefined;
@@ -101,7 +101,7 @@ export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono
       bytes = w.part(media.msn, media.index)?.bytes;
     }
     if (!bytes) throw apiError(404, 'not_found', `${c.req.param('file')} is not (or no longer) in the window`);
-    hls.count(sink, kind, bytes.length);
+    hls.count(sink, kind, bytes.length, client);
     return c.body(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length), 200,
       { 'Content-Type': 'video/mp4', 'Cache-Control': 'max-age=60' });
   }

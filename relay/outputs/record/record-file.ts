@@ -7,6 +7,9 @@ import type { StreamCodecs } from '../../streams/stream.ts';
 
 export type Container = 'mp4' | 'webm';
 
+/** Where the relay's HTTP port serves a recording (the SDK's recording page links it there, as WCS does). */
+export const recordsPath = (file: string) => `/client/records/${encodeURIComponent(file)}`;
+
 export interface RecordNameParts {
   streamName: string;
   startTime: number;

@@ -5,8 +5,7 @@
  * lifetime only and opens that one file. Byte ranges work as before: the signature is in the query, not the path.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-
-export const recordsPath = (file: string) => `/client/records/${encodeURIComponent(file)}`;
+import { recordsPath } from './record-file.ts';
 
 export class RecordUrls {
   readonly #key: Buffer;

@@ -63,6 +63,8 @@ export class Recording extends EventEmitter<{ state: [RecordingState] }> impleme
 
   get recState(): RecordingState { return this.m.state; }
   get lastError(): string | null { return this.m.lastError; }
+  /** Why it is in its state (why it stopped, once ended). */
+  get reason(): string { return this.m.info; }
 
   get fileName(): string | undefined { return this.files.at(-1); }
   get state(): SinkState { return this.recState === 'recording' ? 'running' : this.recState === 'starting' ? 'starting' : 'stopped'; }

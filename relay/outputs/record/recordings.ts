@@ -12,7 +12,7 @@ import type { Stream } from '../../streams/stream.ts';
 import { ConfigError } from '../../config.ts';
 import { Recording } from './recording.ts';
 import { spawnFfmpegRecorder, type SpawnRecorder } from './ffmpeg-recorder.ts';
-import { templateProblem } from './record-file.ts';
+import { recordsPath, templateProblem } from './record-file.ts';
 
 export class RecordRefusedError extends Error {
   override name = 'RecordRefusedError';
@@ -42,7 +42,7 @@ export class Recordings {
   private guardTimer: NodeJS.Timeout | undefined;
   private full: string | undefined;
 
-  constructor(private readonly ctx: Pick<RelayContext, 'log' | 'teePorts' | 'registry'>, readonly settings: RecordSettings,
+  constructor(private readonly ctx: Pick<RelayContext, 'log' | 'teePorts' | 'registry' | 'webhooks'>, readonly settings: RecordSettings,
     private readonly spawn: SpawnRecorder = spawnFfmpegRecorder, private readonly disk: DiskUsage = fsDiskUsage) {
     const problem = templateProblem(settings.template);
     if (problem) throw new ConfigError(`stream_record_policy_template (SIPHON_RECORD_TEMPLATE): ${problem}`);
@@ -69,11 +69,23 @@ export class Recordings {
     }, this.ctx.log);
     this.byStream.set(stream, rec);
     this.history.push(rec);
-    rec.on('state', () => { if (rec.ended) this.byStream.delete(stream); });
+    rec.on('state', () => {
+      if (!rec.ended) return;
+      this.byStream.delete(stream);
+      this.finished(rec);
+    });
     const file = await rec.open();
     rec.log.info('record.started', { file, dir: this.settings.dir });
     this.armGuard();
     return rec;
+  }
+
+  /** `record.finished`: every file the recording wrote (a source restart starts a new one), where each is served. */
+  private finished(rec: Recording): void {
+    this.ctx.webhooks.emit('record.finished', rec.stream.name, {
+      recordingId: rec.id, result: rec.recState === 'failed' ? 'failed' : 'stopped', reason: rec.reason,
+      files: rec.files.map((name) => ({ name, url: recordsPath(name) })), bytes: rec.bytes, durationMs: Date.now() - rec.startedAt,
+    });
   }
 
   /** Stops the stream's recording; undefined when it has none. */

@@ -16,8 +16,9 @@ import { Machine } from '../../machine.ts';
 import type { EncoderSettings } from '../hls/ffmpeg-packager.ts';
 import type { PusherProcess, SpawnPusher } from './ffmpeg-rtmp.ts';
 import type { RtmpTarget } from './rtmp-target.ts';
+import type { Webhooks } from '../../webhooks/webhooks.ts';
 
-export interface RtmpPushDeps { teePorts: UdpPortPool; spawn: SpawnPusher; encoder: EncoderSettings }
+export interface RtmpPushDeps { teePorts: UdpPortPool; spawn: SpawnPusher; encoder: EncoderSettings; webhooks: Webhooks }
 
 const RESTART_MAX_MS = 10_000;
 /** A new ffmpeg waits for a keyframe to start: asked again until one has gone out. */
@@ -45,7 +46,11 @@ export class RtmpPush extends EventEmitter<{ state: [SinkState] }> implements Si
     super();
     this.log = log.child({ push: this.mediaSessionId, stream: stream.name, target: target.masked });
     this.m = new Machine<SinkState>({ initial: 'idle', log: this.log, event: 'rtmp.state', infoField: 'reason', ended: ['stopped'],
-      retryCapMs: RESTART_MAX_MS, onChange: (to) => this.emit('state', to) });
+      retryCapMs: RESTART_MAX_MS, onChange: (to, from) => {
+        this.emit('state', to);
+        // The target masked, as everywhere the relay shows it: the stream key is the platform's secret.
+        deps.webhooks.emit('push.state', stream.name, { kind: 'rtmp', pushId: this.mediaSessionId, target: target.masked, remoteStream: null, from, to, info: this.m.info });
+      } });
   }
 
   get state(): SinkState { return this.m.state; }

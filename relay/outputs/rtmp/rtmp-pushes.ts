@@ -30,7 +30,7 @@ export class RtmpPushes {
     if (this.all().some((p) => p.stream.name === streamName && p.target.url === target.url)) {
       throw new PushRefusedError(409, `"${streamName}" is already pushed to ${target.masked}`);
     }
-    const push = new RtmpPush(stream, target, { teePorts: this.ctx.teePorts, spawn: this.spawn, encoder: this.encoder }, this.ctx.log);
+    const push = new RtmpPush(stream, target, { teePorts: this.ctx.teePorts, spawn: this.spawn, encoder: this.encoder, webhooks: this.ctx.webhooks }, this.ctx.log);
     this.pushes.set(push.mediaSessionId, push);
     push.on('state', (s) => { if (s === 'stopped') this.pushes.delete(push.mediaSessionId); });
     await push.open();

@@ -32,7 +32,7 @@ export type PushState = 'NEW' | 'PENDING' | 'PUBLISHING' | 'FAILED' | 'TERMINATE
 
 export interface PushSpec { uri: string; localStreamName: string; remoteStreamName: string }
 
-export type PushDeps = Pick<RelayContext, 'config' | 'log' | 'janus' | 'registry' | 'teePorts'> & { reach?: Reach };
+export type PushDeps = Pick<RelayContext, 'config' | 'log' | 'janus' | 'registry' | 'teePorts' | 'webhooks'> & { reach?: Reach };
 
 const SIGNALLING_TIMEOUT_MS = 10_000;
 
@@ -68,7 +68,11 @@ export class WcsPush extends EventEmitter<{ state: [PushState] }> implements Sin
     this.m = new Machine<PushState>({
       initial: 'NEW', log: this.log, event: 'push.state', infoField: 'info', newInfoIsTransition: true, ended: ['TERMINATED'],
       extra: () => ({ attempt: this.attempts, lastError: this.lastError }), retryCapMs: deps.config.pullRetryMaxMs,
-      onChange: (to) => this.emit('state', to),
+      onChange: (to, from) => {
+        this.emit('state', to);
+        deps.webhooks.emit('push.state', spec.localStreamName,
+          { kind: 'wcs', pushId: this.id, target: spec.uri, remoteStream: spec.remoteStreamName, from, to, info: this.m.info });
+      },
     });
     this.current = this.newAttempt();
     this.probe = new OriginProbe(spec.uri, deps.reach);

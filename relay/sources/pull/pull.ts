@@ -26,6 +26,7 @@ import { OriginProbe, type Reach } from '../../wcs/origin-probe.ts';
 import { WhepClient } from './whep-client.ts';
 import { guardedLookup } from '../../wcs/origins.ts';
 import { LinkMonitor } from './link-monitor.ts';
+import type { Webhooks } from '../../webhooks/webhooks.ts';
 import { playoutDelayMs } from './playout-delay.ts';
 import { isWhepUri, type PullLink } from '../../../contract/pull.ts';
 
@@ -48,7 +49,7 @@ export interface PullSpec {
 }
 
 /** What a pull needs from the relay (a RelayContext has it all): Janus's API for its leg, its Admin API for the leg's statistics. */
-export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusSupervisor, 'current' | 'handleInfo'>; reach?: Reach }
+export interface PullDeps { config: Config; log: Logger; janus: Pick<JanusSupervisor, 'current' | 'handleInfo'>; webhooks: Webhooks; reach?: Reach }
 
 /** With NACK: a lost Opus packet on the pull leg is retransmitted like video (Janus's audio has no RED to viewers). */
 const OFFER_AUDIO = { ...opus(111), feedback: ['nack'] };
@@ -78,9 +79,11 @@ export class Pull extends EventEmitter<{ state: [PullState] }> {
     this.m = new Machine<PullState>({
       initial: 'NEW', log: this.log, event: 'pull.state', infoField: 'info', newInfoIsTransition: true, ended: ['TERMINATED'],
       extra: () => ({ attempt: this.attempts, lastError: this.lastError }), retryCapMs: deps.config.pullRetryMaxMs,
-      onChange: (to) => {
+      onChange: (to, from) => {
         this.stream.setStatus(to === 'PLAYING' ? 'PUBLISHING' : 'PENDING');
         this.emit('state', to);
+        deps.webhooks.emit('pull.state', spec.localStreamName,
+          { pullId: stream.mediaSessionId, uri: spec.uri, remoteStream: spec.remoteStreamName, from, to, info: this.m.info, attempt: this.attempts });
       },
     });
     this.probe = new OriginProbe(spec.uri, deps.reach);

@@ -10,6 +10,7 @@ import { TokenVerifier } from '../../../relay/access/token-verifier.ts';
 import { covers } from '../../../relay/access/permission.ts';
 import { HookBackend } from '../../harness/hook-backend.ts';
 import { recordingLog } from './rest-hooks.test.ts';
+import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
 
 const SECRET = 'a-shared-secret-of-enough-length-for-hs256';
 const hs256 = (claims: Record<string, unknown>, secret = SECRET, expires: string | number = '1h') =>
@@ -18,13 +19,14 @@ const publish = (stream: string) => ({ siphon_permissions: [{ action: 'publish',
 
 function control(opts: { secret?: string; publicKeys?: string; hooksUrl?: string; onError?: 'FAIL' | 'LOG'; graceMs?: number; timeoutMs?: number } = {}) {
   const { log, lines } = recordingLog();
+  const webhooks = recordedWebhooks();
   const apps = new Map(opts.hooksUrl ? [['defaultApp', { url: opts.hooksUrl, methods: new Set(DEFAULT_HOOK_METHODS) }]] : []);
   const access = new AccessControl({
     tokens: new TokenVerifier({ secret: opts.secret ?? '', publicKeys: opts.publicKeys ?? '', jwksUrl: '' }),
     hooks: new RestHooks({ apps, timeoutMs: opts.timeoutMs ?? 300, secret: '', log }),
-    onError: opts.onError ?? 'FAIL', graceMs: opts.graceMs ?? 60_000, log,
+    onError: opts.onError ?? 'FAIL', graceMs: opts.graceMs ?? 60_000, log, webhooks,
   });
-  return { access, lines };
+  return { access, lines, webhooks };
 }
 const req = (r: Partial<AccessRequest>): AccessRequest => ({ action: 'publish', protocol: 'wcs', stream: 'cam-1', client: '10.0.0.7', ...r });
 const hook = { appKey: 'defaultApp', body: { name: 'cam-1' } };
@@ -47,7 +49,7 @@ describe('AccessControl with signed tokens', () => {
   });
 
   it('HS256: a token for cam-* publishes cam-1 and is refused other; none → 401; expired, forged or garbage → 401', async () => {
-    const { access, lines } = control({ secret: SECRET });
+    const { access, lines, webhooks } = control({ secret: SECRET });
     const token = await hs256({ sub: 'alice', ...publish('cam-*') });
     expect(await access.decide(req({ token }))).toMatchObject({ allow: true, grant: { sub: 'alice' } });
     expect(await access.decide(req({ token, stream: 'other' }))).toEqual({ allow: false, status: 403, reason: 'the token does not allow publish of "other"' });
@@ -62,6 +64,11 @@ describe('AccessControl with signed tokens', () => {
     expect([access.counts.get('publish|wcs|denied'), access.counts.get('play|wcs|denied')]).toEqual([6, 1]);
     expect(lines.filter((l) => l.event === 'access.denied')).toHaveLength(7);
     expect(JSON.stringify(lines)).not.toContain(token);
+    // Each refusal is an access.denied webhook too, without the credential.
+    expect(webhooks.of('access.denied')).toHaveLength(7);
+    expect(webhooks.of('access.denied')[0]).toEqual({ type: 'access.denied', stream: 'other',
+      data: { action: 'publish', protocol: 'wcs', status: 403, reason: 'the token does not allow publish of "other"', client: '10.0.0.7' } });
+    expect(JSON.stringify(webhooks.emitted)).not.toContain(token);
   });
 
   it('ES256 and EdDSA by kid from a JWKS; an alg the relay was not given keys for is refused', async () => {

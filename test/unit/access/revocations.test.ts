@@ -10,6 +10,7 @@ import { TokenVerifier, type Grant } from '../../../relay/access/token-verifier.
 import { Revocations } from '../../../relay/access/revocations.ts';
 import { RevokeRequest, revocationOf } from '../../../contract/access.ts';
 import { recordingLog } from './rest-hooks.test.ts';
+import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
 
 const SECRET = 'a-shared-secret-of-enough-length-for-hs256';
 const play = { siphon_permissions: [{ action: 'play', stream: '*' }] };
@@ -18,11 +19,12 @@ const token = (claims: Record<string, unknown>, iat = Math.floor(Date.now() / 10
 
 function control() {
   const { log, lines } = recordingLog();
+  const webhooks = recordedWebhooks();
   const access = new AccessControl({
     tokens: new TokenVerifier({ secret: SECRET, publicKeys: '', jwksUrl: '' }),
-    hooks: new RestHooks({ apps: new Map(), timeoutMs: 300, secret: '', log }), onError: 'FAIL', graceMs: 60_000, log,
+    hooks: new RestHooks({ apps: new Map(), timeoutMs: 300, secret: '', log }), onError: 'FAIL', graceMs: 60_000, log, webhooks,
   });
-  return { access, lines };
+  return { access, lines, webhooks };
 }
 const watch = (t: string, stream = 'cam') => ({ action: 'play' as const, protocol: 'whep' as const, stream, token: t, client: '10.0.0.7', shareMs: 60_000 });
 
@@ -74,18 +76,19 @@ describe('AccessControl.revoke', () => {
   afterEach(() => { vi.useRealTimers(); });
 
   it('by sub: the running sessions end at once, the token is refused from then on, a token issued after works', async () => {
-    const { access, lines } = control();
+    const { access, lines, webhooks } = control();
     const old = await token({ sub: 'alice', ...play });
     const decision = await access.decide(watch(old));
     expect(decision).toMatchObject({ allow: true });
     const ended: string[] = [];
-    access.lease('cam', decision.allow ? decision.grant : undefined, (why) => ended.push(`alice ${why}`));
+    access.lease('cam', { protocol: 'whep', sessionId: 'w1' }, decision.allow ? decision.grant : undefined, (why) => ended.push(`alice ${why}`));
     const other = await access.decide(watch(await token({ sub: 'bob', ...play })));
-    access.lease('cam', other.allow ? other.grant : undefined, (why) => ended.push(`bob ${why}`));
+    access.lease('cam', { protocol: 'whep', sessionId: 'w2' }, other.allow ? other.grant : undefined, (why) => ended.push(`bob ${why}`));
     vi.advanceTimersByTime(1500);
     expect(access.revoke(revocationOf({ sub: 'alice' }, Date.now()))).toBe(1);
     expect(ended).toEqual(['alice revoked']);
     expect(access.leases).toBe(1);
+    expect(webhooks.of('access.revoked')).toEqual([{ type: 'access.revoked', stream: 'cam', data: { protocol: 'whep', sessionId: 'w1', reason: 'revoked by sub "alice"' } }]);
     // The shared decision is forgotten: the same request is refused now.
     expect(await access.decide(watch(old))).toMatchObject({ allow: false, status: 401, reason: expect.stringMatching(/revoked/) });
     expect(await access.grant(old)).toBeUndefined(); // nor can it refresh a session
@@ -97,8 +100,8 @@ describe('AccessControl.revoke', () => {
   it('by stream: every session of the stream ends, a hook-admitted one too; other streams play on', () => {
     const { access } = control();
     const ended: string[] = [];
-    access.lease('cam', undefined, (why) => ended.push(`cam ${why}`));
-    access.lease('lobby', undefined, (why) => ended.push(`lobby ${why}`));
+    access.lease('cam', { protocol: 'viewer', sessionId: 'v1' }, undefined, (why) => ended.push(`cam ${why}`));
+    access.lease('lobby', { protocol: 'viewer', sessionId: 'v2' }, undefined, (why) => ended.push(`lobby ${why}`));
     expect(access.revoke(revocationOf({ stream: 'cam' }, Date.now()))).toBe(1);
     expect(ended).toEqual(['cam revoked']);
   });
@@ -106,14 +109,14 @@ describe('AccessControl.revoke', () => {
   it('a lease ends at its expiry unless renewed; released ones end nothing', () => {
     const { access } = control();
     const ended: string[] = [];
-    const lease = access.lease('cam', { permissions: [], expiresAt: Date.now() + 20_000 }, (why) => ended.push(why));
+    const lease = access.lease('cam', { protocol: 'wcs', sessionId: 'm1' }, { permissions: [], expiresAt: Date.now() + 20_000 }, (why) => ended.push(why));
     vi.advanceTimersByTime(15_000);
     lease.renew({ permissions: [], expiresAt: Date.now() + 20_000 });
     vi.advanceTimersByTime(15_000);
     expect(ended).toEqual([]);
     vi.advanceTimersByTime(5_000);
     expect(ended).toEqual(['expired']);
-    const gone = access.lease('cam', { permissions: [], expiresAt: Date.now() + 1000 }, (why) => ended.push(`gone ${why}`));
+    const gone = access.lease('cam', { protocol: 'wcs', sessionId: 'm1' }, { permissions: [], expiresAt: Date.now() + 1000 }, (why) => ended.push(`gone ${why}`));
     gone.release();
     vi.advanceTimersByTime(2000);
     expect(access.revoke(revocationOf({ stream: 'cam' }, Date.now()))).toBe(0);

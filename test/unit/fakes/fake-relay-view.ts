@@ -36,6 +36,7 @@ export function fakeRelay(config: Partial<RelayView['ctx']['config']> = {}) {
       registry: { all: () => state.streams, allMediaSessions: () => state.sessions, get: () => undefined, closedTotals: state.closedTotals },
       teePorts: { size: 2 },
       access: { counts: new Map([['publish|whip|denied', 2]]) },
+      webhooks: { counts: { delivered: 7, retried: 3, dropped: 1 }, waiting: 2 },
     },
     wcs: { sessions: new Set([1]), terminate: () => true },
     pulls: { all: () => state.pulls, terminate: async () => [] },

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ViewerProxy, refusal } from '../../../relay/janus/viewer-proxy.ts';
 import { rootLog } from '../../../relay/log.ts';
+import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
 
 describe('viewer proxy filter', () => {
   it.each([
@@ -30,7 +31,7 @@ describe('viewer proxy filter', () => {
 });
 
 describe('viewer proxy: a viewer leg up', () => {
-  it("tells the relay which mountpoint a handle's webrtcup is for (so it can ask for a keyframe then)", async () => {
+  it("tells the relay which mountpoint a handle's webrtcup is for (so it can ask for a keyframe then); that is play.started, its end play.stopped", async () => {
     // The faked boundary: Janus's API socket.
     const janus = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'janus-protocol' });
     await once(janus, 'listening');
@@ -39,9 +40,11 @@ describe('viewer proxy: a viewer leg up', () => {
       ws.send(JSON.stringify({ janus: 'ack', transaction: m.transaction }));
       if (m.janus === 'message') ws.send(JSON.stringify({ janus: 'webrtcup', session_id: 1, sender: m.handle_id }));
       if (m.janus === 'keepalive') ws.send(JSON.stringify({ janus: 'webrtcup', session_id: 1, sender: 999 }));
+      if (m.janus === 'hangup') ws.send(JSON.stringify({ janus: 'hangup', session_id: 1, sender: m.handle_id, reason: 'DTLS alert' }));
     }));
     const up: string[] = [];
-    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, (id) => up.push(id));
+    const webhooks = recordedWebhooks();
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, webhooks, (id) => up.push(id));
     const server = createServer();
     server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +58,14 @@ describe('viewer proxy: a viewer leg up', () => {
       await vi.waitFor(() => expect(events.filter((e) => e.janus === 'webrtcup')).toHaveLength(2));
       // The viewer still sees every event; only handle 7, which asked to watch "cam", counts.
       expect(up).toEqual(['cam']);
+      expect(webhooks.emitted).toEqual([{ type: 'play.started', stream: 'cam', data: { protocol: 'viewer', sessionId: expect.stringMatching(/^viewer-/) } }]);
+      viewer.send(JSON.stringify({ janus: 'message', session_id: 1, handle_id: 8, transaction: 'w8', body: { request: 'watch', id: 'lobby' } }));
+      viewer.send(JSON.stringify({ janus: 'hangup', session_id: 1, handle_id: 7, transaction: 'h' }));
+      await vi.waitFor(() => expect(webhooks.of('play.stopped')).toHaveLength(1));
+      expect(webhooks.of('play.stopped')[0]!.data).toEqual({ protocol: 'viewer', sessionId: webhooks.of('play.started')[0]!.data.sessionId, bytes: null, durationMs: expect.any(Number), reason: 'hangup: DTLS alert' });
+      viewer.close();
+      await vi.waitFor(() => expect(webhooks.of('play.stopped')).toHaveLength(2));
+      expect(webhooks.of('play.stopped')[1]).toMatchObject({ stream: 'lobby', data: { reason: 'viewer left' } });
     } finally {
       viewer.close();
       proxy.close();
@@ -78,7 +89,7 @@ describe('viewer proxy: access', () => {
     let endAccess: ((why: 'expired' | 'revoked') => void) | undefined;
     let released = 0;
     const renewed: (number | undefined)[] = [];
-    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, () => undefined, async (stream, token, _client, end) => {
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${(janus.address() as AddressInfo).port}`, rootLog, recordedWebhooks(), () => undefined, async (stream, token, _client, end) => {
       asked.push([stream, token]);
       await new Promise((r) => setTimeout(r, 50)); // a hook's round trip: what follows must wait for it
       if (stream !== 'cam') return { allow: false, status: 403, reason: `the token does not allow play of "${stream}"` };
@@ -128,7 +139,7 @@ describe('viewer proxy: Janus down', () => {
     await once(closed, 'listening');
     const deadPort = (closed.address() as AddressInfo).port;
     closed.close(); // nothing listens there now: Janus is restarting
-    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${deadPort}`, rootLog);
+    const proxy = new ViewerProxy(() => `ws://127.0.0.1:${deadPort}`, rootLog, recordedWebhooks());
     const server = createServer();
     server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -18,6 +18,9 @@ describe('metrics registry', () => {
     expect([value(text, 'siphon_rtmp_pushes'), value(text, 'siphon_rtmp_pushes_sending')]).toEqual([2, 1]);
     expect([value(text, 'siphon_wcs_pushes'), value(text, 'siphon_wcs_pushes_publishing')]).toEqual([3, 1]);
     expect(text.split('\n')).toContain('siphon_access_decisions_total{action="publish",protocol="whip",result="denied"} 2');
+    for (const line of ['siphon_webhooks_total{result="delivered"} 7', 'siphon_webhooks_total{result="retried"} 3', 'siphon_webhooks_total{result="dropped"} 1', 'siphon_webhooks_waiting 2']) {
+      expect(text.split('\n')).toContain(line);
+    }
     expect([value(text, 'siphon_recordings'), value(text, 'siphon_recordings_failed')]).toEqual([1, 1]);
     expect([value(text, 'siphon_pulls'), value(text, 'siphon_pulls_playing'), value(text, 'siphon_janus_up')]).toEqual([2, 1, 1]);
     expect([value(text, 'siphon_janus_sessions'), value(text, 'siphon_janus_mountpoints')]).toEqual([3, -1]);

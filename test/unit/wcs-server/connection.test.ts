@@ -15,6 +15,7 @@ import { WcsSession } from '../../../relay/wcs-server/connection.ts';
 import { FakeJanus } from '../fakes/fake-janus.ts';
 import { MountpointSink } from '../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { accessControlFrom } from '../../../relay/access/access-settings.ts';
+import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/sdp/${name}`, import.meta.url), 'utf8');
@@ -53,13 +54,14 @@ describe('WcsSession', () => {
   let janus: FakeJanus;
   let registry: StreamRegistry;
   let sessions: WcsSession[];
+  let webhooks: ReturnType<typeof recordedWebhooks>;
   const open = async () => {
     const ws = new FakeSocket();
     const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
     const config = loadConfig({});
     const ctx = { config, log: new Logger({ test: 'wcs' }), registry, teePorts, janus: supervisor, ownSinks: MountpointSink.forEveryStream({ janus: supervisor, teePorts }),
-      access: accessControlFrom(config, new Logger()) };
+      access: accessControlFrom(config, new Logger(), webhooks), webhooks };
     sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, CLIENT, () => undefined));
     ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
     await ws.next((f) => f.message === 'getUserData');
@@ -70,13 +72,13 @@ describe('WcsSession', () => {
     await ws.next((f) => f.message === 'setRemoteSDP' || status(id, 'FAILED')(f));
   };
 
-  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; });
+  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; webhooks = recordedWebhooks(); });
   afterEach(() => { for (const s of sessions) s.close(); });
 
   it('connection → getUserData ESTABLISHED; anything before it → "Session not ready"', async () => {
     const ws = new FakeSocket();
     const config = loadConfig({});
-    sessions.push(new WcsSession(ws as unknown as WebSocket, { config, log: new Logger(), registry, access: accessControlFrom(config, new Logger()) } as never, CLIENT, () => undefined));
+    sessions.push(new WcsSession(ws as unknown as WebSocket, { config, log: new Logger(), registry, access: accessControlFrom(config, new Logger(), recordedWebhooks()) } as never, CLIENT, () => undefined));
     ws.client('playStream', stream('early', 's'));
     expect(ws.sent[0]).toMatchObject({ message: 'fail', data: [{ info: 'Session not ready' }] });
     ws.client('connection', {});
@@ -123,6 +125,9 @@ describe('WcsSession', () => {
     await new Promise<void>((resolve) => registry.get('cam') ? registry.get('cam')!.once('closed', () => resolve()) : resolve());
     expect(registry.get('cam')).toBeUndefined();
     expect(registry.claimName('cam')).toBe(true);
+    expect(webhooks.of('play.started')).toEqual([{ type: 'play.started', stream: 'cam', data: { protocol: 'wcs', sessionId: 'v1' } }]);
+    expect(webhooks.of('play.stopped')).toEqual([{ type: 'play.stopped', stream: 'cam',
+      data: { protocol: 'wcs', sessionId: 'v1', bytes: 0, durationMs: expect.any(Number), reason: 'Stopped by publisher stop' } }]);
   });
 
   it('garbage SDP fails that stream only, and leaves the name free', async () => {

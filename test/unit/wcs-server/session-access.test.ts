@@ -9,6 +9,7 @@ import { TokenVerifier } from '../../../relay/access/token-verifier.ts';
 import { SessionAccess } from '../../../relay/wcs-server/session-access.ts';
 import { HookBackend } from '../../harness/hook-backend.ts';
 import { recordingLog } from '../access/rest-hooks.test.ts';
+import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
 
 describe('SessionAccess: the stream keep-alive', () => {
   let backend: HookBackend;
@@ -21,7 +22,7 @@ describe('SessionAccess: the stream keep-alive', () => {
     const access = new AccessControl({
       tokens: new TokenVerifier({ secret: '', publicKeys: '', jwksUrl: '' }),
       hooks: new RestHooks({ apps: new Map([['defaultApp', { url: backend.url, methods: new Set(methods as never[]) }]]), timeoutMs: 200, secret: '', log }),
-      onError: 'FAIL', graceMs: 0, log,
+      onError: 'FAIL', graceMs: 0, log, webhooks: recordedWebhooks(),
     });
     const ended: [string, string][] = [];
     const live = new Set(['m1', 'm2']);

@@ -11,6 +11,7 @@ import { h264Baseline, opus, vp8 } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { fakeFfmpeg, fixtureInit } from '../../fakes/fake-ffmpeg.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -22,18 +23,18 @@ const settings: HlsOutputSettings = {
 async function setup(overrides: Partial<HlsOutputSettings> = {}, video = h264Baseline(102)) {
   const registry = new StreamRegistry();
   const teePorts = new UdpPortPool({ from: 51000, to: 51999 }, 65536);
-  const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus(), webhooks: recordedWebhooks() } as unknown as RelayContext;
   const { spawn, made } = fakeFfmpeg('packager');
   const hls = new HlsOutputs(ctx, { ...settings, ...overrides }, spawn);
   const stream = await StreamClaim.take({ ...ctx, janus: new FakeJanus() } as never, 's')!.open({
     mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'], codecs: { video, audio: opus(111) } });
   stream.setSourceRtcp(59999);
-  return { registry, teePorts, hls, stream, made };
+  return { registry, teePorts, hls, stream, made, webhooks: ctx.webhooks as ReturnType<typeof recordedWebhooks> };
 }
 
 describe('HLS output', () => {
   it('the first request starts the packager; the first part is the first keyframe; the tee feeds the packager', async () => {
-    const { hls, stream, made, teePorts } = await setup();
+    const { hls, stream, made, teePorts, webhooks } = await setup();
     const sink = (await hls.forRequest('s', 'viewer-1'))!;
     expect(sink.state).toBe('starting');
     expect(made).toHaveLength(1);
@@ -50,7 +51,13 @@ describe('HLS output', () => {
     expect(sink.state).toBe('running');
     expect(sink.window.segments[0]!.parts[0]!.independent).toBe(true);
     expect(hls.viewers('s')).toBe(1);
+    hls.count(sink, 'parts', 1000, 'viewer-1');
+    hls.count(sink, 'parts', 500, 'a client that never asked for the playlist');
     await hls.closeAll();
+    expect(webhooks.emitted.map((e) => [e.type, e.stream, e.data])).toEqual([
+      ['play.started', 's', { protocol: 'hls', sessionId: expect.stringMatching(/^hls-/) }],
+      ['play.stopped', 's', { protocol: 'hls', sessionId: webhooks.of('play.started')[0]!.data.sessionId, bytes: 1000, durationMs: expect.any(Number), reason: 'relay shutting down' }],
+    ]);
     expect(made[0]!.stopped).toBe(true);
     expect(teePorts.size).toBe(2); // only the stream's own ingress pairs
   });
@@ -194,7 +201,7 @@ describe('HLS output', () => {
   it('auto start packages every stream from its start; an unknown name gets nothing', async () => {
     const registry = new StreamRegistry();
     const teePorts = new UdpPortPool({ from: 52000, to: 52999 }, 65536);
-    const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+    const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus(), webhooks: recordedWebhooks() } as unknown as RelayContext;
     const { spawn, made } = fakeFfmpeg('packager');
     const hls = new HlsOutputs(ctx, { ...settings, autoStart: true }, spawn);
     await StreamClaim.take(ctx as never, 'auto')!.open({ mediaSessionId: 'm', origin: 'test', kinds: ['video'], codecs: { video: vp8(96) } });

@@ -16,6 +16,7 @@ import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { fakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -23,7 +24,7 @@ const playlist = '/cam%201/cam%201.m3u8';
 
 async function setup(ports = { from: 53000, to: 53999 }, access = openAccess()) {
   const registry = new StreamRegistry();
-  const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const ctx = { registry, teePorts: new UdpPortPool(ports, 65536), log: new Logger(), janus: new FakeJanus(), webhooks: recordedWebhooks() } as unknown as RelayContext;
   const { spawn, made } = fakeFfmpeg('packager');
   const hls = new HlsOutputs(ctx, { segmentSeconds: 1, partSeconds: 0.2, listSize: 8, autoStart: false, idleStopMs: 60_000,
     endedLingerMs: 60_000, firstPartTimeoutMs: 300, encoder: { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 } }, spawn);
@@ -129,7 +130,7 @@ describe('HLS on a guarded relay (signed tokens)', () => {
   const SECRET = 'hls-token-secret-of-enough-length-here';
   const guarded = () => new AccessControl({
     tokens: new TokenVerifier({ secret: SECRET, publicKeys: '', jwksUrl: '' }), hooks: new RestHooks({ apps: new Map(), timeoutMs: 100, secret: '', log: new Logger() }),
-    onError: 'FAIL', graceMs: 0, log: new Logger(),
+    onError: 'FAIL', graceMs: 0, log: new Logger(), webhooks: recordedWebhooks(),
   });
   const token = (stream: string) => new SignJWT({ siphon_permissions: [{ action: 'play', stream }] }).setProtectedHeader({ alg: 'HS256' })
     .setSubject('viewer').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));

@@ -18,6 +18,7 @@ import { h264Baseline, opus, vp8 } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import type { RecordingState } from '../../../../relay/outputs/record/recording.ts';
 import { fakeFfmpeg, type FakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -26,6 +27,7 @@ describe('recording', () => {
   let spawn: SpawnRecorder;
   let made: FakeFfmpeg<'recorder'>[];
   let ctx: RelayContext;
+  let webhooks: ReturnType<typeof recordedWebhooks>;
   let stream: Stream;
   const make = (settings: Partial<RecordSettings> = {}) => new Recordings(ctx, {
     dir, template: '{streamName}-{startTime}', maxDirBytes: 0, minFreeBytes: 0, audioKbps: 96, ...settings,
@@ -34,7 +36,8 @@ describe('recording', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'siphon-rec-unit-'));
     ({ spawn, made } = fakeFfmpeg('recorder'));
-    ctx = { registry: new StreamRegistry(), teePorts: new UdpPortPool({ from: 53000, to: 53999 }, 65536), log: new Logger() } as unknown as RelayContext;
+    webhooks = recordedWebhooks();
+    ctx = { registry: new StreamRegistry(), teePorts: new UdpPortPool({ from: 53000, to: 53999 }, 65536), log: new Logger(), webhooks } as unknown as RelayContext;
     stream = await StreamClaim.take(ctx, 'cam/1')!.open({ mediaSessionId: 'm1', origin: 'pull', kinds: ['audio', 'video'], codecs: { video: vp8(96), audio: opus(111) } });
     stream.setSourceRtcp(59996);
   });
@@ -62,6 +65,9 @@ describe('recording', () => {
     expect(stream.tee.sinkCount).toBe(0);
     expect(await recordings.stop(stream, 'again')).toBeUndefined();
     expect(recordings.ofFile(rec.fileName!)).toBe(rec);
+    expect(webhooks.emitted).toEqual([{ type: 'record.finished', stream: 'cam/1', data: {
+      recordingId: rec.id, result: 'stopped', reason: 'Stopped by rest /stopRecording', bytes: 1000, durationMs: expect.any(Number),
+      files: [{ name: rec.fileName, url: `/client/records/${rec.fileName}` }] } }]);
   });
 
   it("the source restarts (a pull's reconnect): the file is finished and the next one starts; the stream's end stops it", async () => {

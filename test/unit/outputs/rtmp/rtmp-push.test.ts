@@ -10,6 +10,7 @@ import { h264Baseline, opus } from '../../../../relay/sdp/description.ts';
 import type { RelayContext } from '../../../../relay/context.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { fakeFfmpeg } from '../../fakes/fake-ffmpeg.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -17,11 +18,12 @@ async function setup() {
   const { spawn, made } = fakeFfmpeg('pusher');
   const registry = new StreamRegistry();
   const teePorts = new UdpPortPool({ from: 52000, to: 52999 }, 65536);
-  const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus() } as unknown as RelayContext;
+  const webhooks = recordedWebhooks();
+  const ctx = { registry, teePorts, log: new Logger(), janus: new FakeJanus(), webhooks } as unknown as RelayContext;
   const stream = await StreamClaim.take(ctx, 's')!.open({ mediaSessionId: 'm', origin: 'pull', kinds: ['audio', 'video'], codecs: { video: h264Baseline(102), audio: opus(111) } });
   stream.setSourceRtcp(59998);
   const pushes = new RtmpPushes(ctx, { x264Preset: 'superfast', x264Crf: 23, audioKbps: 96 }, spawn);
-  return { pushes, stream, made, teePorts };
+  return { pushes, stream, made, teePorts, webhooks };
 }
 
 describe('RTMP push', () => {
@@ -46,7 +48,7 @@ describe('RTMP push', () => {
   });
 
   it("a pull's reconnect (the source restarted) restarts ffmpeg, not the push; the stream's end stops it", async () => {
-    const { pushes, stream, made } = await setup();
+    const { pushes, stream, made, webhooks } = await setup();
     const push = await pushes.startup('s', 'rtmp://live.example/app/key', true);
     made[0]!.sent(10);
     push.sourceStarted();
@@ -54,6 +56,11 @@ describe('RTMP push', () => {
     expect(made[0]!.stopped).toBe(true);
     await stream.close({ status: 'STOPPED', info: 'relay shutting down' });
     expect([push.state, made[1]!.stopped, pushes.all()]).toEqual(['stopped', true, []]);
+    // Each transition is a push.state webhook; the stream key never leaves the relay.
+    expect(webhooks.of('push.state').map((e) => `${e.data.from}→${e.data.to}`)).toEqual(['idle→starting', 'starting→running', 'running→restarting', 'restarting→stopped']);
+    expect(webhooks.of('push.state')[0]).toEqual({ type: 'push.state', stream: 's',
+      data: { kind: 'rtmp', pushId: push.mediaSessionId, target: 'rtmp://live.example/app/***', remoteStream: null, from: 'idle', to: 'starting', info: expect.any(String) } });
+    expect(JSON.stringify(webhooks.emitted)).not.toContain('/key');
   });
 
   it('refusals: unknown stream 404, the same stream and target twice 409, not rtmp(s) 400', async () => {

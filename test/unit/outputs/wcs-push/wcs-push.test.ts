@@ -19,6 +19,7 @@ import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { FakeWcsOrigin } from '../../fakes/fake-wcs-origin.ts';
 import { MountpointSink } from '../../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { openAccess } from '../../fakes/open-access.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -50,7 +51,7 @@ describe('WcsPush state machine', () => {
     const config = loadConfig({ SIPHON_PULL_RETRY_MAX_MS: '60' });
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 46000, to: 46999 }, 65536);
-    ctx = { config, log: new Logger({ test: 'push' }), registry: new StreamRegistry(), teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1' };
+    ctx = { config, log: new Logger({ test: 'push' }), registry: new StreamRegistry(), teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1', webhooks: recordedWebhooks() };
     pushes = new WcsPushes(ctx);
     local = await openLocal();
     seen.length = 0;
@@ -73,6 +74,8 @@ describe('WcsPush state machine', () => {
     const push = await start();
     await reaches(push, 'PUBLISHING');
     expect(seen).toEqual(['PENDING', 'PUBLISHING']);
+    expect((ctx.webhooks as ReturnType<typeof recordedWebhooks>).of('push.state').map((e) => [e.stream, e.data.kind, e.data.target, e.data.remoteStream, e.data.from, e.data.to]))
+      .toEqual([['local', 'wcs', remote.url, 'there', 'NEW', 'PENDING'], ['local', 'wcs', remote.url, 'there', 'PENDING', 'PUBLISHING']]);
     const publish = remote.received.find((f) => f.message === 'publishStream')!.data[0]!;
     expect(publish).toMatchObject({ name: 'there', mediaSessionId: push.remoteMediaSessionId, published: true, hasAudio: true, hasVideo: true });
     expect(String(publish.sdp)).toMatch(/VP8\/90000/);
@@ -172,7 +175,7 @@ describe('WcsPush retries', () => {
     const config = loadConfig({ SIPHON_PULL_RETRY_MAX_MS: '1500' });
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 49000, to: 49999 }, 65536);
-    ctx = { config, log: new Logger({ test: 'push-retry' }), registry: new StreamRegistry(), teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1' };
+    ctx = { config, log: new Logger({ test: 'push-retry' }), registry: new StreamRegistry(), teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1', webhooks: recordedWebhooks() };
     pushes = new WcsPushes(ctx);
     const local = await StreamClaim.take(ctx, 'local')!.open({ mediaSessionId: 'm-local', origin: 'test', kinds: ['audio', 'video'] });
     await local.useCodecs({ audio: opus(111), video: vp8(96) });

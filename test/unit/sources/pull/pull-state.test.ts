@@ -15,6 +15,7 @@ import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { FakeWcsOrigin } from '../../fakes/fake-wcs-origin.ts';
 import { MountpointSink } from '../../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { openAccess } from '../../fakes/open-access.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -33,16 +34,18 @@ describe('Pull state machine', () => {
   let pulls: Pulls;
   let registry: StreamRegistry;
   const seen: PullState[] = [];
+  let webhooks: ReturnType<typeof recordedWebhooks>;
 
   beforeEach(async () => {
     origin = await FakeWcsOrigin.start();
     janus = new FakeJanus();
     registry = new StreamRegistry();
+    webhooks = recordedWebhooks();
     const config = loadConfig({ SIPHON_PULL_STALL_MS: '300', SIPHON_PULL_RETRY_MAX_MS: '60' });
     const supervisorEvents = new EventEmitter();
     const access = Object.assign(supervisorEvents, { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 47000, to: 47999 }, 65536);
-    pulls = new Pulls({ config, log: new Logger({ test: 'pull' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1' });
+    pulls = new Pulls({ config, log: new Logger({ test: 'pull' }), registry, teePorts, janus: access, ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1', webhooks });
     seen.length = 0;
   });
 
@@ -74,6 +77,10 @@ describe('Pull state machine', () => {
     expect([pull.stream.codecs.video?.name, pull.stream.codecs.audio?.name]).toEqual(['VP8', 'OPUS']);
     expect(pull.stream.status).toBe('PUBLISHING');
     expect(janus.mountpoints).toEqual(new Set(['s-copy']));
+    expect(webhooks.of('pull.state')).toEqual([
+      { type: 'pull.state', stream: 's-copy', data: { pullId: pull.localMediaSessionId, uri: origin.url, remoteStream: 's', from: 'NEW', to: 'PENDING', info: expect.any(String), attempt: 1 } },
+      { type: 'pull.state', stream: 's-copy', data: expect.objectContaining({ from: 'PENDING', to: 'PLAYING' }) },
+    ]);
   });
 
   it('a stream the remote does not have: FAILED "Stream not found", retried with backoff, PLAYING once published', async () => {
@@ -217,7 +224,7 @@ describe('Pull retries', () => {
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
     pulls = new Pulls({ config, log: new Logger({ test: 'pull-retry' }), registry: new StreamRegistry(), teePorts, janus: access,
-      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1' });
+      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1', webhooks: recordedWebhooks() });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     vi.spyOn(Math, 'random').mockReturnValue(1); // no jitter: the longest delay of each step
   });

@@ -16,6 +16,7 @@ import { PullRefusedError } from '../../../../relay/sources/pull/pulls.ts';
 import { FakeJanus } from '../../fakes/fake-janus.ts';
 import { MountpointSink } from '../../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { openAccess } from '../../fakes/open-access.ts';
+import { recordedWebhooks } from '../../fakes/recorded-webhooks.ts';
 
 setLogLevel('error');
 
@@ -61,7 +62,7 @@ describe('Pull from a WHEP endpoint', () => {
     const access = Object.assign(new EventEmitter(), { state: 'up' as const, current: new FakeJanus(), streamingAdminKey: 'k' }) as never;
     const teePorts = new UdpPortPool({ from: 47000, to: 47999 }, 65536);
     pulls = new Pulls({ config, log: new Logger({ test: 'pull-whep' }), registry: new StreamRegistry(), teePorts, janus: access,
-      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1' });
+      ownSinks: MountpointSink.forEveryStream({ janus: access, teePorts }), access: openAccess(), nodeId: '127.0.0.1', webhooks: recordedWebhooks() });
   });
 
   afterEach(async () => {
