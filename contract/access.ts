@@ -5,8 +5,8 @@
 import { z } from '@hono/zod-openapi';
 
 /** A revocation outlives the tokens it refuses by default a day; `until` may keep it up to 30 days. */
-export const REVOCATION_KEPT_MS = 24 * 3600_000;
-export const REVOCATION_MAX_MS = 30 * 24 * 3600_000;
+const REVOCATION_KEPT_MS = 24 * 3600_000;
+const REVOCATION_MAX_MS = 30 * 24 * 3600_000;
 
 const field = z.string().min(1).max(256);
 
@@ -29,7 +29,8 @@ export interface Revocation { sub?: string; jti?: string; stream?: string; at: n
 
 export function revocationOf(body: RevokeRequest, now: number): Revocation {
   const at = body.at ? Math.min(Date.parse(body.at), now) : now;
-  const until = body.until ? Math.min(Date.parse(body.until), at + REVOCATION_MAX_MS) : at + REVOCATION_KEPT_MS;
+  // Counted from now, not from `at`: a repeat of an old revocation must not arrive already expired.
+  const until = body.until ? Math.min(Date.parse(body.until), now + REVOCATION_MAX_MS) : now + REVOCATION_KEPT_MS;
   return { ...(body.sub ? { sub: body.sub } : {}), ...(body.jti ? { jti: body.jti } : {}), ...(body.stream ? { stream: body.stream } : {}), at, until };
 }
 

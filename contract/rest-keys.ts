@@ -110,6 +110,8 @@ export class RestKeys {
   /** The configured keys, or undefined when there are none (each edge then does what it does unguarded). */
   static from(keySetJson: string, legacyToken = ''): RestKeys | undefined {
     const stored = keySetJson.trim() ? parseKeySet(keySetJson) : [];
+    // A key set that names no key (`{}`) is a mistake, not a wish to run open: refused like any bad key set.
+    if (keySetJson.trim() && stored.length === 0) throw new RestKeysError('names no key: give at least one, e.g. {"ops": {"scopes": ["pull"], "hashes": ["sha256:…"]}} (npm run key)');
     return stored.length || legacyToken ? new RestKeys(stored, legacyToken) : undefined;
   }
 

@@ -11,6 +11,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * A URL the relay calls must not carry a user or password: fetch refuses such a URL with a message that repeats it,
+ * which would put the credential in the logs. Backends that need one take it as a header (the hooks' HMAC, the
+ * webhooks' signature).
+ */
+export function refuseUrlCredentials(setting: string, url: string): void {
+  const parsed = URL.parse(url);
+  if (parsed && (parsed.username || parsed.password)) throw new ConfigError(`${setting}: a URL with a user or password in it is refused (it would end up in logs); sign requests instead`);
+}
+
 type Kind = 'string' | 'int' | 'bool' | 'range' | 'list';
 /** A range of UDP ports, both ends included. */
 export type PortRange = { from: number; to: number };
@@ -70,6 +80,8 @@ export const settings = {
     doc: 'Fetch those public keys from this JWKS URL instead (fetched again when a token names an unknown `kid`).' }),
   hlsSessionSecret: s({ kind: 'string', env: 'SIPHON_HLS_SESSION_SECRET', property: 'siphon.hls_session_secret', default: '',
     doc: 'Key of the short-lived session tokens a guarded relay puts in its HLS media paths. Empty: a random key per start (an edge in front of the relay needs the same key to check them).' }),
+  maxViewers: s({ kind: 'int', env: 'SIPHON_MAX_VIEWERS', property: 'siphon.max_viewers', default: 0,
+    doc: 'WebRTC viewers (WCS players, WHEP, viewer page) this relay takes; past it new ones are refused (WCS FAILED, WHEP 503 with Retry-After) and the edge sends viewers elsewhere. HLS is not counted. 0: no limit.' }),
   accessGraceMs: s({ kind: 'int', env: 'SIPHON_ACCESS_GRACE_MS', property: 'siphon.access_grace_ms', default: 300000,
     doc: 'While the hook backend is unreachable, a viewer it admitted to the same stream within this long is admitted again (publishers and new viewers are refused).' }),
   webhookUrl: s({ kind: 'string', env: 'SIPHON_WEBHOOK_URL', property: 'siphon.webhook_url', default: '',

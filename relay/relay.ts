@@ -32,6 +32,7 @@ import { RecordUrls } from './outputs/record/record-urls.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 import { accessControlFrom } from './access/access-settings.ts';
+import { ViewerCapacity } from './access/viewer-capacity.ts';
 import { announceAccess } from './access/open-relay-warning.ts';
 import { HlsSessionTokens } from './outputs/hls/hls-session-token.ts';
 import { nodeIdOf, streamBody } from './wcs/hook-bodies.ts';
@@ -52,6 +53,8 @@ export class Relay {
   readonly wcsPushes: WcsPushes;
   readonly recordings: Recordings;
   readonly recordUrls: RecordUrls;
+  /** How many WebRTC viewers it takes (SIPHON_MAX_VIEWERS). */
+  readonly capacity: ViewerCapacity;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -65,7 +68,8 @@ export class Relay {
     const teePorts = new UdpPortPool(config.teePorts, config.udpReceiveBufferBytes, log.child({ component: 'udp' }));
     const nodeId = nodeIdOf(config.publicIp || config.bindAddress);
     const webhooks = webhooksFrom(config, log.child({ component: 'webhooks' }), nodeId);
-    const access = accessControlFrom(config, log.child({ component: 'access' }), webhooks);
+    this.capacity = new ViewerCapacity(config.maxViewers, () => this.webrtcViewers());
+    const access = accessControlFrom(config, log.child({ component: 'access' }), webhooks, this.capacity);
     this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access, webhooks, nodeId };
     announceStreams(registry, webhooks);
     this.wcs = new WcsServer(this.ctx, {
@@ -149,6 +153,12 @@ export class Relay {
     });
     if (!decision.allow) return decision;
     return { allow: true, lease: this.ctx.access.lease(stream, { protocol: 'viewer', sessionId: session.sessionId }, decision.grant, end) };
+  }
+
+  /** Viewers that cost Janus a leg: WCS and WHEP players, and the viewer page's watches. */
+  private webrtcViewers(): number {
+    const players = this.ctx.registry.allMediaSessions().filter((m) => m.role === 'player' && !m.isEnded).length;
+    return players + this.viewerProxy.watching;
   }
 
   /** A viewer's leg is up: now a keyframe reaches it (the one asked for at its watch may have come too early). */

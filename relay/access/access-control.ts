@@ -18,6 +18,7 @@ import { TokenError, type Grant, type TokenVerifier } from './token-verifier.ts'
 import { AccessLease, type LeaseEnd, type LeaseHolder } from './access-lease.ts';
 import { endsSession, Revocations } from './revocations.ts';
 import type { Revocation } from '../../contract/access.ts';
+import type { ViewerCapacity } from './viewer-capacity.ts';
 
 export type Protocol = 'wcs' | 'whip' | 'whep' | 'hls' | 'viewer';
 export type AccessAction = 'connect' | 'publish' | 'play';
@@ -43,7 +44,8 @@ export interface AccessRequest {
 
 export type Decision =
   | { allow: true; grant?: Grant; overwrite: Record<string, unknown>; restClientConfig?: RestClientConfig }
-  | { allow: false; status: 401 | 403 | 503; reason: string };
+  /** `full`: refused for want of room (viewer-capacity.ts), not of access: come back later or go elsewhere. */
+  | { allow: false; status: 401 | 403 | 503; reason: string; full?: true };
 
 export interface AccessOptions {
   tokens: TokenVerifier;
@@ -54,6 +56,8 @@ export interface AccessOptions {
   log: Logger;
   /** Where a refusal is reported (`access.denied`), besides the log. */
   webhooks: Webhooks;
+  /** How many WebRTC viewers the relay takes; none: no limit. */
+  capacity?: ViewerCapacity;
 }
 
 const MAX_REMEMBERED = 10_000;
@@ -65,7 +69,8 @@ export class AccessControl {
   readonly #counts = new Map<string, number>();
   readonly #shared = new Map<string, { decision: Promise<Decision>; until: number }>();
   readonly #leases = new Set<AccessLease>();
-  readonly #revocations = new Revocations();
+  readonly #revocations = new Revocations((r) => this.options.log.warn('access.revocation_dropped',
+    { sub: r.sub, jti: r.jti, stream: r.stream, reason: 'over 10000 revocations in force; the oldest goes first' }));
 
   constructor(private readonly options: AccessOptions) {}
 
@@ -105,23 +110,27 @@ export class AccessControl {
   /** Sessions holding access now. */
   get leases(): number { return this.#leases.size; }
 
+  /** Revocations in force. */
+  get revocations(): number { return this.#revocations.size; }
+
   /**
    * Takes access away: matching sessions end now, on every protocol, and matching tokens are refused from now on
    * (shared decisions are forgotten, so HLS viewers meet it at their next playlist request). Returns how many ended.
    */
   revoke(r: Revocation): number {
-    const added = this.#revocations.add(r);
+    // A repeat (the edge sends its list again every minute) changes nothing: what it ends ended the first time.
+    if (!this.#revocations.add(r)) return 0;
     this.#shared.clear();
     if (r.stream !== undefined) for (const key of [...this.#admitted.keys()]) if (key.endsWith(`|${r.stream}`)) this.#admitted.delete(key);
     let ended = 0;
     for (const lease of [...this.#leases]) {
-      if (!endsSession(r, lease.stream, lease.grant)) continue;
+      if (!endsSession(r, lease)) continue;
       lease.end('revoked');
       ended++;
       const by = r.jti !== undefined ? 'jti' : r.sub !== undefined ? `sub "${r.sub}"` : 'stream';
       this.options.webhooks.emit('access.revoked', lease.stream, { ...lease.holder, reason: `revoked by ${by}` });
     }
-    if (added || ended > 0) this.options.log.info('access.revoked', { sub: r.sub, jti: r.jti, stream: r.stream, ended, until: new Date(r.until).toISOString() });
+    this.options.log.info('access.revoked', { sub: r.sub, jti: r.jti, stream: r.stream, ended, until: new Date(r.until).toISOString() });
     return ended;
   }
 
@@ -156,6 +165,9 @@ export class AccessControl {
   }
 
   async #decide(req: AccessRequest): Promise<Decision> {
+    // First: a full relay refuses without asking the backend about a viewer it cannot take anyway.
+    const full = req.action === 'play' && req.protocol !== 'hls' ? this.options.capacity?.full() : undefined;
+    if (full) return { allow: false, status: 503, reason: full, full: true };
     const byToken = await this.#checkToken(req);
     if ('allow' in byToken) return byToken;
     const byHook = await this.#checkHook(req, byToken.grant);

@@ -17,6 +17,8 @@ export class AccessLease {
   #grant: Grant | undefined;
   #timer: NodeJS.Timeout | undefined;
   #released = false;
+  /** When the session was admitted: a stream's revoke ends the sessions that were there at the time. */
+  readonly since = Date.now();
 
   /** `live`: the set of leases the access control ends on a revoke; a lease leaves it when released. */
   constructor(readonly stream: string, readonly holder: LeaseHolder, grant: Grant | undefined, private readonly onEnd: (why: LeaseEnd) => void,
@@ -27,9 +29,14 @@ export class AccessLease {
 
   get grant(): Grant | undefined { return this.#grant; }
 
-  /** The session's access now ends with `grant` (a fresh token); undefined: it does not end by itself. */
+  /**
+   * The session's access now ends with `grant` (a fresh token); undefined: it does not end by itself. An older token
+   * shown later (a WHEP client trickling with the credential it started with) does not shorten it.
+   */
   renew(grant: Grant | undefined): void {
     if (this.#released) return;
+    const until = this.#grant?.expiresAt;
+    if (until !== undefined && grant?.expiresAt !== undefined && grant.expiresAt < until) return;
     this.#grant = grant;
     clearTimeout(this.#timer);
     const at = grant?.expiresAt;

@@ -1,7 +1,8 @@
 /** The access control a relay's settings describe (relay/config.ts: SIPHON_REST_HOOKS_*, SIPHON_TOKEN_*, SIPHON_ACCESS_*). */
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, refuseUrlCredentials, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { ViewerCapacity } from './viewer-capacity.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
 import { AccessControl } from './access-control.ts';
 import { HOOK_METHODS, RestHooks, type HookApp, type HookMethod } from './rest-hooks.ts';
@@ -17,6 +18,7 @@ export function hookApps(config: Pick<Config, 'restHooksUrl' | 'restHooksApps' |
   const apps = new Map<string, HookApp>();
   if (config.restHooksUrl) {
     if (!z.url().safeParse(config.restHooksUrl).success) throw new ConfigError(`SIPHON_REST_HOOKS_URL: not a URL`);
+    refuseUrlCredentials('SIPHON_REST_HOOKS_URL', config.restHooksUrl);
     apps.set('defaultApp', { url: config.restHooksUrl, methods: defaults });
   }
   if (!config.restHooksApps) return apps;
@@ -29,12 +31,13 @@ export function hookApps(config: Pick<Config, 'restHooksUrl' | 'restHooksApps' |
   const checked = appsSchema.safeParse(parsed);
   if (!checked.success) throw new ConfigError(`SIPHON_REST_HOOKS_APPS: ${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message}`);
   for (const [appKey, app] of Object.entries(checked.data)) {
+    refuseUrlCredentials(`SIPHON_REST_HOOKS_APPS.${appKey}`, typeof app === 'string' ? app : app.url);
     apps.set(appKey, typeof app === 'string' ? { url: app, methods: defaults } : { url: app.url, methods: new Set(app.methods ?? defaults) });
   }
   return apps;
 }
 
-export function accessControlFrom(config: Config, log: Logger, webhooks: Webhooks): AccessControl {
+export function accessControlFrom(config: Config, log: Logger, webhooks: Webhooks, capacity?: ViewerCapacity): AccessControl {
   return new AccessControl({
     tokens: new TokenVerifier({ secret: config.tokenSecret, publicKeys: config.tokenPublicKeys, jwksUrl: config.tokenJwksUrl }),
     hooks: new RestHooks({ apps: hookApps(config), timeoutMs: config.restHooksTimeoutMs, secret: config.restHooksSecret, log }),
@@ -42,5 +45,6 @@ export function accessControlFrom(config: Config, log: Logger, webhooks: Webhook
     graceMs: config.accessGraceMs,
     log,
     webhooks,
+    capacity,
   });
 }

@@ -11,6 +11,9 @@ const MAX_KEPT = 10_000;
 export class Revocations {
   readonly #kept: Revocation[] = [];
 
+  constructor(private readonly onDrop: (r: Revocation) => void = () => undefined) {}
+
+  /** In force now (expired ones are dropped at the next add). */
   get size(): number { return this.#kept.length; }
 
   /** False when the same revocation is already kept (the edge sends its list again after a relay restarts). */
@@ -24,7 +27,9 @@ export class Revocations {
       return true;
     }
     this.#kept.push(r);
-    if (this.#kept.length > MAX_KEPT) this.#kept.shift();
+    // Past the cap the oldest goes, and says so: its tokens work again.
+    const dropped = this.#kept.length > MAX_KEPT ? this.#kept.shift() : undefined;
+    if (dropped) this.onDrop(dropped);
     return true;
   }
 
@@ -49,8 +54,12 @@ function matchesGrant(r: Revocation, grant: Grant, stream: string | undefined): 
   return stream === r.stream && issuedBy(grant, r.at);
 }
 
-/** Whether a running session (its stream and the grant it holds, if any) falls under `r`: it ends now. */
-export function endsSession(r: Revocation, stream: string, grant: Grant | undefined): boolean {
-  if (r.stream !== undefined) return stream === r.stream;
-  return grant !== undefined && matchesGrant(r, grant, stream);
+/**
+ * Whether a running session falls under `r` and ends now: by its grant (a token the revocation refuses), or, for a
+ * stream's revocation, because it was there when the revocation was made (hook-admitted ones too). A session that
+ * came later on a fresh token is left alone, so the edge can repeat a revocation without cutting off newcomers.
+ */
+export function endsSession(r: Revocation, session: { stream: string; grant?: Grant; since: number }): boolean {
+  if (r.stream !== undefined && session.stream === r.stream && session.since <= r.at) return true;
+  return session.grant !== undefined && matchesGrant(r, session.grant, session.stream);
 }

@@ -22,7 +22,7 @@ import { ViewerPlays } from './viewer-plays.ts';
  * goes; `end` is called when the access ends first (expiry, a revoke), and closes the viewer's socket.
  */
 export type AdmitViewer = (stream: string, token: string | undefined, client: string, end: (why: LeaseEnd) => void)
-  => Promise<{ allow: true; lease: Pick<AccessLease, 'stream' | 'renew' | 'release'> } | { allow: false; status: number; reason: string }>;
+  => Promise<{ allow: true; lease: Pick<AccessLease, 'stream' | 'renew' | 'release'> } | { allow: false; status: number; reason: string; full?: true }>;
 
 /** The grant a fresh credential carries, or undefined when it does not verify (relay/access). */
 export type RefreshViewer = (token: string) => Promise<Grant | undefined>;
@@ -55,6 +55,8 @@ export class ViewerProxy {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
   private readonly open = new Set<WebSocket>();
+  /** Each connection's watches, by handle. */
+  private readonly holds = new Set<Map<number, unknown>>();
 
   constructor(private readonly janusUrl: () => string, private readonly log: Logger, private readonly webhooks: Webhooks,
     private readonly viewerUp: (mountpointId: string) => void = () => undefined,
@@ -62,6 +64,13 @@ export class ViewerProxy {
     private readonly refresh: RefreshViewer = async () => undefined) {}
 
   get connections(): number { return this.open.size; }
+
+  /** Mountpoints watched now, over every connection (what a viewer costs Janus: a leg each). */
+  get watching(): number {
+    let n = 0;
+    for (const held of this.holds) n += held.size;
+    return n;
+  }
 
   /**
    * Janus first, then the viewer: while Janus is down (restarting) the upgrade is refused with 503, which a
@@ -99,9 +108,11 @@ export class ViewerProxy {
     let inOrder = Promise.resolve();
     /** Each watching handle's hold on its access. */
     const held = new Map<number, Pick<AccessLease, 'stream' | 'renew' | 'release'>>();
+    this.holds.add(held);
     const closeBoth = () => {
       for (const lease of held.values()) lease.release();
       held.clear();
+      this.holds.delete(held);
       plays.stopAll(endReason);
       this.open.delete(client);
       if (client.readyState <= WebSocket.OPEN) client.close(1001, 'media server connection closed');
@@ -132,7 +143,9 @@ export class ViewerProxy {
           endReason = `access ${why}`;
           client.close(1008, why === 'revoked' ? 'Access revoked' : 'Access expired');
         });
-        if (!decision.allow) return refuse(msg, decision.status, `Forbidden: ${decision.reason}`);
+        // A full relay is no refusal of this viewer: the page tries again (it stops at a `Forbidden`).
+        if (!decision.allow) return refuse(msg, decision.status, decision.full ? decision.reason : `Forbidden: ${decision.reason}`);
+        if (!this.open.has(client)) return decision.lease.release(); // gone while it was decided
         held.get(m.handle_id)?.release();
         held.set(m.handle_id, decision.lease);
         watching.set(m.handle_id, String(m.body.id));

@@ -18,6 +18,7 @@ import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 import type { Recordings } from '../outputs/record/recordings.ts';
 import type { RecordUrls } from '../outputs/record/record-urls.ts';
+import type { ViewerCapacity } from '../access/viewer-capacity.ts';
 import type { AccessControl } from '../access/access-control.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
 
@@ -44,4 +45,5 @@ export interface RelayView {
   readonly wcsPushes: Pick<WcsPushes, 'all' | 'create' | 'terminate'>;
   readonly recordings: Recordings;
   readonly recordUrls: RecordUrls;
+  readonly capacity: Pick<ViewerCapacity, 'max' | 'viewers'>;
 }

@@ -15,7 +15,6 @@ import { Player } from '../webrtc/player.ts';
 import type { MediaClient, MediaSession } from '../webrtc/media-session.ts';
 import { SessionAccess, type WcsPeer } from './session-access.ts';
 import { infoFor } from './failure-info.ts';
-
 /** Messages the SDK may send that need no action from a media relay. */
 const IGNORED = new Set(['pushLogs', 'snapshot', 'sessionDebug', 'submitBugReport', 'getVersion', 'clientInfo']);
 
@@ -146,8 +145,9 @@ export class WcsSession {
   private async authorize(action: 'publish' | 'play', request: StreamRequest): Promise<boolean> {
     const decision = await this.access.stream(action, request);
     if (this.closed || !decision.allow) {
+      if (this.closed) this.access.close(); // closed while it was decided: its hold on access goes too
       this.ctx.registry.releaseMediaSession(request.mediaSessionId);
-      if (!decision.allow && !this.closed) this.status(request, 'FAILED', `Forbidden: ${decision.reason}`);
+      if (!decision.allow && !this.closed) this.status(request, 'FAILED', decision.full ? decision.reason : `Forbidden: ${decision.reason}`);
       return false;
     }
     const renamed = decision.overwrite.name;

@@ -37,10 +37,13 @@ state.refresh = (fresh) => new Promise((resolve) => {
   const socket = janusSocket;
   if (!socket || socket.readyState !== NativeWebSocket.OPEN) return resolve(false);
   const transaction = `siphon-refresh-${++refreshes}`;
+  // No answer (the socket went): not taken, and the listener goes.
+  const timer = setTimeout(() => { socket.removeEventListener('message', answered); resolve(false); }, 5000);
   const answered = (event) => {
     let msg;
     try { msg = JSON.parse(event.data); } catch { return; }
     if (msg.transaction !== transaction) return;
+    clearTimeout(timer);
     socket.removeEventListener('message', answered);
     resolve(msg.janus === 'ack');
   };

@@ -1,5 +1,5 @@
 /** The webhooks a relay's settings describe (relay/config.ts: SIPHON_WEBHOOK_*); a setting that cannot work refuses the start. */
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, refuseUrlCredentials, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { WEBHOOK_TYPES, type WebhookType } from './webhook-events.ts';
 import { fetchPost } from './webhook-post.ts';
@@ -11,6 +11,7 @@ const MAKE_SECRET = 'make one with: echo "whsec_$(openssl rand -base64 32)"';
 export function webhooksFrom(config: Pick<Config, 'webhookUrl' | 'webhookSecret' | 'webhookEvents' | 'webhookTimeoutMs'>, log: Logger, nodeId: string): Webhooks {
   const url = config.webhookUrl;
   if (url && !/^https?:$/.test(URL.parse(url)?.protocol ?? '')) throw new ConfigError('SIPHON_WEBHOOK_URL: not an http:// or https:// URL');
+  if (url) refuseUrlCredentials('SIPHON_WEBHOOK_URL', url);
   // Unsigned notifications could be forged by anyone who finds the receiver: no URL without a key.
   if (url && !config.webhookSecret) throw new ConfigError(`SIPHON_WEBHOOK_URL is set but SIPHON_WEBHOOK_SECRET is not: webhooks are always signed; ${MAKE_SECRET}`);
   const key = config.webhookSecret ? signingKey(config.webhookSecret) : Buffer.alloc(0);

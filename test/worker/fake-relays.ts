@@ -12,7 +12,7 @@
  * into a 500 while real workerd throws "Network connection lost.".
  * `POST /rest-api/access/revoke` is remembered (each body once, `/__revoked` lists them) and ends one session.
  * `POST http://<host>/__forget` drops what a relay remembers (a relay restart); `/metrics` counts players:
- * 5 on ok.relay, 1 elsewhere; `/?action=stat&format=json` 3 connections, 2 of them WebSocket.
+ * 5 on ok.relay, 1 elsewhere; full.relay and roomy.relay also state a WebRTC capacity, full and not; `/?action=stat&format=json` 3 connections, 2 of them WebSocket.
  * Records are built through the contract's schema, so the fake serves what a real relay serves.
  */
 import { RelayPullRecord } from '../../contract/pull.ts';
@@ -42,7 +42,12 @@ export async function fakeRelays(request: Request): Promise<Response> {
   if (url.pathname === '/' && url.searchParams.get('action') === 'stat') {
     return Response.json({ connections_stats: { connections: 3, connections_websocket: 2 } });
   }
-  if (url.pathname === '/metrics') return new Response(`siphon_players ${host === 'ok.relay' ? 5 : 1}\nsiphon_viewers 0\n`);
+  if (url.pathname === '/metrics') {
+    // full.relay and roomy.relay state their WebRTC capacity (SIPHON_MAX_VIEWERS): 2 of 2 taken, 3 of 10.
+    const capacity = host === 'full.relay' ? 'siphon_viewer_capacity 2\nsiphon_webrtc_viewers 2\n'
+      : host === 'roomy.relay' ? 'siphon_viewer_capacity 10\nsiphon_webrtc_viewers 3\n' : '';
+    return new Response(`siphon_players ${host === 'ok.relay' ? 5 : 1}\nsiphon_viewers 0\n${capacity}`);
+  }
   if (url.pathname === '/rest-api/pull/pull') {
     if (host === 'conflict.relay') return Response.json({ error: 'conflict', message: 'localStreamName "x" is already a stream or a pull on this relay' }, { status: 409 });
     if (host === 'broken.relay') return Response.json({ error: 'internal_error', message: 'boom' }, { status: 500 });

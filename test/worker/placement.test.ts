@@ -89,6 +89,23 @@ describe('replicas and viewer routing', () => {
     expect([await runsOn('ok'), await runsOn('third')].flat()).not.toContain(name);
   });
 
+  it('relays that state their capacity: WebRTC viewers go to the one with room; when all are full, 503 with Retry-After, and HLS still plays', async () => {
+    const e = envWith(['full', 'roomy']);
+    expect((await pull(e, 'capped', { replicas: 2 })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await (await call(e, 'GET', '/rest-api/play/capped?proto=whep')).json() as { relay: string }).relay).toBe('roomy');
+    expect((await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: 'capped' })).status).toBe(200);
+
+    const f = envWith(['full']);
+    expect((await pull(f, 'crowded')).status).toBe(200);
+    const refused = await call(f, 'GET', '/rest-api/play/crowded?proto=webrtc');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(await refused.json()).toEqual({ error: 'relay_full', message: 'every relay that plays "crowded" is full; try again later' });
+    const hls = await call(envWith(['full'], { RELAYS: JSON.stringify([{ id: 'full', url: 'http://full.relay', hls: 'http://full.relay:8082' }]) }), 'GET', '/rest-api/play/crowded?proto=hls');
+    expect(hls.status).toBe(307);
+    expect((await call(f, 'POST', '/rest-api/pull/terminate', { localStreamName: 'crowded' })).status).toBe(200);
+  });
+
   it('more replicas than relays → 400; fewer healthy than asked → 503; nothing left either way', async () => {
     const tooMany = await pull(envWith(['ok', 'other']), 'greedy', { replicas: 3 });
     expect(tooMany.status).toBe(400);

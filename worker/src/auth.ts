@@ -41,7 +41,9 @@ function keysOf(c: Context<{ Bindings: Env }>): RestKeys | 'open' {
       throw err;
     }
   }
-  return parsed.keys ?? 'open';
+  if (parsed.keys) return parsed.keys;
+  if (c.env.LOCAL_DEV === 'true') return 'open';
+  throw apiError(503, 'no_api_token', 'this edge has no usable API_KEYS: make a key with `npm run key -- <name> <scopes…>`');
 }
 
 export const requireKey = restGuard(keysOf, ROUTE_SCOPES);

@@ -13,7 +13,7 @@ declare namespace Cloudflare {
     API_TOKEN?: string;
     /** `true` only for `wrangler dev` on a developer's machine (npm start and the tests pass it): an edge without a token is open. */
     LOCAL_DEV?: string;
-    /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS: each relay's SIPHON_REST_TOKEN, or a key of its SIPHON_REST_KEYS with the scopes pull, terminate, stat and metrics. */
+    /** JSON `{"<relay id>": "<bearer token>"}` for the relays in RELAYS: each relay's SIPHON_REST_TOKEN, or a key of its SIPHON_REST_KEYS with the scopes pull, terminate, stat, metrics and access. */
     RELAY_TOKENS?: string;
     /** The relays' SIPHON_HLS_SESSION_SECRET: the edge checks guarded relays' HLS session paths with it and caches their media for every viewer. */
     HLS_SESSION_SECRET?: string;

@@ -28,7 +28,8 @@ const inFlight = new Map<string, Promise<Fetched>>();
  */
 const recentMedia = new Map<string, { fetched: Fetched; until: number }>();
 const RECENT_MEDIA_MS = 10_000;
-const RECENT_MEDIA_MAX = 300;
+/** Entries kept per map (media lately fetched, playlists per credential) in one isolate. */
+const KEPT_MAX = 300;
 const playlists = new Map<string, { fetched: Fetched; until: number }>();
 const relayOf = new Map<string, { base: string; until: number }>();
 const RELAY_LOOKUP_MS = 2000;
@@ -59,11 +60,15 @@ function shared(key: string, url: string, headers?: HeadersInit): { fetched: Pro
   return { fetched, joined: false };
 }
 
-function remember(url: string, fetched: Fetched): void {
+/** Keeps `entry` under `key`, first dropping the oldest entries that are stale or past the cap (one per credential adds up). */
+function keep(map: Map<string, { fetched: Fetched; until: number }>, key: string, entry: { fetched: Fetched; until: number }): void {
   const now = Date.now();
-  for (const [k, v] of recentMedia) if (v.until <= now || recentMedia.size >= RECENT_MEDIA_MAX) recentMedia.delete(k); else break;
-  recentMedia.set(url, { fetched, until: now + RECENT_MEDIA_MS });
+  for (const [k, v] of map) if (v.until <= now || map.size >= KEPT_MAX) map.delete(k); else break;
+  map.delete(key);
+  map.set(key, entry);
 }
+
+const remember = (url: string, fetched: Fetched) => keep(recentMedia, url, { fetched, until: Date.now() + RECENT_MEDIA_MS });
 
 const partTargetMs = (text: string) => {
   const m = /#EXT-X-PART-INF:PART-TARGET=([\d.]+)/.exec(text);
@@ -91,7 +96,9 @@ export async function hlsSessionMedia(c: Context<{ Bindings: Env }>): Promise<Re
   await checkSessionPath(c.env, session, name, file);
   const base = await hlsBase(c.env, name);
   const path = `${encodeURIComponent(name)}/${encodeURIComponent(file)}`;
-  return media(c, `${base}/s/${encodeURIComponent(session)}/${path}`, new URL(`/hls/${path}`, c.req.url).toString());
+  // Keyed apart from the open route's objects (`/hls/<name>/<file>`), or anyone could fetch a guarded relay's media
+  // there once one admitted viewer had: the key drops the token, not the guard.
+  return media(c, `${base}/s/${encodeURIComponent(session)}/${path}`, new URL(`/hls/s/_/${path}`, c.req.url).toString());
 }
 
 /** The viewer's credential goes along, and a playlist is kept per credential: it is the relay that decides. */
@@ -102,7 +109,7 @@ async function playlist(c: Context<{ Bindings: Env }>, upstream: string, blockin
   if (kept && kept.until > Date.now()) return answer(kept.fetched, 'no-cache', 'hit');
   const { fetched, joined } = shared(key, upstream, auth ? { authorization: auth } : undefined);
   const f = await fetched;
-  if (!blocking && f.status === 200) playlists.set(key, { fetched: f, until: Date.now() + partTargetMs(new TextDecoder().decode(f.body)) });
+  if (!blocking && f.status === 200) keep(playlists, key, { fetched: f, until: Date.now() + partTargetMs(new TextDecoder().decode(f.body)) });
   return answer(f, 'no-cache', joined ? 'shared' : 'miss');
 }
 

@@ -6,6 +6,7 @@
  * relay's WCS Websocket URL for the SDK (a 307 cannot move a WebSocket).
  */
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { apiError } from '../../contract/error-body.ts';
 import { claims } from './pulls.ts';
 import { liveByRelay } from './find-all.ts';
@@ -14,6 +15,7 @@ import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
 const PROTOS = ['webrtc', 'whep', 'hls'] as const;
 type Proto = (typeof PROTOS)[number];
 const DEFAULT_CAPACITY = 500;
+const FULL_RETRY_AFTER_S = 5;
 
 function locationFor(relay: RelayConfig, name: string, proto: Proto): string {
   const n = encodeURIComponent(name);
@@ -49,8 +51,18 @@ export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
     return view instanceof Map && view.get(name)?.status === 'PLAYING';
   });
   if (playing.length === 0) throw apiError(503, 'unavailable', `no relay plays "${name}" now (placed on ${record.placements.map((p) => p.relay).join(', ')})`);
-  // A relay whose load cannot be read is the last choice, not a reason to refuse the viewer.
-  const headroom = await Promise.all(playing.map(async (r) => (r.capacity ?? DEFAULT_CAPACITY) - await new RelayClient(r).load().catch(() => Infinity)));
+  // A relay whose load cannot be read is the last choice, not a reason to refuse the viewer. A relay that states its
+  // own WebRTC capacity (SIPHON_MAX_VIEWERS) is taken at its word: when every one is full, the viewer is told so.
+  const loads = await Promise.all(playing.map((r) => new RelayClient(r).load().catch(() => undefined)));
+  const headroom = playing.map((r, i) => {
+    const load = loads[i];
+    if (!load) return -Infinity;
+    return load.capacity && proto !== 'hls' ? load.capacity.max - load.capacity.used : (r.capacity ?? DEFAULT_CAPACITY) - load.viewers;
+  });
+  if (proto !== 'hls' && loads.every((l) => l?.capacity && l.capacity.used >= l.capacity.max)) {
+    throw new HTTPException(503, { res: Response.json({ error: 'relay_full', message: `every relay that plays "${name}" is full; try again later` },
+      { status: 503, headers: { 'retry-after': String(FULL_RETRY_AFTER_S) } }) });
+  }
   const best = pick(headroom);
   const relay = playing[best]!;
   const location = locationFor(relay, name, proto);

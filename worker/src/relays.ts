@@ -93,13 +93,19 @@ export class RelayClient {
     return { status: res.status, error: error.success ? error.data : {} };
   }
 
-  /** How many viewers the relay serves now (SDK players, viewer-page sessions, WHEP, HLS), from its /metrics. */
-  async load(): Promise<number> {
+  /**
+   * How many viewers the relay serves now (SDK players, viewer-page sessions, WHEP, HLS), from its /metrics, and how
+   * many WebRTC viewers it says it takes (`siphon_viewer_capacity`; undefined when it sets no limit) with how many of
+   * those it has (`siphon_webrtc_viewers`).
+   */
+  async load(): Promise<{ viewers: number; capacity?: { max: number; used: number } }> {
     const res = await this.call('/metrics', { method: 'GET' }, HEALTH_TIMEOUT_MS);
     if (res.status !== 200) throw new RelayCallError(this.relay.id, false, `relay ${this.relay.id} answered /metrics with ${res.status}`);
     const text = await res.text();
     const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text)?.[1] ?? 0);
-    return gauge('siphon_players') + gauge('siphon_viewers') + gauge('siphon_whep_sessions') + gauge('siphon_hls_viewers');
+    const viewers = gauge('siphon_players') + gauge('siphon_viewers') + gauge('siphon_whep_sessions') + gauge('siphon_hls_viewers');
+    const max = gauge('siphon_viewer_capacity');
+    return max > 0 ? { viewers, capacity: { max, used: gauge('siphon_webrtc_viewers') } } : { viewers };
   }
 
   /** The relay's statistics page as JSON (`/?action=stat&format=json`). */

@@ -33,7 +33,10 @@ export async function resendRevocations(env: Env, relays: RelayConfig[], now: nu
   await Promise.all(relays.map(async (relay) => {
     for (const r of all) {
       const sent = await sendTo(relay, r);
-      if (sent.error) return; // down: the next run tries again
+      if (!sent.error) continue;
+      // Down, or refusing (a relay key without the access scope): said each run, tried again the next.
+      log('edge.revoke_resend_failed', { relay: relay.id, error: sent.error });
+      return;
     }
   }));
 }

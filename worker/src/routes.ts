@@ -61,6 +61,7 @@ export const revokeRoute = createRoute({
   responses: {
     200: json(RevokeResult, 'Kept by the edge and sent to every relay: what each ended, or why it could not be told (it gets it at the next reconciliation)'),
     400: error('Bad input: none or more than one of sub, jti, stream; until in the past'),
-    401: error('Missing or wrong bearer token'),
+    401: error('Missing or wrong API key'),
+    403: error('The key lacks the access scope'),
   },
 });

@@ -24,8 +24,10 @@ type Env = { Bindings: { incoming?: IncomingMessage } };
 export function buildHlsApp(hls: HlsOutputs, log: Logger, guard: HlsGuard): Hono<Env> {
   const app = new Hono<Env>();
   const waiting = new Map<HlsSink, number>();
-  app.onError(errorRenderer((path, err) => log.error('hls.http_error', { path, err })));
-  app.notFound((c) => c.json({ error: 'not_found', message: `no HLS resource at ${c.req.path}` }, 404));
+  // A session path's token is a credential: never in a log line or an error text.
+  const redacted = (path: string) => path.replace(/^\/s\/[^/]+\//, '/s/…/');
+  app.onError(errorRenderer((path, err) => log.error('hls.http_error', { path: redacted(path), err })));
+  app.notFound((c) => c.json({ error: 'not_found', message: `no HLS resource at ${redacted(c.req.path)}` }, 404));
   app.use('*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['Content-Length'] }));
 
   /** Counts a request waiting on `sink` while `wait` runs; refuses once too many wait. */

@@ -22,6 +22,11 @@ describe('hook applications from the settings', () => {
     expect(apps({ SIPHON_REST_HOOKS_APPS: '{"a": "not a url"}' })).toThrow(/SIPHON_REST_HOOKS_APPS: a/);
     expect(apps({ SIPHON_REST_HOOKS_APPS: '{"a": {"url": "http://x/", "methods": ["publish"]}}' })).toThrow(ConfigError);
     expect(apps({ SIPHON_REST_HOOKS_URL: 'backend' })).toThrow(/SIPHON_REST_HOOKS_URL: not a URL/);
+    // A credential in the URL would end up in logs (fetch repeats the URL when it refuses it): refused, and not repeated.
+    for (const env of [{ SIPHON_REST_HOOKS_URL: 'http://app:s3cret@x/' }, { SIPHON_REST_HOOKS_APPS: '{"a": "http://app:s3cret@x/"}' }] as Record<string, string>[]) {
+      expect(apps(env)).toThrow(/a URL with a user or password in it is refused/);
+      expect(() => hookApps(loadConfig(env))).not.toThrow(/s3cret/);
+    }
     expect(apps({ SIPHON_REST_HOOKS_URL: 'http://x/', SIPHON_REST_HOOKS_METHODS: 'connect,publish' })).toThrow(/unknown publish/);
     expect(() => loadConfig({ SIPHON_REST_HOOKS_ON_ERROR: 'IGNORE' })).toThrow(/SIPHON_REST_HOOKS_ON_ERROR: FAIL or LOG/);
   });

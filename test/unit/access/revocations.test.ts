@@ -106,12 +106,13 @@ describe('AccessControl.revoke', () => {
     expect(ended).toEqual(['cam revoked']);
   });
 
-  it('a lease ends at its expiry unless renewed; released ones end nothing', () => {
+  it('a lease ends at its expiry unless renewed (never shortened); released ones end nothing', () => {
     const { access } = control();
     const ended: string[] = [];
     const lease = access.lease('cam', { protocol: 'wcs', sessionId: 'm1' }, { permissions: [], expiresAt: Date.now() + 20_000 }, (why) => ended.push(why));
     vi.advanceTimersByTime(15_000);
     lease.renew({ permissions: [], expiresAt: Date.now() + 20_000 });
+    lease.renew({ permissions: [], expiresAt: Date.now() + 1000 }); // an older token shown later does not shorten it
     vi.advanceTimersByTime(15_000);
     expect(ended).toEqual([]);
     vi.advanceTimersByTime(5_000);

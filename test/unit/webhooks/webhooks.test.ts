@@ -71,6 +71,7 @@ describe('webhook settings', () => {
   it('refuse a bad secret, a non-http URL and unknown event types', () => {
     expect(() => webhooksFrom(loadConfig({ SIPHON_WEBHOOK_URL: 'https://o/h', SIPHON_WEBHOOK_SECRET: 'plain' }), log, 'n')).toThrow(/SIPHON_WEBHOOK_SECRET: must start with whsec_/);
     expect(() => webhooksFrom(loadConfig({ SIPHON_WEBHOOK_URL: 'ftp://o/h', SIPHON_WEBHOOK_SECRET: SECRET }), log, 'n')).toThrow(/not an http/);
+    expect(() => webhooksFrom(loadConfig({ SIPHON_WEBHOOK_URL: 'https://u:pw@o/h', SIPHON_WEBHOOK_SECRET: SECRET }), log, 'n')).toThrow(/user or password in it is refused/);
     expect(() => webhooksFrom(loadConfig({ SIPHON_WEBHOOK_URL: 'https://o/h', SIPHON_WEBHOOK_SECRET: SECRET, SIPHON_WEBHOOK_EVENTS: 'play.started,play.paused' }), log, 'n'))
       .toThrow(/unknown play\.paused/);
   });
