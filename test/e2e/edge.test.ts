@@ -130,6 +130,7 @@ describe('edge (wrangler dev) in front of real relays', () => {
     const page = await openHlsPlayer(browser, `${b.pageUrl}`, 'via-cdn', true, 45_000, src);
     const before = await hlsFrames(page);
     await expect.poll(() => hlsFrames(page), { timeout: 10_000 }).toBeGreaterThan(before);
+    await page.close(); // the relay's count below is then the 50 clients' alone
 
     const servedByRelay = async () => {
       const rows = await (await fetch(`${b.url}/rest-api/stream/find_all`, { headers: { authorization: `Bearer ${RELAY_TOKEN}` } })).json() as { name: string; hls: { served: { parts: number; segments: number; inits?: number } } | null }[];
@@ -161,12 +162,11 @@ describe('edge (wrangler dev) in front of real relays', () => {
     const relayRequests = (await servedByRelay()) - relayBefore;
     console.log(`edge HLS: ${objects.size} media objects, ${Object.values(caches).reduce((a, n) => a + n, 0)} fetched by 50 clients (${JSON.stringify(caches)}), ${relayRequests} reached the relay`);
     expect(objects.size).toBeGreaterThan(5);
-    expect(relayRequests).toBeLessThanOrEqual(2 * objects.size + 10); // the hls.js page's own fetches are in the count too
+    expect(relayRequests).toBeLessThanOrEqual(2 * objects.size);
     // Nearly every fetch is served by the edge without the relay: from its cache (`hit`), or joined to an identical
     // request already in flight (`shared`). A share, not a count: a busy machine lets the clients fetch less.
     const fetched = Object.values(caches).reduce((a, n) => a + n, 0);
     expect(((caches.hit ?? 0) + (caches.shared ?? 0)) / fetched).toBeGreaterThan(0.8);
-    await page.close();
     expect((await call('terminate', { localStreamName: 'via-cdn' })).status).toBe(200);
   });
 
