@@ -49,9 +49,9 @@ async function run(kbps: number): Promise<{ steps: Step[]; profiles: string[]; c
   const relays: RelayProcess[] = [];
   try {
     const [a, b, f] = await Promise.all([
-      RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: String(kbps), SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'warn' }),
-      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'warn', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET }),
-      RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'warn' }),
+      RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: String(kbps), SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info' }),
+      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET }),
+      RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'info' }),
     ]);
     relays.push(a, b, f);
     const pull = (r: RelayProcess, body: unknown) => fetch(`${r.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify(body) });
@@ -59,7 +59,7 @@ async function run(kbps: number): Promise<{ steps: Step[]; profiles: string[]; c
     await waitFor(() => metric(b.url, 'siphon_pulls_playing'), (v) => v === 1, 60_000, 100);
     const [bJanus, aJanus, fJanus] = await Promise.all([janusPid(b), janusPid(a), janusPid(f)]);
     for (const pid of [b.child.pid!, bJanus]) pin(pid, 1);
-    const farm = [a.child.pid!, aJanus, f.child.pid!, fJanus, ...descendants(a.child.pid!).map((p) => p.pid)];
+    const farm = [a.child.pid!, aJanus, f.child.pid!, fJanus, ...descendants(a.child.pid!).map((p) => p.pid), ...descendants(f.child.pid!).map((p) => p.pid)];
     for (const pid of farm) { try { pin(pid, 0); } catch { /* a child that ended */ } }
     await sleep(3);
     const baseRssMb = rssMb(b.child.pid!) + rssMb(bJanus);
@@ -70,20 +70,23 @@ async function run(kbps: number): Promise<{ steps: Step[]; profiles: string[]; c
       for (; added < n; added++) await pull(f, { uri: `http://127.0.0.1:${b.port}/whep/cam`, localStreamName: `v${added}` });
       await waitFor(() => metric(f.url, 'siphon_pulls_playing'), (v) => v === n, 120_000, 200).catch(() => undefined);
       await sleep(3);
-      const farmCpu = () => farm.reduce((s, p) => s + cpuSeconds(p), 0);
-      const [in0, lost0] = [await metric(f.url, 'siphon_media_packets_in_total'), await metric(f.url, 'siphon_media_packets_lost')];
-      const [node0, janus0, farm0, origin0] = [cpuSeconds(b.child.pid!), cpuSeconds(bJanus), farmCpu(), cpuSeconds(a.child.pid!) + cpuSeconds(aJanus)];
+      // cpuSeconds counts a process with its descendants: B's Node with its Janus, A with its Janus and GStreamer.
+      const farmCpu = () => cpuSeconds(a.child.pid!) + cpuSeconds(f.child.pid!);
+      const [in0, lost0, bIn0] = [await metric(f.url, 'siphon_media_packets_in_total'), await metric(f.url, 'siphon_media_packets_lost'), await metric(b.url, 'siphon_media_packets_in_total')];
+      const [b0, janus0, farm0, origin0] = [cpuSeconds(b.child.pid!), cpuSeconds(bJanus), farmCpu(), cpuSeconds(a.child.pid!)];
       const t0 = performance.now();
       await sleep(WINDOW_S);
       const seconds = (performance.now() - t0) / 1000;
-      const [node, janus, farmNow, origin] = [cpuSeconds(b.child.pid!) - node0, cpuSeconds(bJanus) - janus0, farmCpu() - farm0, cpuSeconds(a.child.pid!) + cpuSeconds(aJanus) - origin0];
-      const packets = (await metric(f.url, 'siphon_media_packets_in_total')) - in0;
+      const [bCpu, janus, farmNow, origin] = [cpuSeconds(b.child.pid!) - b0, cpuSeconds(bJanus) - janus0, farmCpu() - farm0, cpuSeconds(a.child.pid!) - origin0];
+      const received = (await metric(f.url, 'siphon_media_packets_in_total')) - in0;
       const lost = (await metric(f.url, 'siphon_media_packets_lost')) - lost0;
       const playing = await metric(f.url, 'siphon_pulls_playing');
+      // Every viewer gets every packet B takes in from the origin.
+      const sent = ((await metric(b.url, 'siphon_media_packets_in_total')) - bIn0) * playing;
       const step: Step = {
-        n: playing, cpuPct: ((node + janus) / seconds) * 100, nodePct: (node / seconds) * 100, janusPct: (janus / seconds) * 100,
-        farmPct: (farmNow / seconds) * 100, originPct: (origin / seconds) * 100, pktsPerSec: packets / seconds,
-        usPerPacket: ((node + janus) / Math.max(1, packets)) * 1e6, lossPct: (lost / Math.max(1, packets + lost)) * 100,
+        n: playing, cpuPct: (bCpu / seconds) * 100, nodePct: ((bCpu - janus) / seconds) * 100, janusPct: (janus / seconds) * 100,
+        farmPct: (farmNow / seconds) * 100, originPct: (origin / seconds) * 100, pktsPerSec: sent / seconds,
+        usPerPacket: (bCpu / Math.max(1, sent)) * 1e6, lossPct: (lost / Math.max(1, received + lost)) * 100,
         rssMb: rssMb(b.child.pid!) + rssMb(bJanus),
       };
       steps.push(step);
@@ -107,7 +110,7 @@ for (const kbps of KBPS) {
   const { steps, profiles, capacity, baseRssMb } = await run(kbps);
   const last = steps.at(-1)!;
   report.table(`B13 WHEP viewers at ${kbps} kbps: relay B (pinned to core 1) per step; SRTP profile on B's legs: ${profiles.join(', ') || 'none read'}`,
-    ['viewers', 'B % of core 1', 'B Node %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'farm % (core 0)', 'origin %'],
+    ['viewers', 'B % of core 1', 'B Node (tee) %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'origin + farm % (core 0)', 'of which origin %'],
     steps.map((s) => [s.n, s.cpuPct.toFixed(1), s.nodePct.toFixed(1), s.janusPct.toFixed(1), Math.round(s.pktsPerSec), s.usPerPacket.toFixed(1),
       s.lossPct.toFixed(3), s.rssMb.toFixed(0), ((s.rssMb - baseRssMb) / s.n).toFixed(2), s.farmPct.toFixed(0), s.originPct.toFixed(0)]));
   Object.assign(figures, {
