@@ -8,6 +8,7 @@
  * chose, so nobody can guess one back from its hash by trying likely values; a slow hash would only slow every call.
  */
 import { z } from '@hono/zod-openapi';
+import { sameBytes } from './same-bytes.ts';
 
 export const SCOPES = ['pull', 'push', 'terminate', 'record', 'stat', 'metrics', 'access'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -75,13 +76,6 @@ async function sha256(text: string): Promise<Uint8Array> {
 
 /** A key's entry in a key set: `sha256:<hex>`. */
 export const hashRestKey = async (key: string) => `sha256:${hex(await sha256(key))}`;
-
-/** Equal or not in time that does not depend on where they differ. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0);
-  return diff === 0;
-}
 
 function base64Text(value: string): string | undefined {
   try {
