@@ -11,17 +11,32 @@
  *   per-core figure; F sharing core 0 with A is said in the table (its CPU), since a saturated farm loses packets
  *   too.
  * Run: node --import tsx bench/b13-viewers.ts [kbps list, default 1000,2500] [steps, default 10,25,50,100,150] [window s, default 15]
+ *   [--path=whep|mountpoint] [--baseline: the same again with B on Debian's stock Janus] [--perf: where B's CPU goes]
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { descendants } from '../scripts/process-tree.ts';
 import { BenchReport, type Figures } from './report.ts';
 import { cpuSeconds, machine, metric, rssMb, waitFor } from './lib.ts';
 
-const KBPS = (process.argv[2] ?? '1000,2500').split(',').map(Number);
-const STEPS = (process.argv[3] ?? '10,25,50,100,150').split(',').map(Number);
-const WINDOW_S = Number(process.argv[4] ?? 15);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}`))?.split('=')[1] ?? (process.argv.includes(`--${name}`) ? 'yes' : undefined);
+const KBPS = (args[0] ?? '1000,2500').split(',').map(Number);
+const STEPS = (args[1] ?? '10,25,50,100,150').split(',').map(Number);
+const WINDOW_S = Number(args[2] ?? 15);
+/** `whep`: WHEP viewers, the per-player path (SDK Players take it too); `mountpoint`: Streaming viewers (the viewer page's path). */
+const PATH = (option('path') ?? 'whep') as 'whep' | 'mountpoint';
+/** Also run B on Debian's own Janus package (`apt-get install janus`), the baseline, after the Janus setup builds. */
+const BASELINE = option('baseline') !== undefined;
+const STOCK_JANUS = '/usr/bin/janus';
+type JanusKind = 'built' | 'stock';
+/** Profile B's Node and Janus with perf over one more window at the last clean step. */
+const PERF = option('perf') !== undefined;
 const ADMIN_SECRET = 'b13-admin-secret';
 const LOSS_LIMIT_PCT = 0.1;
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -39,48 +54,109 @@ function srtpProfiles(ns: NetNamespace, adminUrl: string): Promise<string[]> {
   return new Promise((resolve) => child.once('exit', () => resolve(out.trim() ? JSON.parse(out) as string[] : ['not read'])));
 }
 
+/** The viewers B serves, added by a farm on core 0; what they received and lost (after repair) since the start. */
+interface Farm {
+  add(n: number): Promise<void>;
+  playing(): Promise<number>;
+  counts(): Promise<{ received: number; lost: number }>;
+  pids(): number[];
+}
+
+/** WHEP viewers: F's own WHEP client, one pull of B's WHEP URL per viewer; F's tee counts what it lost. */
+function whepFarm(b: RelayProcess, f: RelayProcess): Farm {
+  let added = 0;
+  return {
+    add: async (n) => {
+      for (; added < n; added++) {
+        await fetch(`${f.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `http://127.0.0.1:${b.port}/whep/cam`, localStreamName: `v${added}` }) });
+      }
+      await waitFor(() => metric(f.url, 'siphon_pulls_playing'), (v) => v === n, 120_000, 200).catch(() => undefined);
+    },
+    playing: () => metric(f.url, 'siphon_pulls_playing'),
+    counts: async () => ({ received: await metric(f.url, 'siphon_media_packets_in_total'), lost: await metric(f.url, 'siphon_media_packets_lost') }),
+    pids: () => [],
+  };
+}
+
+/** Streaming viewers of B's mountpoint, terminated in F's Janus (bench/mountpoint-viewer-farm.ts). */
+function mountpointFarm(ns: NetNamespace, b: RelayProcess, f: RelayProcess): Farm {
+  const port = (r: number) => RelayProcess.slot(r).SIPHON_JANUS_API_PORT;
+  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'bench/mountpoint-viewer-farm.ts', `ws://127.0.0.1:${port(1)}`, `ws://127.0.0.1:${port(2)}`, 'cam', '39000'],
+    { cwd: new URL('..', import.meta.url).pathname, stdio: ['pipe', 'pipe', 'inherit'] });
+  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const ask = async <T>(command: string): Promise<T> => {
+    child.stdin!.write(`${command}\n`);
+    const next = await answers.next();
+    if (next.done) throw new Error('the mountpoint farm ended');
+    return JSON.parse(next.value) as T;
+  };
+  let up = 0;
+  return {
+    add: async (n) => { up = (await ask<{ up: number }>(`add ${n}`)).up; await sleep(2); },
+    playing: async () => (up = Math.max(up, (await ask<{ legs: number }>('stats')).legs / 2)),
+    counts: () => ask('stats'),
+    pids: () => [child.pid!],
+  };
+}
+
 interface Step {
   n: number; cpuPct: number; nodePct: number; janusPct: number; farmPct: number; originPct: number;
   pktsPerSec: number; usPerPacket: number; lossPct: number; rssMb: number;
 }
 
-async function run(kbps: number): Promise<{ steps: Step[]; profiles: string[]; capacity: number; baseRssMb: number }> {
+interface Hotspot { where: string; pct: number }
+
+/** Where B's CPU goes: perf samples of B's Node and Janus over `seconds`, the heaviest shared objects and symbols. */
+function perfProfile(pids: number[], seconds: number): { dsos: Hotspot[]; symbols: Hotspot[] } {
+  const file = join(tmpdir(), `b13-${process.pid}.perf`);
+  try {
+    execFileSync('perf', ['record', '-q', '-F', '1999', '-p', pids.join(','), '-o', file, '--', 'sleep', String(seconds)], { stdio: 'ignore' });
+    const report = (sort: string) => execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '--sort', sort, '--percent-limit', '1'], { encoding: 'utf8' })
+      .split('\n').map((l) => /^\s+([\d.]+)%\s+(.+?)\s*$/.exec(l)).filter((m) => m !== null).map((m) => ({ pct: Number(m![1]), where: m![2]!.replace(/\s+/g, ' ') }));
+    return { dsos: report('dso'), symbols: report('dso,sym').slice(0, 25) };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[]; profiles: string[]; capacity: number; baseRssMb: number; perf?: ReturnType<typeof perfProfile> }> {
   const ns = NetNamespace.create();
   const relays: RelayProcess[] = [];
+  let farm: Farm | undefined;
   try {
     const [a, b, f] = await Promise.all([
       RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: String(kbps), SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info' }),
-      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET }),
+      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET,
+        ...(janusKind === 'stock' ? { SIPHON_JANUS_BINARY: STOCK_JANUS } : {}) }),
       RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'info' }),
     ]);
     relays.push(a, b, f);
     const pull = (r: RelayProcess, body: unknown) => fetch(`${r.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify(body) });
     if ((await pull(b, { uri: a.innerWsUrl, remoteStreamName: 'origin', localStreamName: 'cam' })).status !== 200) throw new Error('B could not pull');
     await waitFor(() => metric(b.url, 'siphon_pulls_playing'), (v) => v === 1, 60_000, 100);
+    farm = PATH === 'mountpoint' ? mountpointFarm(ns, b, f) : whepFarm(b, f);
     const [bJanus, aJanus, fJanus] = await Promise.all([janusPid(b), janusPid(a), janusPid(f)]);
     for (const pid of [b.child.pid!, bJanus]) pin(pid, 1);
-    const farm = [a.child.pid!, aJanus, f.child.pid!, fJanus, ...descendants(a.child.pid!).map((p) => p.pid), ...descendants(f.child.pid!).map((p) => p.pid)];
-    for (const pid of farm) { try { pin(pid, 0); } catch { /* a child that ended */ } }
+    const farmPids = [a.child.pid!, aJanus, f.child.pid!, fJanus, ...farm.pids(), ...[a, f].flatMap((r) => descendants(r.child.pid!).map((p) => p.pid))];
+    for (const pid of farmPids) { try { pin(pid, 0); } catch { /* a child that ended */ } }
     await sleep(3);
     const baseRssMb = rssMb(b.child.pid!) + rssMb(bJanus);
 
     const steps: Step[] = [];
-    let added = 0;
     for (const n of STEPS) {
-      for (; added < n; added++) await pull(f, { uri: `http://127.0.0.1:${b.port}/whep/cam`, localStreamName: `v${added}` });
-      await waitFor(() => metric(f.url, 'siphon_pulls_playing'), (v) => v === n, 120_000, 200).catch(() => undefined);
+      await farm.add(n);
       await sleep(3);
       // cpuSeconds counts a process with its descendants: B's Node with its Janus, A with its Janus and GStreamer.
-      const farmCpu = () => cpuSeconds(a.child.pid!) + cpuSeconds(f.child.pid!);
-      const [in0, lost0, bIn0] = [await metric(f.url, 'siphon_media_packets_in_total'), await metric(f.url, 'siphon_media_packets_lost'), await metric(b.url, 'siphon_media_packets_in_total')];
+      const farmCpu = () => cpuSeconds(a.child.pid!) + cpuSeconds(f.child.pid!) + farm!.pids().reduce((t, p) => t + cpuSeconds(p), 0);
+      const [before, bIn0] = [await farm.counts(), await metric(b.url, 'siphon_media_packets_in_total')];
       const [b0, janus0, farm0, origin0] = [cpuSeconds(b.child.pid!), cpuSeconds(bJanus), farmCpu(), cpuSeconds(a.child.pid!)];
       const t0 = performance.now();
       await sleep(WINDOW_S);
       const seconds = (performance.now() - t0) / 1000;
       const [bCpu, janus, farmNow, origin] = [cpuSeconds(b.child.pid!) - b0, cpuSeconds(bJanus) - janus0, farmCpu() - farm0, cpuSeconds(a.child.pid!) - origin0];
-      const received = (await metric(f.url, 'siphon_media_packets_in_total')) - in0;
-      const lost = (await metric(f.url, 'siphon_media_packets_lost')) - lost0;
-      const playing = await metric(f.url, 'siphon_pulls_playing');
+      const after = await farm.counts();
+      const [received, lost] = [after.received - before.received, after.lost - before.lost];
+      const playing = await farm.playing();
       // Every viewer gets every packet B takes in from the origin.
       const sent = ((await metric(b.url, 'siphon_media_packets_in_total')) - bIn0) * playing;
       const step: Step = {
@@ -94,29 +170,47 @@ async function run(kbps: number): Promise<{ steps: Step[]; profiles: string[]; c
       if (step.lossPct > LOSS_LIMIT_PCT || playing < n) break;
     }
     const profiles = await srtpProfiles(ns, `ws://127.0.0.1:${RelayProcess.slot(1).SIPHON_JANUS_ADMIN_PORT}`);
+    const perf = PERF ? perfProfile([b.child.pid!, bJanus], WINDOW_S) : undefined;
     // Per core: the viewers core 1 would carry at 100 %, from the largest clean step's cost per viewer.
     const clean = steps.filter((s) => s.lossPct <= LOSS_LIMIT_PCT).at(-1);
     const capacity = clean ? Math.floor(100 / (clean.cpuPct / clean.n)) : 0;
-    return { steps, profiles, capacity, baseRssMb };
+    return { steps, profiles, capacity, baseRssMb, perf };
   } finally {
     await Promise.all(relays.map((r) => r.stop()));
     ns.destroySync();
   }
 }
 
-const report = new BenchReport('B13', { conditions: `WHEP viewers (the per-player path) of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; B's Node and Janus on core 1, origin and farm on core 0` });
+if (BASELINE && !existsSync(STOCK_JANUS)) {
+  console.error(`--baseline runs B on Debian's Janus package, and ${STOCK_JANUS} is missing: apt-get install janus (then systemctl disable --now janus)`);
+  process.exit(2);
+}
+const pathName = PATH === 'whep' ? 'WHEP viewers (the per-player path)' : 'Streaming mountpoint viewers (the viewer page\'s path)';
+const report = new BenchReport('B13', { variant: PATH === 'whep' ? undefined : PATH,
+  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; B's Node and Janus on core 1, origin and farm on core 0${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
 const figures: Figures = {};
-for (const kbps of KBPS) {
-  const { steps, profiles, capacity, baseRssMb } = await run(kbps);
-  const last = steps.at(-1)!;
-  report.table(`B13 WHEP viewers at ${kbps} kbps: relay B (pinned to core 1) per step; SRTP profile on B's legs: ${profiles.join(', ') || 'none read'}`,
-    ['viewers', 'B % of core 1', 'B Node (tee) %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'origin + farm % (core 0)', 'of which origin %'],
-    steps.map((s) => [s.n, s.cpuPct.toFixed(1), s.nodePct.toFixed(1), s.janusPct.toFixed(1), Math.round(s.pktsPerSec), s.usPerPacket.toFixed(1),
-      s.lossPct.toFixed(3), s.rssMb.toFixed(0), ((s.rssMb - baseRssMb) / s.n).toFixed(2), s.farmPct.toFixed(0), s.originPct.toFixed(0)]));
-  Object.assign(figures, {
-    [`k${kbps}.viewersPerCore`]: capacity, [`k${kbps}.usPerPacket`]: last.usPerPacket, [`k${kbps}.maxViewersClean`]: steps.filter((s) => s.lossPct <= LOSS_LIMIT_PCT).at(-1)?.n ?? 0,
-    [`k${kbps}.mbPerViewer`]: (last.rssMb - baseRssMb) / last.n,
-  });
+for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as const) {
+  for (const kbps of KBPS) {
+    const { steps, profiles, capacity, baseRssMb, perf } = await run(kbps, janusKind);
+    const last = steps.at(-1)!;
+    const janusName = janusKind === 'stock' ? 'Debian\'s stock Janus 1.1.2 (baseline)' : 'the Janus setup builds';
+    report.table(`B13 ${pathName} at ${kbps} kbps, B on ${janusName}: relay B (pinned to core 1) per step; SRTP profile on B's legs: ${profiles.join(', ') || 'none read'}`,
+      ['viewers', 'B % of core 1', 'B Node (tee) %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'origin + farm % (core 0)', 'of which origin %'],
+      steps.map((s) => [s.n, s.cpuPct.toFixed(1), s.nodePct.toFixed(1), s.janusPct.toFixed(1), Math.round(s.pktsPerSec), s.usPerPacket.toFixed(1),
+        s.lossPct.toFixed(3), s.rssMb.toFixed(0), ((s.rssMb - baseRssMb) / s.n).toFixed(2), s.farmPct.toFixed(0), s.originPct.toFixed(0)]));
+    if (perf) {
+      report.table(`B13 where B's CPU goes at ${last.n} viewers, ${kbps} kbps, ${janusName} (perf, % of B's samples): by shared object`,
+        ['shared object', '%'], perf.dsos.map((h) => [h.where, h.pct.toFixed(1)]));
+      report.table(`B13 where B's CPU goes at ${last.n} viewers, ${kbps} kbps, ${janusName}: by symbol (≥ 1 %)`,
+        ['shared object and symbol', '%'], perf.symbols.map((h) => [h.where, h.pct.toFixed(1)]));
+    }
+    const prefix = janusKind === 'stock' ? `stock.k${kbps}` : `k${kbps}`;
+    Object.assign(figures, {
+      [`${prefix}.viewersPerCore`]: capacity, [`${prefix}.usPerPacket`]: last.usPerPacket,
+      [`${prefix}.maxViewersClean`]: steps.filter((s) => s.lossPct <= LOSS_LIMIT_PCT).at(-1)?.n ?? 0,
+      [`${prefix}.mbPerViewer`]: (last.rssMb - baseRssMb) / last.n,
+    });
+  }
 }
 console.log(`machine: ${machine()}`);
 report.figures(figures);

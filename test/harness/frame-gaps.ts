@@ -1,11 +1,15 @@
 /**
- * When a page's video showed each new frame (requestVideoFrameCallback), so a test can find the longest stretch
- * without one: over a whole run, or around moments it marks (a token refresh), apart from what the load of a busy
- * machine does at other times.
+ * When a page's video showed each new frame (requestVideoFrameCallback), on the machine's clock so pages can be
+ * compared: a test finds the longest stretch without a frame over a whole run, or around moments it marks (a token
+ * refresh), and can tell a freeze every client saw at once (the source, or the machine's load) from one its own
+ * client alone saw.
  */
 import type { Page } from 'playwright-core';
 
 interface Frames { times: number[] }
+
+/** A stretch without a new frame, in ms since the epoch. */
+export interface FrameGap { from: number; to: number }
 
 /** Starts recording the page's `selector` video's frames. */
 export async function watchFrameGaps(page: Page, selector = 'video'): Promise<void> {
@@ -15,27 +19,30 @@ export async function watchFrameGaps(page: Page, selector = 'video'): Promise<vo
     w.frameTimes = { times: [] };
     const video = document.querySelector(sel) as HTMLVideoElement;
     const tick = (now: number) => {
-      w.frameTimes.times.push(now);
+      w.frameTimes.times.push(performance.timeOrigin + now);
       video.requestVideoFrameCallback(tick);
     };
     video.requestVideoFrameCallback(tick);
   }, selector);
 }
 
-/** The page's clock now, to mark a moment (its frames are on the same clock). */
-export const pageNow = (page: Page) => page.evaluate(() => performance.now());
-
-/**
- * The longest gap between frames, over the whole recording, or only the gaps that overlap [mark - before, mark + after]
- * for some mark.
- */
-export async function maxFrameGapMs(page: Page, marks?: number[], before = 500, after = 2000): Promise<number> {
+/** Every gap between frames longer than `overMs`, in order. */
+export async function frameGaps(page: Page, overMs = 0): Promise<FrameGap[]> {
   const times = await page.evaluate(() => (window as unknown as { frameTimes: Frames }).frameTimes.times);
-  let max = 0;
-  for (let i = 1; i < times.length; i++) {
-    const [a, b] = [times[i - 1]!, times[i]!];
-    if (marks && !marks.some((m) => b >= m - before && a <= m + after)) continue;
-    max = Math.max(max, b - a);
-  }
-  return Math.round(max);
+  const gaps: FrameGap[] = [];
+  for (let i = 1; i < times.length; i++) if (times[i]! - times[i - 1]! > overMs) gaps.push({ from: times[i - 1]!, to: times[i]! });
+  return gaps;
 }
+
+export const gapMs = (g: FrameGap) => Math.round(g.to - g.from);
+
+/** The longest of `gaps`, 0 if none. */
+export const longestMs = (gaps: FrameGap[]) => gaps.reduce((max, g) => Math.max(max, gapMs(g)), 0);
+
+/** The gaps that overlap [mark - before, mark + after] for some mark (ms since the epoch). */
+export const gapsAround = (gaps: FrameGap[], marks: number[], before = 500, after = 2000) =>
+  gaps.filter((g) => marks.some((m) => g.to >= m - before && g.from <= m + after));
+
+/** Whether one of `others` lasting at least `minMs` overlaps `gap`, or comes within `slackMs` of it. */
+export const sharedWith = (gap: FrameGap, others: FrameGap[], minMs: number, slackMs = 0) =>
+  others.some((o) => gapMs(o) >= minMs && o.to >= gap.from - slackMs && o.from <= gap.to + slackMs);
