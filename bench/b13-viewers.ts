@@ -11,7 +11,7 @@
  *   per-core figure; F sharing core 0 with A is said in the table (its CPU), since a saturated farm loses packets
  *   too.
  * Run: node --import tsx bench/b13-viewers.ts [kbps list, default 1000,2500] [steps, default 10,25,50,100,150] [window s, default 15]
- *   [--path=whep|mountpoint] [--baseline: the same again with B on Debian's stock Janus] [--perf: where B's CPU goes]
+ *   [--path=whep|mountpoint] [--profile=gcm|cm] [--baseline: the same again with B on Debian's stock Janus] [--perf: where B's CPU goes]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -35,6 +35,11 @@ const PATH = (option('path') ?? 'whep') as 'whep' | 'mountpoint';
 const BASELINE = option('baseline') !== undefined;
 const STOCK_JANUS = '/usr/bin/janus';
 type JanusKind = 'built' | 'stock';
+/**
+ * `cm`: the farm's Janus offers only AES_CM_128_HMAC_SHA1_80 (what Chromium gets with Chromium) through an LD_PRELOAD
+ * shim (bench/native/srtp-profile-shim.c), so B's legs use it; default `gcm`: what Janus↔Janus picks.
+ */
+const PROFILE = option('profile') === 'cm' ? 'cm' : 'gcm';
 /** Profile B's Node and Janus with perf over one more window at the last clean step. */
 const PERF = option('perf') !== undefined;
 const ADMIN_SECRET = 'b13-admin-secret';
@@ -99,6 +104,14 @@ function mountpointFarm(ns: NetNamespace, b: RelayProcess, f: RelayProcess): Far
   };
 }
 
+/** The farm relay's environment for PROFILE: the shim, built here with the machine's C compiler (setup has one for Janus). */
+function farmEnv(): Record<string, string> {
+  if (PROFILE === 'gcm') return {};
+  const so = join(tmpdir(), 'siphon-srtp-profile-shim.so');
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, new URL('native/srtp-profile-shim.c', import.meta.url).pathname, '-ldl']);
+  return { LD_PRELOAD: so, SIPHON_SRTP_PROFILES: 'SRTP_AES128_CM_SHA1_80' };
+}
+
 interface Step {
   n: number; cpuPct: number; nodePct: number; janusPct: number; farmPct: number; originPct: number;
   pktsPerSec: number; usPerPacket: number; lossPct: number; rssMb: number;
@@ -128,7 +141,7 @@ async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[];
       RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: String(kbps), SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info' }),
       RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET,
         ...(janusKind === 'stock' ? { SIPHON_JANUS_BINARY: STOCK_JANUS } : {}) }),
-      RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'info' }),
+      RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'info', ...farmEnv() }),
     ]);
     relays.push(a, b, f);
     const pull = (r: RelayProcess, body: unknown) => fetch(`${r.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify(body) });
@@ -186,8 +199,8 @@ if (BASELINE && !existsSync(STOCK_JANUS)) {
   process.exit(2);
 }
 const pathName = PATH === 'whep' ? 'WHEP viewers (the per-player path)' : 'Streaming mountpoint viewers (the viewer page\'s path)';
-const report = new BenchReport('B13', { variant: PATH === 'whep' ? undefined : PATH,
-  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; B's Node and Janus on core 1, origin and farm on core 0${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
+const report = new BenchReport('B13', { variant: [PATH === 'whep' ? '' : PATH, PROFILE === 'gcm' ? '' : PROFILE].filter(Boolean).join('-') || undefined,
+  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
 const figures: Figures = {};
 for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as const) {
   for (const kbps of KBPS) {

@@ -120,8 +120,8 @@ describe('access control', () => {
       const [duringRefusal, duringHang] = [await openTwoWay(browser, hooked.pageUrl), await openTwoWay(browser, hooked.pageUrl)];
 
       const port = backend.port;
+      const outageAt = Date.now(); // before the stop: a status hook sent while it stops may be the first refused
       await backend.stop();
-      const outageAt = Date.now();
       for (let i = 0; i < 2; i++) { // connect is refused while the backend cannot say yes
         const attempt = await connectTwoWay(browser, hooked.pageUrl, hooked.pageUrl.replace(/^http/, 'ws'));
         expect(attempt.status).not.toBe('ESTABLISHED');
@@ -240,9 +240,10 @@ describe('access control', () => {
       expect(Date.now()).toBeLessThan(firstExp * 1000); // refreshed in time (else the setup was too slow for this test)
 
       // Then the ones left to expire, on a token minted just before them.
-      const exp = inSeconds(8);
+      const exp = inSeconds(10);
       const short = await token('short', both, exp);
       const expiring = await connectTwoWay(browser, tokened.pageUrl, `${tokened.pageUrl.replace(/^http/, 'ws')}/?token=${short}`);
+      expect(expiring.status, JSON.stringify(tokened.lines.filter((l) => /^(access|wcs)\./.test(l.event)).slice(-5))).toBe('ESTABLISHED');
       await publishOn(expiring.page, 'cam-expiring');
       const whep = await openWhep(browser, tokened.pageUrl, `${tokened.pageUrl}/whep/cam-refreshed`, short);
       expect(await metric(tokened, 'siphon_whep_sessions')).toBe(2);
