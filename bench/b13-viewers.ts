@@ -202,6 +202,7 @@ const pathName = PATH === 'whep' ? 'WHEP viewers (the per-player path)' : 'Strea
 const report = new BenchReport('B13', { variant: [PATH === 'whep' ? '' : PATH, PROFILE === 'gcm' ? '' : PROFILE].filter(Boolean).join('-') || undefined,
   conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
 const figures: Figures = {};
+const baseline: Figures = {};
 for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as const) {
   for (const kbps of KBPS) {
     const { steps, profiles, capacity, baseRssMb, perf } = await run(kbps, janusKind);
@@ -217,8 +218,8 @@ for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as co
       report.table(`B13 where B's CPU goes at ${last.n} viewers, ${kbps} kbps, ${janusName}: by symbol (≥ 1 %)`,
         ['shared object and symbol', '%'], perf.symbols.map((h) => [h.where, h.pct.toFixed(1)]));
     }
-    const prefix = janusKind === 'stock' ? `stock.k${kbps}` : `k${kbps}`;
-    Object.assign(figures, {
+    const prefix = `k${kbps}`;
+    Object.assign(janusKind === 'stock' ? baseline : figures, {
       [`${prefix}.viewersPerCore`]: capacity, [`${prefix}.usPerPacket`]: last.usPerPacket,
       [`${prefix}.maxViewersClean`]: steps.filter((s) => s.lossPct <= LOSS_LIMIT_PCT).at(-1)?.n ?? 0,
       [`${prefix}.mbPerViewer`]: (last.rssMb - baseRssMb) / last.n,
@@ -227,4 +228,5 @@ for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as co
 }
 console.log(`machine: ${machine()}`);
 report.figures(figures);
+if (BASELINE) report.baseline('B on Debian\'s stock Janus 1.1.2 package, the same run', baseline);
 report.write();

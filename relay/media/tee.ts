@@ -19,6 +19,8 @@ export interface TeeSink {
   /** The socket the sink expects packets from (NoSIP drops other sources). */
   from: Socket;
   port: number;
+  /** `from` is connected to the sink's port (a socket of its own): a send skips Node's per-packet address lookup. */
+  connected?: boolean;
   pt: number;
   /** Bytes sent to this sink so far (the tee counts them). */
   bytes?: number;
@@ -136,7 +138,8 @@ export class Tee extends EventEmitter<TeeEvents> {
     for (const sink of this.sinks) {
       if (sink.kind !== kind) continue;
       const out = sink.pt === pt ? packet : withPayloadType(packet, sink.pt);
-      sink.from.send(out, sink.port, LOOPBACK);
+      if (sink.connected) sink.from.send(out);
+      else sink.from.send(out, sink.port, LOOPBACK);
       this.bytesOut += out.length;
       sink.bytes = (sink.bytes ?? 0) + out.length;
     }
