@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { descendants } from '../scripts/process-tree.ts';
+import { CM_HMAC_SHA1_80, srtpProfilesEnv } from '../test/harness/srtp-profile-shim.ts';
 import { BenchReport, type Figures } from './report.ts';
 import { cpuSeconds, machine, metric, rssMb, waitFor } from './lib.ts';
 
@@ -37,7 +38,7 @@ const STOCK_JANUS = '/usr/bin/janus';
 type JanusKind = 'built' | 'stock';
 /**
  * `cm`: the farm's Janus offers only AES_CM_128_HMAC_SHA1_80 (what Chromium gets with Chromium) through an LD_PRELOAD
- * shim (bench/native/srtp-profile-shim.c), so B's legs use it; default `gcm`: what Janus↔Janus picks.
+ * shim (test/harness/srtp-profile-shim.ts), so B's legs use it; default `gcm`: what Janus↔Janus picks.
  */
 const PROFILE = option('profile') === 'cm' ? 'cm' : 'gcm';
 /** Profile B's Node and Janus with perf over one more window at the last clean step. */
@@ -52,7 +53,7 @@ const janusPid = async (r: RelayProcess) => ((await (await fetch(`${r.url}/healt
 
 /** The SRTP profiles B's Janus negotiated, from a sample of its handles (its admin API listens inside the namespace only). */
 function srtpProfiles(ns: NetNamespace, adminUrl: string): Promise<string[]> {
-  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'bench/janus-srtp-profiles.ts', adminUrl, ADMIN_SECRET],
+  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'test/harness/janus-srtp-profiles.ts', adminUrl, ADMIN_SECRET],
     { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -83,10 +84,10 @@ function whepFarm(b: RelayProcess, f: RelayProcess): Farm {
   };
 }
 
-/** Streaming viewers of B's mountpoint, terminated in F's Janus (bench/mountpoint-viewer-farm.ts). */
+/** Streaming viewers of B's mountpoint, terminated in F's Janus (test/harness/mountpoint-viewer-farm.ts). */
 function mountpointFarm(ns: NetNamespace, b: RelayProcess, f: RelayProcess): Farm {
   const port = (r: number) => RelayProcess.slot(r).SIPHON_JANUS_API_PORT;
-  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'bench/mountpoint-viewer-farm.ts', `ws://127.0.0.1:${port(1)}`, `ws://127.0.0.1:${port(2)}`, 'cam', '39000'],
+  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'test/harness/mountpoint-viewer-farm.ts', `ws://127.0.0.1:${port(1)}`, `ws://127.0.0.1:${port(2)}`, 'cam', '39000'],
     { cwd: new URL('..', import.meta.url).pathname, stdio: ['pipe', 'pipe', 'inherit'] });
   const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const ask = async <T>(command: string): Promise<T> => {
@@ -104,13 +105,8 @@ function mountpointFarm(ns: NetNamespace, b: RelayProcess, f: RelayProcess): Far
   };
 }
 
-/** The farm relay's environment for PROFILE: the shim, built here with the machine's C compiler (setup has one for Janus). */
-function farmEnv(): Record<string, string> {
-  if (PROFILE === 'gcm') return {};
-  const so = join(tmpdir(), 'siphon-srtp-profile-shim.so');
-  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, new URL('native/srtp-profile-shim.c', import.meta.url).pathname, '-ldl']);
-  return { LD_PRELOAD: so, SIPHON_SRTP_PROFILES: 'SRTP_AES128_CM_SHA1_80' };
-}
+/** The farm relay's environment for PROFILE. */
+const farmEnv = (): Record<string, string> => (PROFILE === 'cm' ? srtpProfilesEnv(CM_HMAC_SHA1_80) : {});
 
 interface Step {
   n: number; cpuPct: number; nodePct: number; janusPct: number; farmPct: number; originPct: number;

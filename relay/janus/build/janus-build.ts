@@ -17,8 +17,13 @@
  *    rest back, so a viewer asking again (its first keyframe lost in its leg's start) waited up to 1 s: one
  *    join in ten on a browser publisher; 200 ms now (the tee merges requests).
  *
- * `npm run doctor -- --install` (setup) builds it when it is missing or its recipe changed: ~40 s on
- * 2 cores, ~6 MB download, ~4 MB installed under `.janus/`.
+ * And on libsrtp built on OpenSSL, from Debian 12's libsrtp2 2.5.0 source (checked against its .dsc), linked in
+ * statically: Debian's libsrtp2 package is built on NSS, whose AES_CM_128_HMAC_SHA1_80 costs ≈ 7.4 µs per 1200 B
+ * packet here against ≈ 1.3 µs from OpenSSL, and B13 found NSS taking 18–28 % of a relay's CPU where legs use that
+ * profile (bench/RESULTS.md).
+ *
+ * `npm run doctor -- --install` (setup) builds it when it is missing or its recipe changed: ~60 s on
+ * 2 cores, ~7 MB download, ~4 MB installed under `.janus/`.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -39,6 +44,17 @@ export const JANUS_SOURCE = {
   dir: 'janus-gateway-1.1.2',
 } as const;
 
+export const LIBSRTP_SOURCE = {
+  version: '2.5.0',
+  url: `${process.env.SIPHON_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'}/pool/main/libs/libsrtp2/libsrtp2_2.5.0.orig.tar.gz`,
+  // From Debian's libsrtp2_2.5.0-3.dsc (Checksums-Sha256).
+  sha256: '8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09',
+  dir: 'libsrtp-2.5.0',
+} as const;
+
+/** A static libsrtp2.a (-fPIC: it goes into Janus's binary) whose ciphers are OpenSSL's, not NSS's. */
+const LIBSRTP_CONFIGURE_FLAGS = ['--enable-openssl', 'CFLAGS=-O2 -fPIC'];
+
 /** Applied in this order; each is ours, small and commented in the C it touches. */
 const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch', 'streaming-pli-interval.patch'].map((name) => join(here, name));
 
@@ -51,7 +67,7 @@ const CONFIGURE_FLAGS = [
 
 /** Changes whenever the source, the patch or the flags do, so an old build is rebuilt. */
 function recipeId(): string {
-  const h = createHash('sha256').update(JANUS_SOURCE.sha256);
+  const h = createHash('sha256').update(JANUS_SOURCE.sha256).update(LIBSRTP_SOURCE.sha256).update(LIBSRTP_CONFIGURE_FLAGS.join(' '));
   for (const patch of PATCHES) h.update(readFileSync(patch));
   h.update(CONFIGURE_FLAGS.join(' '));
   return `${JANUS_SOURCE.version}-siphon-${h.digest('hex').slice(0, 12)}`;
@@ -71,7 +87,7 @@ export const JANUS_BUILD_REQUIREMENTS: Requirement[] = [
   ...([
     ['glib-2.0', 'libglib2.0-dev'], ['gio-2.0', 'libglib2.0-dev'], ['libconfig', 'libconfig-dev'], ['nice', 'libnice-dev'],
     ['jansson', 'libjansson-dev'], ['libssl', 'libssl-dev'], ['libcrypto', 'libssl-dev'], ['zlib', 'zlib1g-dev'],
-    ['libsrtp2', 'libsrtp2-dev'], ['libwebsockets', 'libwebsockets-dev'],
+    ['libwebsockets', 'libwebsockets-dev'],
   ] as const).map(([name, pkg]): Requirement => ({ kind: 'pkg-config', name, package: pkg, usedBy: 'building Janus (relay/janus/build)' })),
 ];
 
@@ -99,13 +115,28 @@ async function download(url: string, sha256: string, to: string): Promise<void> 
   writeFileSync(to, body);
 }
 
+type Run = (step: string, cmd: string, args: string[], cwd: string, env?: Record<string, string>) => void;
+
+/** Builds libsrtp2.a on OpenSSL into `work`/srtp; returns that prefix. */
+async function buildLibsrtp(work: string, run: Run): Promise<string> {
+  const tarball = join(work, 'libsrtp2.orig.tar.gz');
+  await download(LIBSRTP_SOURCE.url, LIBSRTP_SOURCE.sha256, tarball).catch((err) => { throw new JanusBuildError('download libsrtp', err); });
+  run('unpack libsrtp', 'tar', ['xzf', tarball], work);
+  const src = join(work, LIBSRTP_SOURCE.dir);
+  const prefix = join(work, 'srtp');
+  run('configure libsrtp', './configure', [`--prefix=${prefix}`, ...LIBSRTP_CONFIGURE_FLAGS], src);
+  run('make libsrtp', 'make', [`-j${availableParallelism()}`, 'libsrtp2.a'], src);
+  run('install libsrtp', 'make', ['install'], src);
+  return prefix;
+}
+
 /** Downloads, patches, builds and installs into `.janus/`; a failed build leaves the previous one untouched. */
 export async function buildJanus(log: (line: string) => void = console.log): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'siphon-janus-build-'));
   const staging = `${BUILT_JANUS_PREFIX}.new`;
-  const run = (step: string, cmd: string, args: string[], cwd: string) => {
+  const run = (step: string, cmd: string, args: string[], cwd: string, env?: Record<string, string>) => {
     try {
-      execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+      execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
     } catch (err) {
       const e = err as { stderr?: Buffer; stdout?: Buffer };
       const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
@@ -114,7 +145,8 @@ export async function buildJanus(log: (line: string) => void = console.log): Pro
   };
   try {
     const started = Date.now();
-    log(`janus: building ${recipeId()} (Debian's Janus ${JANUS_SOURCE.version} source + relay/janus/build/*.patch)`);
+    log(`janus: building ${recipeId()} (Debian's Janus ${JANUS_SOURCE.version} source + relay/janus/build/*.patch, on Debian's libsrtp ${LIBSRTP_SOURCE.version} source built with OpenSSL)`);
+    const srtp = await buildLibsrtp(work, run);
     const tarball = join(work, 'janus.orig.tar.gz');
     await download(JANUS_SOURCE.url, JANUS_SOURCE.sha256, tarball).catch((err) => { throw new JanusBuildError('download', err); });
     run('unpack', 'tar', ['xzf', tarball], work);
@@ -122,8 +154,11 @@ export async function buildJanus(log: (line: string) => void = console.log): Pro
     for (const patch of PATCHES) run(`patch ${patch}`, 'patch', ['-p1', '--forward', '-i', patch], src);
     run('autoreconf', 'autoreconf', ['--force', '--install'], src);
     rmSync(staging, { recursive: true, force: true });
-    run('configure', './configure', [`--prefix=${BUILT_JANUS_PREFIX}`, ...CONFIGURE_FLAGS], src);
+    // pkg-config finds ours before the machine's (NSS) libsrtp2, which may be installed too.
+    run('configure', './configure', [`--prefix=${BUILT_JANUS_PREFIX}`, ...CONFIGURE_FLAGS], src, { PKG_CONFIG_PATH: join(srtp, 'lib', 'pkgconfig') });
     run('make', 'make', [`-j${availableParallelism()}`], src);
+    const linked = execFileSync('ldd', [join(src, 'src', 'janus')], { encoding: 'utf8' });
+    if (/libsrtp2\.so/.test(linked)) throw new JanusBuildError('link', new Error('janus links the machine\'s libsrtp2.so, not the one built on OpenSSL'));
     // Installed to a staging directory first, so a relay running the old build keeps its files until the swap.
     run('make install', 'make', ['-C', 'src', 'install-binPROGRAMS', 'install-pluginLTLIBRARIES', 'install-transportLTLIBRARIES',
       `DESTDIR=${staging}`], src);

@@ -1,7 +1,7 @@
 /**
  * Prints (JSON) the SRTP profiles a Janus negotiated on a sample of its handles, read from its admin API
  * (`handle_info` → `webrtc.dtls["srtp-profile"]`). Run inside the namespace where that API listens.
- * Usage: node --import tsx bench/janus-srtp-profiles.ts ws://127.0.0.1:<admin port> <admin secret> [sample]
+ * Usage: node --import tsx test/harness/janus-srtp-profiles.ts ws://127.0.0.1:<admin port> <admin secret> [sample]
  */
 import WebSocket from 'ws';
 
