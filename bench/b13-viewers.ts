@@ -17,11 +17,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { NetNamespace } from '../test/harness/netns.ts';
 import { RelayProcess } from '../test/harness/relay-process.ts';
 import { descendants } from '../scripts/process-tree.ts';
 import { CM_HMAC_SHA1_80, srtpProfilesEnv } from '../test/harness/srtp-profile-shim.ts';
+import { spawnViewerFarm } from '../test/harness/viewer-farm.ts';
 import { BenchReport, type Figures } from './report.ts';
 import { cpuSeconds, machine, metric, rssMb, waitFor } from './lib.ts';
 
@@ -85,23 +85,14 @@ function whepFarm(b: RelayProcess, f: RelayProcess): Farm {
 }
 
 /** Streaming viewers of B's mountpoint, terminated in F's Janus (test/harness/mountpoint-viewer-farm.ts). */
-function mountpointFarm(ns: NetNamespace, b: RelayProcess, f: RelayProcess): Farm {
-  const port = (r: number) => RelayProcess.slot(r).SIPHON_JANUS_API_PORT;
-  const child = ns.spawn(process.execPath, ['--import', 'tsx', 'test/harness/mountpoint-viewer-farm.ts', `ws://127.0.0.1:${port(1)}`, `ws://127.0.0.1:${port(2)}`, 'cam', '39000'],
-    { cwd: new URL('..', import.meta.url).pathname, stdio: ['pipe', 'pipe', 'inherit'] });
-  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const ask = async <T>(command: string): Promise<T> => {
-    child.stdin!.write(`${command}\n`);
-    const next = await answers.next();
-    if (next.done) throw new Error('the mountpoint farm ended');
-    return JSON.parse(next.value) as T;
-  };
+function mountpointFarm(ns: NetNamespace): Farm {
+  const farm = spawnViewerFarm(ns, 1, 2, 'cam', 39000);
   let up = 0;
   return {
-    add: async (n) => { up = (await ask<{ up: number }>(`add ${n}`)).up; await sleep(2); },
-    playing: async () => (up = Math.max(up, (await ask<{ legs: number }>('stats')).legs / 2)),
-    counts: () => ask('stats'),
-    pids: () => [child.pid!],
+    add: async (n) => { up = (await farm.add(n)).up; await sleep(2); },
+    playing: async () => (up = Math.max(up, (await farm.stats()).legs / 2)),
+    counts: () => farm.stats(),
+    pids: () => [farm.pid],
   };
 }
 
@@ -143,7 +134,7 @@ async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[];
     const pull = (r: RelayProcess, body: unknown) => fetch(`${r.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify(body) });
     if ((await pull(b, { uri: a.innerWsUrl, remoteStreamName: 'origin', localStreamName: 'cam' })).status !== 200) throw new Error('B could not pull');
     await waitFor(() => metric(b.url, 'siphon_pulls_playing'), (v) => v === 1, 60_000, 100);
-    farm = PATH === 'mountpoint' ? mountpointFarm(ns, b, f) : whepFarm(b, f);
+    farm = PATH === 'mountpoint' ? mountpointFarm(ns) : whepFarm(b, f);
     const [bJanus, aJanus, fJanus] = await Promise.all([janusPid(b), janusPid(a), janusPid(f)]);
     for (const pid of [b.child.pid!, bJanus]) pin(pid, 1);
     const farmPids = [a.child.pid!, aJanus, f.child.pid!, fJanus, ...farm.pids(), ...[a, f].flatMap((r) => descendants(r.child.pid!).map((p) => p.pid))];

@@ -5,34 +5,17 @@
  * viewers of the mountpoint (receivers in another relay's Janus: ICE, DTLS, SRTP decryption) get every packet, in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import { NetNamespace } from '../harness/netns.ts';
 import { RelayProcess } from '../harness/relay-process.ts';
 import { CM_HMAC_SHA1_80, srtpProfilesEnv } from '../harness/srtp-profile-shim.ts';
+import { spawnViewerFarm } from '../harness/viewer-farm.ts';
 import { BUILT_JANUS_BINARY } from '../../relay/janus/build/janus-build.ts';
 
 const ADMIN_SECRET = 'srtp-profiles-admin-secret';
 const VIEWERS = 4;
 const root = new URL('../..', import.meta.url).pathname;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface FarmStats { received: number; lost: number; late: number; legs: number }
-
-/** test/harness/mountpoint-viewer-farm.ts inside the namespace, asked one line at a time. */
-function farm(ns: NetNamespace, viewerSlot: number, sinkPort: number) {
-  const api = (slot: number) => `ws://127.0.0.1:${RelayProcess.slot(slot).SIPHON_JANUS_API_PORT}`;
-  const child: ChildProcess = ns.spawn(process.execPath, ['--import', 'tsx', 'test/harness/mountpoint-viewer-farm.ts', api(1), api(viewerSlot), 'cam', String(sinkPort)],
-    { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const ask = async <T>(command: string): Promise<T> => {
-    child.stdin!.write(`${command}\n`);
-    const next = await answers.next();
-    if (next.done) throw new Error('the viewer farm ended');
-    return JSON.parse(next.value) as T;
-  };
-  return { ask, stop: () => child.kill() };
-}
 
 /** The SRTP profile of every leg the source relay's Janus holds (its admin API, inside the namespace). */
 function profiles(ns: NetNamespace): string[] {
@@ -70,14 +53,14 @@ describe('SRTP on the built Janus', () => {
     it(`${name}: ${VIEWERS} mountpoint viewers negotiate it and get every packet, in order`, async () => {
       const slot = viewerRelays.length + 2;
       viewerRelays.push(await RelayProcess.start(ns, { ...RelayProcess.slot(slot), ...env }));
-      const f = farm(ns, slot, sinkPort);
+      const f = spawnViewerFarm(ns, 1, slot, 'cam', sinkPort);
       try {
-        await f.ask(`add ${VIEWERS}`);
+        await f.add(VIEWERS);
         // Audio and video of each viewer flowing: one SSRC each.
-        await expect.poll(async () => (await f.ask<FarmStats>('stats')).legs, { timeout: 20_000 }).toBe(2 * VIEWERS);
-        const before = await f.ask<FarmStats>('stats');
+        await expect.poll(async () => (await f.stats()).legs, { timeout: 20_000 }).toBe(2 * VIEWERS);
+        const before = await f.stats();
         await delay(5000);
-        const after = await f.ask<FarmStats>('stats');
+        const after = await f.stats();
         const [received, lost, late] = [after.received - before.received, after.lost - before.lost, after.late - before.late];
         console.log(`${name}: ${received} packets to ${VIEWERS} viewers in 5 s, ${lost} lost, ${late} out of order`);
         expect(received).toBeGreaterThan(VIEWERS * 5 * 50); // 5 s of audio alone is 250 packets a viewer

@@ -36,21 +36,17 @@ import type { Requirement } from '../../host/requirement.ts';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '../../..');
 
-export const JANUS_SOURCE = {
-  version: '1.1.2',
-  url: `${process.env.SIPHON_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'}/pool/main/j/janus/janus_1.1.2.orig.tar.gz`,
-  // From Debian's janus_1.1.2-1.dsc (Checksums-Sha256).
-  sha256: 'f721d62a22b38ba3a341a5502f06b8b3a5a4f7bd0e9cc6c53de257fe99695e17',
-  dir: 'janus-gateway-1.1.2',
-} as const;
+/** A Debian source package's upstream tarball, checked against the sha256 in its .dsc (Checksums-Sha256). */
+interface DebianSource { version: string; url: string; sha256: string; dir: string }
 
-export const LIBSRTP_SOURCE = {
-  version: '2.5.0',
-  url: `${process.env.SIPHON_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'}/pool/main/libs/libsrtp2/libsrtp2_2.5.0.orig.tar.gz`,
-  // From Debian's libsrtp2_2.5.0-3.dsc (Checksums-Sha256).
-  sha256: '8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09',
-  dir: 'libsrtp-2.5.0',
-} as const;
+const debianOrig = (poolDir: string, name: string, version: string, sha256: string, dir: string): DebianSource => ({
+  version, sha256, dir, url: `${process.env.SIPHON_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'}/pool/main/${poolDir}/${name}_${version}.orig.tar.gz`,
+});
+
+/** janus_1.1.2-1.dsc */
+export const JANUS_SOURCE = debianOrig('j/janus', 'janus', '1.1.2', 'f721d62a22b38ba3a341a5502f06b8b3a5a4f7bd0e9cc6c53de257fe99695e17', 'janus-gateway-1.1.2');
+/** libsrtp2_2.5.0-3.dsc */
+export const LIBSRTP_SOURCE = debianOrig('libs/libsrtp2', 'libsrtp2', '2.5.0', '8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09', 'libsrtp-2.5.0');
 
 /** A static libsrtp2.a (-fPIC: it goes into Janus's binary) whose ciphers are OpenSSL's, not NSS's. */
 const LIBSRTP_CONFIGURE_FLAGS = ['--enable-openssl', 'CFLAGS=-O2 -fPIC'];
