@@ -181,6 +181,10 @@ async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[];
   }
 }
 
+if (PERF && !['/usr/bin/perf', '/usr/local/bin/perf'].some(existsSync)) {
+  console.error('--perf profiles with perf, which is missing: apt-get install linux-perf');
+  process.exit(2);
+}
 if (BASELINE && !existsSync(STOCK_JANUS)) {
   console.error(`--baseline runs B on Debian's Janus package, and ${STOCK_JANUS} is missing: apt-get install janus (then systemctl disable --now janus)`);
   process.exit(2);

@@ -2,7 +2,7 @@
  * LD_PRELOAD shim for B13's viewer farm: Janus offers SRTP_AEAD_AES_256_GCM first (src/dtls.c), so Janus↔Janus
  * legs get GCM, while a browser may get AES_CM_128_HMAC_SHA1_80 (Chromium↔Chromium does). Loaded into the farm's
  * Janus, this replaces the profile list Janus gives OpenSSL with the one in SIPHON_SRTP_PROFILES, so the relay under
- * test negotiates the profile the run asks for, whichever end picks. Built by test/harness/srtp-profile-shim.ts with cc.
+ * test negotiates the profile the run asks for, whichever end picks. Built by test/harness/srtp-profile-shim.ts with gcc.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
