@@ -9,9 +9,12 @@
  *   AES_CM_128_HMAC_SHA1_80 with Chromium, GCM with our Janus): the profile B's legs got is read from B's Janus.
  * - B's Node and Janus are pinned to core 1 (taskset), everything else (A, F) to core 0, so "% of core 1" is the
  *   per-core figure; F sharing core 0 with A is said in the table (its CPU), since a saturated farm loses packets
- *   too.
+ *   too. The kernel's receive work for loopback packets runs on core 0 as well (RPS; `--rx-on-sender` to keep it on the
+ *   sender's core): B pays its sends, as it would to a NIC, not its viewers' receiving; B's own receive of the one
+ *   pulled stream (1/N of the packets) runs there too.
  * Run: node --import tsx bench/b13-viewers.ts [kbps list, default 1000,2500] [steps, default 10,25,50,100,150] [window s, default 15]
  *   [--path=whep|mountpoint] [--profile=gcm|cm] [--baseline: the same again with B on Debian's stock Janus] [--perf: where B's CPU goes]
+ *   [--rx-on-sender]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -41,6 +44,12 @@ type JanusKind = 'built' | 'stock';
  * shim (test/harness/srtp-profile-shim.ts), so B's legs use it; default `gcm`: what Janus↔Janus picks.
  */
 const PROFILE = option('profile') === 'cm' ? 'cm' : 'gcm';
+/**
+ * By default the kernel's receive work for packets sent inside the namespace runs on core 0 (RPS, the farm's core):
+ * on loopback it would otherwise run on the sender's core, charging B for its viewers' receive path, which on a real
+ * network runs on their machines. `--rx-on-sender` keeps the kernel's default (how B13 measured before 2026-12-03).
+ */
+const RX_ON_SENDER = option('rx-on-sender') !== undefined;
 /** Profile B's Node and Janus with perf over one more window at the last clean step. */
 const PERF = option('perf') !== undefined;
 const ADMIN_SECRET = 'b13-admin-secret';
@@ -66,6 +75,7 @@ interface Farm {
   playing(): Promise<number>;
   counts(): Promise<{ received: number; lost: number }>;
   pids(): number[];
+  stop(): void;
 }
 
 /** WHEP viewers: F's own WHEP client, one pull of B's WHEP URL per viewer; F's tee counts what it lost. */
@@ -81,6 +91,7 @@ function whepFarm(b: RelayProcess, f: RelayProcess): Farm {
     playing: () => metric(f.url, 'siphon_pulls_playing'),
     counts: async () => ({ received: await metric(f.url, 'siphon_media_packets_in_total'), lost: await metric(f.url, 'siphon_media_packets_lost') }),
     pids: () => [],
+    stop: () => undefined,
   };
 }
 
@@ -93,6 +104,7 @@ function mountpointFarm(ns: NetNamespace): Farm {
     playing: async () => (up = Math.max(up, (await farm.stats()).legs / 2)),
     counts: () => farm.stats(),
     pids: () => [farm.pid],
+    stop: () => farm.stop(),
   };
 }
 
@@ -121,6 +133,7 @@ function perfProfile(pids: number[], seconds: number): { dsos: Hotspot[]; symbol
 
 async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[]; profiles: string[]; capacity: number; baseRssMb: number; perf?: ReturnType<typeof perfProfile> }> {
   const ns = NetNamespace.create();
+  if (!RX_ON_SENDER) ns.steerReceiveTo(0);
   const relays: RelayProcess[] = [];
   let farm: Farm | undefined;
   try {
@@ -176,6 +189,7 @@ async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[];
     const capacity = clean ? Math.floor(100 / (clean.cpuPct / clean.n)) : 0;
     return { steps, profiles, capacity, baseRssMb, perf };
   } finally {
+    farm?.stop();
     await Promise.all(relays.map((r) => r.stop()));
     ns.destroySync();
   }
@@ -191,7 +205,7 @@ if (BASELINE && !existsSync(STOCK_JANUS)) {
 }
 const pathName = PATH === 'whep' ? 'WHEP viewers (the per-player path)' : 'Streaming mountpoint viewers (the viewer page\'s path)';
 const report = new BenchReport('B13', { variant: [PATH === 'whep' ? '' : PATH, PROFILE === 'gcm' ? '' : PROFILE].filter(Boolean).join('-') || undefined,
-  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
+  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0, ${RX_ON_SENDER ? 'loopback receive on the sending core (kernel default)' : 'loopback receive steered to core 0 (RPS)'}${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
 const figures: Figures = {};
 const baseline: Figures = {};
 for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as const) {

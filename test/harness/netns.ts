@@ -76,6 +76,15 @@ export class NetNamespace {
     return spawn('ip', ['netns', 'exec', this.name, 'setpriv', '--pdeathsig', 'TERM', command, ...args], options);
   }
 
+  /**
+   * Receive processing of what is sent inside this namespace (its loopback) runs on `core` (RPS), not on the sender's
+   * core: on loopback the kernel delivers a packet in the sender's context, so a relay pinned to a core would be
+   * charged for its receivers' kernel work too, which on a real network runs on their machines.
+   */
+  steerReceiveTo(core: number): void {
+    ip('netns', 'exec', this.name, 'sh', '-c', `echo ${(1 << core).toString(16)} > /sys/class/net/lo/queues/rx-0/rps_cpus`);
+  }
+
   /** Cuts or restores the link between this namespace and the root one. */
   setLink(up: boolean): void {
     ip('link', 'set', this.hostVeth, up ? 'up' : 'down');

@@ -2,7 +2,9 @@
  * The relay's Janus (built by setup) does SRTP with libsrtp on OpenSSL, not Debian's NSS build, and its legs work on
  * the profiles browsers get: AES-GCM (what Janus picks, and Chromium with our Janus) and AES_CM_128_HMAC_SHA1_80
  * (what Chromium gets with Chromium; a viewer relay whose Janus offers only it stands in). On each, a handful of real
- * viewers of the mountpoint (receivers in another relay's Janus: ICE, DTLS, SRTP decryption) get every packet, in order.
+ * viewers of the mountpoint (receivers in another relay's Janus: ICE, DTLS, SRTP decryption) get every packet, in order,
+ * through the patched send path (send-path-wakeups-and-allocations.patch: one event-loop wakeup per fan-out, each
+ * packet allocated with its data).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';

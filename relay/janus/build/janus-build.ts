@@ -16,6 +16,11 @@
  *  - streaming-pli-interval.patch: a mountpoint forwarded at most one keyframe request a second and held the
  *    rest back, so a viewer asking again (its first keyframe lost in its leg's start) waited up to 1 s: one
  *    join in ten on a browser publisher; 200 ms now (the tee merges requests).
+ *  - send-path-wakeups-and-allocations.patch: fanning one packet out to N viewers, stock Janus woke the handles'
+ *    shared event loop N times (an eventfd write each, often a pass over every handle's sources each) and made four
+ *    allocations per viewer (packet, data, the NACK copy and its data), allocated on the plugin's thread and freed on
+ *    the loop's. The patch wakes a loop once per pass and allocates each packet with its data (B13 in
+ *    bench/RESULTS.md).
  *
  * And on libsrtp built on OpenSSL, from Debian 12's libsrtp2 2.5.0 source (checked against its .dsc), linked in
  * statically: Debian's libsrtp2 package is built on NSS, whose AES_CM_128_HMAC_SHA1_80 costs ≈ 7.4 µs per 1200 B
@@ -52,7 +57,8 @@ export const LIBSRTP_SOURCE = debianOrig('libs/libsrtp2', 'libsrtp2', '2.5.0', '
 const LIBSRTP_CONFIGURE_FLAGS = ['--enable-openssl', 'CFLAGS=-O2 -fPIC'];
 
 /** Applied in this order; each is ours, small and commented in the C it touches. */
-const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch', 'streaming-pli-interval.patch'].map((name) => join(here, name));
+const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch', 'streaming-pli-interval.patch',
+  'send-path-wakeups-and-allocations.patch'].map((name) => join(here, name));
 
 /** Only the two plugins and the transport the generated config loads (relay/janus/config.ts). */
 const CONFIGURE_FLAGS = [
