@@ -1,7 +1,8 @@
 /**
- * B13 viewers per core, the per-player path (WHEP viewers and SDK Players: the tee sends one plain RTP copy per
- * player into a NoSIP leg of its own, which Janus encrypts and sends): relay B pulls one stream from origin A at a
- * given bitrate; a viewer farm adds WHEP viewers in steps until any sees more than 0.1 % loss.
+ * B13 viewers per core: relay B pulls one stream from origin A at a given bitrate; a viewer farm adds viewers in steps
+ * until any sees more than 0.1 % loss. Paths: WHEP viewers (SDK Players take the same one: both are a `Player`), served
+ * from the stream's mountpoint (the default fan-out) or, `--tee`, also through a NoSIP leg each fed by the tee (one
+ * plain RTP copy per player from Node, what Siphon did before); Streaming mountpoint viewers (the viewer page).
  *
  * - The farm is relay F, Siphon's own WHEP client (a pull whose uri is B's WHEP URL): each viewer is a real WebRTC
  *   receiver in F's Janus (ICE, DTLS, SRTP decryption, NACKs), light enough for hundreds, and its losses after
@@ -14,7 +15,7 @@
  *   pulled stream (1/N of the packets) runs there too.
  * Run: node --import tsx bench/b13-viewers.ts [kbps list, default 1000,2500] [steps, default 10,25,50,100,150] [window s, default 15]
  *   [--path=whep|mountpoint] [--profile=gcm|cm] [--baseline: the same again with B on Debian's stock Janus] [--perf: where B's CPU goes]
- *   [--rx-on-sender]
+ *   [--rx-on-sender] [--tee: WHEP path, also with players on the tee]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -35,10 +36,17 @@ const STEPS = (args[1] ?? '10,25,50,100,150').split(',').map(Number);
 const WINDOW_S = Number(args[2] ?? 15);
 /** `whep`: WHEP viewers, the per-player path (SDK Players take it too); `mountpoint`: Streaming viewers (the viewer page's path). */
 const PATH = (option('path') ?? 'whep') as 'whep' | 'mountpoint';
-/** Also run B on Debian's own Janus package (`apt-get install janus`), the baseline, after the Janus setup builds. */
+/**
+ * Also run B on Debian's own Janus package (`apt-get install janus`), the baseline, after the Janus setup builds. Its
+ * Streaming plugin cannot answer a player's offer, so there players take the tee path (what Siphon did on it).
+ */
 const BASELINE = option('baseline') !== undefined;
 const STOCK_JANUS = '/usr/bin/janus';
 type JanusKind = 'built' | 'stock';
+/** How B's players get the stream (SIPHON_PLAYER_FANOUT). */
+type Fanout = 'mountpoint' | 'tee';
+/** `--tee`: on the WHEP path, also measure the built Janus with players on the tee path (before the patch). */
+const TEE = option('tee') !== undefined;
 /**
  * `cm`: the farm's Janus offers only AES_CM_128_HMAC_SHA1_80 (what Chromium gets with Chromium) through an LD_PRELOAD
  * shim (test/harness/srtp-profile-shim.ts), so B's legs use it; default `gcm`: what Janus↔Janus picks.
@@ -131,7 +139,7 @@ function perfProfile(pids: number[], seconds: number): { dsos: Hotspot[]; symbol
   }
 }
 
-async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[]; profiles: string[]; capacity: number; baseRssMb: number; perf?: ReturnType<typeof perfProfile> }> {
+async function run(kbps: number, janusKind: JanusKind, fanout: Fanout): Promise<{ steps: Step[]; profiles: string[]; capacity: number; baseRssMb: number; perf?: ReturnType<typeof perfProfile> }> {
   const ns = NetNamespace.create();
   if (!RX_ON_SENDER) ns.steerReceiveTo(0);
   const relays: RelayProcess[] = [];
@@ -139,7 +147,7 @@ async function run(kbps: number, janusKind: JanusKind): Promise<{ steps: Step[];
   try {
     const [a, b, f] = await Promise.all([
       RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: String(kbps), SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info' }),
-      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET,
+      RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET, SIPHON_PLAYER_FANOUT: fanout,
         ...(janusKind === 'stock' ? { SIPHON_JANUS_BINARY: STOCK_JANUS } : {}) }),
       RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'info', ...farmEnv() }),
     ]);
@@ -203,16 +211,23 @@ if (BASELINE && !existsSync(STOCK_JANUS)) {
   console.error(`--baseline runs B on Debian's Janus package, and ${STOCK_JANUS} is missing: apt-get install janus (then systemctl disable --now janus)`);
   process.exit(2);
 }
-const pathName = PATH === 'whep' ? 'WHEP viewers (the per-player path)' : 'Streaming mountpoint viewers (the viewer page\'s path)';
+const pathName = PATH === 'whep' ? 'WHEP viewers (SDK Players take the same path)' : 'Streaming mountpoint viewers (the viewer page\'s path)';
 const report = new BenchReport('B13', { variant: [PATH === 'whep' ? '' : PATH, PROFILE === 'gcm' ? '' : PROFILE].filter(Boolean).join('-') || undefined,
-  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0, ${RX_ON_SENDER ? 'loopback receive on the sending core (kernel default)' : 'loopback receive steered to core 0 (RPS)'}${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
+  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0, ${RX_ON_SENDER ? 'loopback receive on the sending core (kernel default)' : 'loopback receive steered to core 0 (RPS)'}${TEE && PATH === 'whep' ? '; then players on the tee (a NoSIP leg each, the built Janus)' : ''}${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
 const figures: Figures = {};
 const baseline: Figures = {};
-for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as const) {
+/** What B runs: the built Janus with the default fan-out, then (`--tee`) with players on the tee, then (`--baseline`) stock. */
+const configs: { janusKind: JanusKind; fanout: Fanout }[] = [
+  { janusKind: 'built', fanout: 'mountpoint' },
+  ...(TEE && PATH === 'whep' ? [{ janusKind: 'built' as const, fanout: 'tee' as const }] : []),
+  ...(BASELINE ? [{ janusKind: 'stock' as const, fanout: 'tee' as const }] : []),
+];
+for (const { janusKind, fanout } of configs) {
   for (const kbps of KBPS) {
-    const { steps, profiles, capacity, baseRssMb, perf } = await run(kbps, janusKind);
+    const { steps, profiles, capacity, baseRssMb, perf } = await run(kbps, janusKind, fanout);
     const last = steps.at(-1)!;
-    const janusName = janusKind === 'stock' ? 'Debian\'s stock Janus 1.1.2 (baseline)' : 'the Janus setup builds';
+    const janusName = (janusKind === 'stock' ? 'Debian\'s stock Janus 1.1.2 (baseline)' : 'the Janus setup builds')
+      + (PATH === 'whep' ? (fanout === 'tee' ? ', players on the tee (a NoSIP leg each)' : ', players on the mountpoint') : '');
     report.table(`B13 ${pathName} at ${kbps} kbps, B on ${janusName}: relay B (pinned to core 1) per step; SRTP profile on B's legs: ${profiles.join(', ') || 'none read'}`,
       ['viewers', 'B % of core 1', 'B Node (tee) %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'origin + farm % (core 0)', 'of which origin %'],
       steps.map((s) => [s.n, s.cpuPct.toFixed(1), s.nodePct.toFixed(1), s.janusPct.toFixed(1), Math.round(s.pktsPerSec), s.usPerPacket.toFixed(1),
@@ -223,7 +238,7 @@ for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as co
       report.table(`B13 where B's CPU goes at ${last.n} viewers, ${kbps} kbps, ${janusName}: by symbol (≥ 1 %)`,
         ['shared object and symbol', '%'], perf.symbols.map((h) => [h.where, h.pct.toFixed(1)]));
     }
-    const prefix = `k${kbps}`;
+    const prefix = `${janusKind === 'built' && fanout === 'tee' ? 'tee.' : ''}k${kbps}`;
     Object.assign(janusKind === 'stock' ? baseline : figures, {
       [`${prefix}.viewersPerCore`]: capacity, [`${prefix}.usPerPacket`]: last.usPerPacket,
       [`${prefix}.maxViewersClean`]: steps.filter((s) => s.lossPct <= LOSS_LIMIT_PCT).at(-1)?.n ?? 0,
@@ -233,5 +248,5 @@ for (const janusKind of BASELINE ? ['built', 'stock'] as const : ['built'] as co
 }
 console.log(`machine: ${machine()}`);
 report.figures(figures);
-if (BASELINE) report.baseline('B on Debian\'s stock Janus 1.1.2 package, the same run', baseline);
+if (BASELINE) report.baseline(`B on Debian's stock Janus 1.1.2 package, the same run${PATH === 'whep' ? ' (players on the tee: its Streaming plugin cannot answer them)' : ''}`, baseline);
 report.write();

@@ -151,6 +151,10 @@ export const settings = {
     doc: 'Janus media threads shared by all legs (event_loops). 0: half the CPU cores, at least 1, leaving the rest to '
       + "the relay's Node tee. Janus's own default, a thread per leg, lost 7–35% of packets at 40 pulls on 2 cores; one "
       + 'shared loop lost none (bench/RESULTS.md, B3).' }),
+  playerFanout: s({ kind: 'string', env: 'SIPHON_PLAYER_FANOUT', property: 'siphon.player_fanout', default: 'mountpoint',
+    doc: "How WHEP viewers and SDK Players get the stream. mountpoint: from the stream's Janus mountpoint, as the viewer "
+      + "page does (Janus answers the player's offer; ≈ half the CPU per packet, bench/RESULTS.md B13). tee: a NoSIP leg "
+      + "each, fed by its own copy from the relay's Node (what Siphon did before; also used while a stream's mountpoint is down)." }),
   janusHealthIntervalMs: s({ kind: 'int', env: 'SIPHON_JANUS_HEALTH_INTERVAL_MS', property: 'siphon.janus_health_interval_ms',
     default: 2000, doc: 'Admin API ping interval; three failed pings restart a spawned Janus.' }),
   workDir: s({ kind: 'string', env: 'SIPHON_WORK_DIR', property: 'siphon.work_dir', default: '',
@@ -279,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (err instanceof RestKeysError) throw new ConfigError(`SIPHON_REST_KEYS: ${err.message}`);
     throw err;
   }
+  if (!['mountpoint', 'tee'].includes(config.playerFanout as string)) throw new ConfigError(`SIPHON_PLAYER_FANOUT: mountpoint or tee, got "${config.playerFanout}"`);
   if (!['FAIL', 'LOG'].includes(config.restHooksOnError as string)) throw new ConfigError(`SIPHON_REST_HOOKS_ON_ERROR: FAIL or LOG, got "${config.restHooksOnError}"`);
   return config as Config;
 }

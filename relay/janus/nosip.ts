@@ -5,18 +5,10 @@
  *    answer → WebRTC answer for the peer;
  *  - Janus offers (pull): `process` our plain offer → WebRTC offer; `generate` the remote's answer.
  */
-import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.ts';
-import type { JanusApi, PluginHandle, Jsep, PluginReply, SlowLink, TrickleCandidate } from './client.ts';
+import type { JanusApi, PluginHandle, Jsep, PluginReply } from './client.ts';
 import { JanusRequestError } from './client.ts';
-
-export interface NosipEvents {
-  webrtcup: [];
-  /** Janus reports the leg losing many packets (its `slowlink`). */
-  slowlink: [SlowLink];
-  /** The WebRTC leg ended: hangup from Janus, ICE failure, or (`janusGone`) the Janus connection died. */
-  down: [reason: string, janusGone: boolean];
-}
+import { WebrtcLeg } from './webrtc-leg.ts';
 
 interface NosipResult { event?: string; type?: string; sdp?: string }
 
@@ -25,16 +17,9 @@ function resultOf(reply: PluginReply): NosipResult {
   return data.result ?? data;
 }
 
-export class NosipLeg extends EventEmitter<NosipEvents> {
-  private closed = false;
-
-  private constructor(private readonly handle: PluginHandle, private readonly log: Logger) {
-    super();
-    handle.on('webrtcup', () => this.emit('webrtcup'));
-    handle.on('slowlink', (e) => this.emit('slowlink', e));
-    handle.on('hangup', (reason) => this.down(`hangup: ${reason}`));
-    // We remove our listeners before detaching ourselves, so a detach seen here means Janus went away.
-    handle.on('detached', () => this.down('media server connection lost', true));
+export class NosipLeg extends WebrtcLeg {
+  private constructor(handle: PluginHandle, log: Logger) {
+    super(handle, log, 'nosip');
     handle.on('event', (reply) => {
       const r = resultOf(reply);
       if (r.event === 'hangup') this.down('hangup');
@@ -44,10 +29,6 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
   static async open(janus: JanusApi, log: Logger): Promise<NosipLeg> {
     return new NosipLeg(await janus.attach('janus.plugin.nosip'), log);
   }
-
-  get id(): number { return this.handle.id; }
-  /** With `id`, what the Admin API's handle_info needs to name this leg. */
-  get sessionId(): number { return this.handle.sessionId; }
 
   /** The WebRTC peer offered: returns the WebRTC answer once `plainAnswer` has been given the plain offer. */
   async answer(webrtcOffer: string, plainAnswer: (plainOffer: string) => string): Promise<string> {
@@ -72,25 +53,7 @@ export class NosipLeg extends EventEmitter<NosipEvents> {
     return generated.sdp ?? '';
   }
 
-  /** A remote candidate the peer trickled after its offer (WHEP/WHIP PATCH); `null`: end of candidates. */
-  async trickle(candidate: TrickleCandidate | null): Promise<void> {
-    await this.handle.trickle(candidate);
-  }
-
-  private down(reason: string, janusGone = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.log.info('nosip.down', { handle: this.handle.id, reason });
-    this.emit('down', reason, janusGone);
-  }
-
-  async close(): Promise<void> {
-    const wasClosed = this.closed;
-    this.closed = true;
-    if (!wasClosed) {
-      await this.handle.request({ request: 'hangup' }).catch((err) => this.log.debug('nosip.hangup_failed', { err }));
-    }
-    await this.handle.close(this.log);
-    this.removeAllListeners();
+  protected override async hangup(): Promise<void> {
+    await this.handle.request({ request: 'hangup' });
   }
 }

@@ -1,11 +1,11 @@
 /**
  * What publishers and players share: a WCS client's mediaSessionId, its status machine
- * (PENDING → PUBLISHING/PLAYING → terminal) reported through `notify`, the NoSIP leg carrying its
- * WebRTC media, and the ICE timer that fails it when the leg never comes up.
+ * (PENDING → PUBLISHING/PLAYING → terminal) reported through `notify`, the WebRTC leg carrying its
+ * media (a NoSIP leg, or a mountpoint viewer's), and the ICE timer that fails it when the leg never comes up.
  */
 import type { RelayContext } from '../context.ts';
 import type { Logger } from '../log.ts';
-import type { NosipLeg } from '../janus/nosip.ts';
+import type { WebrtcLeg } from '../janus/webrtc-leg.ts';
 import type { TrickleCandidate } from '../janus/client.ts';
 import type { UdpPair } from '../media/udp-pair.ts';
 import { TERMINAL, type StreamStatus, Info } from '../streams/status.ts';
@@ -24,7 +24,7 @@ export class MediaSessionError extends Error {
 
 export abstract class MediaSession {
   status: StreamStatus = 'PENDING';
-  protected leg: NosipLeg | undefined;
+  protected leg: WebrtcLeg | undefined;
   protected pairs: UdpPair[] = [];
   private iceTimer: NodeJS.Timeout | undefined;
   readonly log: Logger;
@@ -45,7 +45,7 @@ export abstract class MediaSession {
   }
 
   /** Arms the ICE timer and reports `upStatus` when the WebRTC leg comes up. */
-  protected watchLeg(leg: NosipLeg, upStatus: StreamStatus, onUp: () => void): void {
+  protected watchLeg(leg: WebrtcLeg, upStatus: StreamStatus, onUp: () => void): void {
     this.iceTimer = setTimeout(() => this.end({ status: 'FAILED', info: Info.iceTimeout }), this.ctx.config.iceTimeoutMs);
     leg.once('webrtcup', () => {
       clearTimeout(this.iceTimer);
@@ -59,17 +59,16 @@ export abstract class MediaSession {
 
   info = '';
 
-  /** NoSIP's plain side as we answered it, kept for a renegotiation (an ICE restart) of the same media. */
-  protected plainAnswer: string | undefined;
+  /** How the leg answers the client's new offer for the same media; set once the first offer is answered. */
+  protected reanswer: ((offer: string) => Promise<string>) | undefined;
 
   /**
    * The client's new offer for the same media (an ICE restart: new credentials): Janus restarts ICE and
-   * answers with its own new credentials; the plain side stays as it was.
+   * answers with its own new credentials; what the leg sends and where stays as it was.
    */
   async reoffer(offer: string): Promise<string> {
-    const plain = this.plainAnswer;
-    if (!this.leg || this.isEnded || !plain) throw new MediaSessionError('the session has no WebRTC leg (ended, or not started)');
-    return this.leg.answer(offer, () => plain);
+    if (!this.leg || this.isEnded || !this.reanswer) throw new MediaSessionError('the session has no WebRTC leg (ended, or not started)');
+    return this.reanswer(offer);
   }
 
   /** A candidate the client trickled after its offer (WHIP/WHEP PATCH); `null`: no more. */

@@ -26,13 +26,14 @@ export class Publisher extends MediaSession {
     // Findable by players only once answered, as before: until then a play of this name is "Stream not found".
     const stream = await this.claim!.prepare({ mediaSessionId: this.id, origin: 'publish', kinds });
     this.stream = stream;
-    this.leg = await NosipLeg.open(this.ctx.janus.current, this.log);
+    const leg = this.leg = await NosipLeg.open(this.ctx.janus.current, this.log);
     let nosipVideoPort: number | undefined;
-    const answer = await this.leg.answer(offer, (plainOffer) => {
+    let plain = '';
+    const answer = await leg.answer(offer, (plainOffer) => {
       const nosip = parseSdp(plainOffer);
       nosipVideoPort = nosip.media.find((m) => m.kind === 'video')?.port;
       const used = new Set<MediaKind>();
-      return this.plainAnswer = plainSdp(nosip.media.map((m) => {
+      return plain = plainSdp(nosip.media.map((m) => {
         const kind = m.kind as MediaKind;
         const codec: Codec | undefined = used.has(kind) ? undefined : codecs[kind];
         used.add(kind);
@@ -40,6 +41,7 @@ export class Publisher extends MediaSession {
       }), 'recvonly');
     });
 
+    this.reanswer = (again) => leg.answer(again, () => plain);
     if (this.isEnded) throw new MediaSessionError(this.info);
     stream.setSourceRtcp(nosipVideoPort ? nosipVideoPort + 1 : undefined);
     this.claim!.register(stream);

@@ -21,6 +21,10 @@
  *    allocations per viewer (packet, data, the NACK copy and its data), allocated on the plugin's thread and freed on
  *    the loop's. The patch wakes a loop once per pass and allocates each packet with its data (B13 in
  *    bench/RESULTS.md).
+ *  - streaming-viewer-offer.patch: the Streaming plugin only offered, so viewers that offer (WHEP clients, WCS SDK
+ *    Players) each needed a NoSIP leg fed by its own copy from Node, about twice the CPU per packet of a mountpoint
+ *    viewer (B13). The patch answers a viewer's offer on `watch`: the viewer's m-lines and payload types, the
+ *    mountpoint's fan-out.
  *
  * And on libsrtp built on OpenSSL, from Debian 12's libsrtp2 2.5.0 source (checked against its .dsc), linked in
  * statically: Debian's libsrtp2 package is built on NSS, whose AES_CM_128_HMAC_SHA1_80 costs ≈ 7.4 µs per 1200 B
@@ -58,7 +62,7 @@ const LIBSRTP_CONFIGURE_FLAGS = ['--enable-openssl', 'CFLAGS=-O2 -fPIC'];
 
 /** Applied in this order; each is ours, small and commented in the C it touches. */
 const PATCHES = ['dtls-early-records-and-timer.patch', 'nack-retries-and-rtx-ssrc.patch', 'streaming-pli-interval.patch',
-  'send-path-wakeups-and-allocations.patch'].map((name) => join(here, name));
+  'send-path-wakeups-and-allocations.patch', 'streaming-viewer-offer.patch'].map((name) => join(here, name));
 
 /** Only the two plugins and the transport the generated config loads (relay/janus/config.ts). */
 const CONFIGURE_FLAGS = [

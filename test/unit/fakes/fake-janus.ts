@@ -1,6 +1,7 @@
 /**
  * The Janus API as streams, legs and mountpoints use it (JanusApi), faked: NoSIP answers `process` and
- * `generate` with SDPs of the right shape, Streaming makes mountpoints with ports, and the test decides
+ * `generate` with SDPs of the right shape, Streaming makes mountpoints with ports and answers a viewer's offer on
+ * `watch` (the patched Janus does), and the test decides
  * when a leg's WebRTC comes up (`webrtcUp`), hangs up (`hangup`) or when Janus dies (`die`).
  */
 import { EventEmitter } from 'node:events';
@@ -34,7 +35,7 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
     this.requests.push({ body, jsep });
     if (this.plugin === 'janus.plugin.streaming') {
       if (body.request === 'create') await this.janus.createGate;
-      return this.streaming(body);
+      return this.streaming(body, jsep);
     }
     switch (body.request) {
       case 'process':
@@ -51,7 +52,7 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
     }
   }
 
-  private streaming(body: Record<string, unknown>): PluginReply {
+  private streaming(body: Record<string, unknown>, jsep?: Jsep): PluginReply {
     if (body.request === 'create') {
       if (this.janus.refuseCreate) throw new Error('456 refused by the fake');
       this.janus.mountpoints.add(String(body.id));
@@ -59,6 +60,12 @@ export class FakeHandle extends EventEmitter<HandleEvents> implements PluginHand
       return { data: { stream: { id: body.id, ports } } };
     }
     if (body.request === 'destroy') this.janus.mountpoints.delete(String(body.id));
+    if (body.request === 'watch' && jsep?.type === 'offer') {
+      if (!this.janus.mountpoints.has(String(body.id))) throw new Error(`455 No such mountpoint/stream ${String(body.id)}`);
+      // Stock Janus 1.1.2 ignores the viewer's offer and offers itself.
+      const type = this.janus.stockStreaming ? 'offer' : 'answer';
+      return { data: { streaming: 'event', result: { status: 'preparing' } }, jsep: { type, sdp: mirror(jsep.sdp, 'sendonly') } };
+    }
     return { data: { streaming: 'ok' } };
   }
 
@@ -74,6 +81,8 @@ export class FakeJanus implements JanusApi {
   readonly mountpoints = new Set<string>();
   /** A pull's leg comes up as soon as the remote's answer is given to NoSIP. */
   autoWebrtcUp = true;
+  /** Streaming answers a viewer's offer with an offer of its own, as stock Janus 1.1.2 (no streaming-viewer-offer.patch). */
+  stockStreaming = false;
   /** Streaming `create` fails, as when Janus refuses a mountpoint. */
   refuseCreate = false;
   /** While set, Streaming `create` waits for it: a create in flight the test can overtake. */

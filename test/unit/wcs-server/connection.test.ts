@@ -55,11 +55,14 @@ describe('WcsSession', () => {
   let registry: StreamRegistry;
   let sessions: WcsSession[];
   let webhooks: ReturnType<typeof recordedWebhooks>;
-  const open = async () => {
+  /** What the fake Janus's Admin API says a player's leg was sent. */
+  const LEG_BYTES = 1234;
+  const open = async (env: Record<string, string> = {}) => {
     const ws = new FakeSocket();
-    const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k' }) as never;
+    const handleInfo = async () => ({ webrtc: { media: { 0: { out_stats: { bytes: 1000 } }, 1: { out_stats: { bytes: LEG_BYTES - 1000 } } } } });
+    const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k', handleInfo }) as never;
     const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
-    const config = loadConfig({});
+    const config = loadConfig(env);
     const ctx = { config, log: new Logger({ test: 'wcs' }), registry, teePorts, janus: supervisor, ownSinks: MountpointSink.forEveryStream({ janus: supervisor, teePorts }),
       access: accessControlFrom(config, new Logger(), webhooks), webhooks };
     sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, CLIENT, () => undefined));
@@ -106,16 +109,21 @@ describe('WcsSession', () => {
     expect(registry.get('cam')?.mediaSessionId).toBe('p1');
   });
 
-  it('play: unknown name → "Stream not found"; a live one → answer and PLAYING; publisher stop → player STOPPED', async () => {
-    const pub = await open();
+  // mountpoint: the stream's mountpoint answers the player (the default); tee: a NoSIP leg each, fed from Node.
+  for (const fanout of ['mountpoint', 'tee'] as const) {
+  it(`play (${fanout}): unknown name → "Stream not found"; a live one → answer and PLAYING; publisher stop → player STOPPED`, async () => {
+    const env = { SIPHON_PLAYER_FANOUT: fanout };
+    const pub = await open(env);
     await publish(pub, 'p1', 'cam');
     janus.open('janus.plugin.nosip')[0]!.webrtcUp();
-    const viewer = await open();
+    const viewer = await open(env);
     viewer.client('playStream', stream('v0', 'nothing', PLAY_OFFER));
     expect((await viewer.next(status('v0', 'FAILED'))).data[0]!.info).toBe('Stream not found');
     viewer.client('playStream', stream('v1', 'cam', PLAY_OFFER));
     await viewer.next((f) => f.message === 'setRemoteSDP' && (f.data[0] as unknown) === 'v1');
-    janus.open('janus.plugin.nosip').at(-1)!.webrtcUp();
+    const leg = janus.open(fanout === 'tee' ? 'janus.plugin.nosip' : 'janus.plugin.streaming').at(-1)!;
+    if (fanout === 'mountpoint') expect(leg.requests[0]).toMatchObject({ body: { request: 'watch', id: 'cam' }, jsep: { type: 'offer' } });
+    leg.webrtcUp();
     await viewer.next(status('v1', 'PLAYING'));
     expect(registry.get('cam')?.players).toHaveLength(1);
 
@@ -127,7 +135,27 @@ describe('WcsSession', () => {
     expect(registry.claimName('cam')).toBe(true);
     expect(webhooks.of('play.started')).toEqual([{ type: 'play.started', stream: 'cam', data: { protocol: 'wcs', sessionId: 'v1' } }]);
     expect(webhooks.of('play.stopped')).toEqual([{ type: 'play.stopped', stream: 'cam',
-      data: { protocol: 'wcs', sessionId: 'v1', bytes: 0, durationMs: expect.any(Number), reason: 'Stopped by publisher stop' } }]);
+      data: { protocol: 'wcs', sessionId: 'v1', bytes: fanout === 'tee' ? 0 : LEG_BYTES, durationMs: expect.any(Number), reason: 'Stopped by publisher stop' } }]);
+  });
+  }
+
+  it("a Janus whose mountpoint cannot answer (not built by setup): the player gets a NoSIP leg, and says why once", async () => {
+    janus.stockStreaming = true;
+    const pub = await open();
+    await publish(pub, 'p1', 'cam');
+    janus.open('janus.plugin.nosip')[0]!.webrtcUp();
+    const viewer = await open();
+    for (const id of ['v1', 'v2']) {
+      viewer.client('playStream', stream(id, 'cam', PLAY_OFFER));
+      await viewer.next((f) => f.message === 'setRemoteSDP' && (f.data[0] as unknown) === id);
+      janus.open('janus.plugin.nosip').at(-1)!.webrtcUp();
+      await viewer.next(status(id, 'PLAYING'));
+    }
+    // One watch tried, then NoSIP legs only; the tried viewer handle is detached.
+    const watches = janus.handles.filter((h) => h.requests.some((r) => r.body.request === 'watch'));
+    expect(watches).toHaveLength(1);
+    expect(watches[0]!.closed).toBe(true);
+    expect(registry.get('cam')?.players).toHaveLength(2);
   });
 
   it('garbage SDP fails that stream only, and leaves the name free', async () => {
