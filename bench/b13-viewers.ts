@@ -15,7 +15,7 @@
  *   pulled stream (1/N of the packets) runs there too.
  * Run: node --import tsx bench/b13-viewers.ts [kbps list, default 1000,2500] [steps, default 10,25,50,100,150] [window s, default 15]
  *   [--path=whep|mountpoint] [--profile=gcm|cm] [--baseline: the same again with B on Debian's stock Janus] [--perf: where B's CPU goes]
- *   [--rx-on-sender] [--tee: WHEP path, also with players on the tee]
+ *   [--rx-on-sender] [--tee: WHEP path, also with players on the tee] [--capacity=N: WHEP path, B refuses past N]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -58,6 +58,11 @@ const PROFILE = option('profile') === 'cm' ? 'cm' : 'gcm';
  * network runs on their machines. `--rx-on-sender` keeps the kernel's default (how B13 measured before 2026-12-03).
  */
 const RX_ON_SENDER = option('rx-on-sender') !== undefined;
+/**
+ * `--capacity=N` (WHEP path): B takes N viewers (SIPHON_MAX_VIEWERS) and refuses the rest; steps past N show what the
+ * N it serves lose while newcomers are refused (their pulls get 503 and retry).
+ */
+const CAPACITY = Number(option('capacity') ?? 0);
 /** Profile B's Node and Janus with perf over one more window at the last clean step. */
 const PERF = option('perf') !== undefined;
 const ADMIN_SECRET = 'b13-admin-secret';
@@ -94,7 +99,8 @@ function whepFarm(b: RelayProcess, f: RelayProcess): Farm {
       for (; added < n; added++) {
         await fetch(`${f.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `http://127.0.0.1:${b.port}/whep/cam`, localStreamName: `v${added}` }) });
       }
-      await waitFor(() => metric(f.url, 'siphon_pulls_playing'), (v) => v === n, 120_000, 200).catch(() => undefined);
+      const admitted = CAPACITY > 0 ? Math.min(n, CAPACITY) : n;
+      await waitFor(() => metric(f.url, 'siphon_pulls_playing'), (v) => v === admitted, 120_000, 200).catch(() => undefined);
     },
     playing: () => metric(f.url, 'siphon_pulls_playing'),
     counts: async () => ({ received: await metric(f.url, 'siphon_media_packets_in_total'), lost: await metric(f.url, 'siphon_media_packets_lost') }),
@@ -122,6 +128,8 @@ const farmEnv = (): Record<string, string> => (PROFILE === 'cm' ? srtpProfilesEn
 interface Step {
   n: number; cpuPct: number; nodePct: number; janusPct: number; farmPct: number; originPct: number;
   pktsPerSec: number; usPerPacket: number; lossPct: number; rssMb: number;
+  /** Viewers asked for and not admitted (past `--capacity`). */
+  refused: number;
 }
 
 interface Hotspot { where: string; pct: number }
@@ -148,6 +156,7 @@ async function run(kbps: number, janusKind: JanusKind, fanout: Fanout): Promise<
     const [a, b, f] = await Promise.all([
       RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'origin', SIPHON_DEMO_KBPS: String(kbps), SIPHON_DEMO_PATTERN: 'snow', SIPHON_DEMO_SIZE: '352x200', SIPHON_LOG_LEVEL: 'info' }),
       RelayProcess.start(ns, { ...RelayProcess.slot(1), SIPHON_LOG_LEVEL: 'info', SIPHON_JANUS_ADMIN_SECRET: ADMIN_SECRET, SIPHON_PLAYER_FANOUT: fanout,
+        ...(CAPACITY > 0 ? { SIPHON_MAX_VIEWERS: String(CAPACITY) } : {}),
         ...(janusKind === 'stock' ? { SIPHON_JANUS_BINARY: STOCK_JANUS } : {}) }),
       RelayProcess.start(ns, { ...RelayProcess.slot(2), SIPHON_LOG_LEVEL: 'info', ...farmEnv() }),
     ]);
@@ -184,11 +193,11 @@ async function run(kbps: number, janusKind: JanusKind, fanout: Fanout): Promise<
         n: playing, cpuPct: (bCpu / seconds) * 100, nodePct: ((bCpu - janus) / seconds) * 100, janusPct: (janus / seconds) * 100,
         farmPct: (farmNow / seconds) * 100, originPct: (origin / seconds) * 100, pktsPerSec: sent / seconds,
         usPerPacket: (bCpu / Math.max(1, sent)) * 1e6, lossPct: (lost / Math.max(1, received + lost)) * 100,
-        rssMb: rssMb(b.child.pid!) + rssMb(bJanus),
+        rssMb: rssMb(b.child.pid!) + rssMb(bJanus), refused: n - playing,
       };
       steps.push(step);
       console.log(`${kbps} kbps, N=${n}: ${JSON.stringify(step)}`);
-      if (step.lossPct > LOSS_LIMIT_PCT || playing < n) break;
+      if (step.lossPct > LOSS_LIMIT_PCT || playing < (CAPACITY > 0 ? Math.min(n, CAPACITY) : n)) break;
     }
     const profiles = await srtpProfiles(ns, `ws://127.0.0.1:${RelayProcess.slot(1).SIPHON_JANUS_ADMIN_PORT}`);
     const perf = PERF ? perfProfile([b.child.pid!, bJanus], WINDOW_S) : undefined;
@@ -212,8 +221,8 @@ if (BASELINE && !existsSync(STOCK_JANUS)) {
   process.exit(2);
 }
 const pathName = PATH === 'whep' ? 'WHEP viewers (SDK Players take the same path)' : 'Streaming mountpoint viewers (the viewer page\'s path)';
-const report = new BenchReport('B13', { variant: [PATH === 'whep' ? '' : PATH, PROFILE === 'gcm' ? '' : PROFILE].filter(Boolean).join('-') || undefined,
-  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0, ${RX_ON_SENDER ? 'loopback receive on the sending core (kernel default)' : 'loopback receive steered to core 0 (RPS)'}${TEE && PATH === 'whep' ? '; then players on the tee (a NoSIP leg each, the built Janus)' : ''}${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
+const report = new BenchReport('B13', { variant: [PATH === 'whep' ? '' : PATH, PROFILE === 'gcm' ? '' : PROFILE, CAPACITY > 0 ? `cap${CAPACITY}` : ''].filter(Boolean).join('-') || undefined,
+  conditions: `${pathName} of one pulled stream at ${KBPS.join(' and ')} kbps; steps ${STEPS.join(', ')}; ${WINDOW_S} s windows; SRTP profile asked: ${PROFILE === 'cm' ? 'AES_CM_128_HMAC_SHA1_80 (the farm offers only it)' : 'what Janus↔Janus picks'}; B's Node and Janus on core 1, origin and farm on core 0, ${RX_ON_SENDER ? 'loopback receive on the sending core (kernel default)' : 'loopback receive steered to core 0 (RPS)'}${TEE && PATH === 'whep' ? '; then players on the tee (a NoSIP leg each, the built Janus)' : ''}${CAPACITY > 0 ? `; B takes ${CAPACITY} viewers (SIPHON_MAX_VIEWERS) and refuses the rest` : ''}${BASELINE ? '; then the same on Debian\'s stock Janus (the baseline)' : ''}` });
 const figures: Figures = {};
 const baseline: Figures = {};
 /** What B runs: the built Janus with the default fan-out, then (`--tee`) with players on the tee, then (`--baseline`) stock. */
@@ -229,8 +238,8 @@ for (const { janusKind, fanout } of configs) {
     const janusName = (janusKind === 'stock' ? 'Debian\'s stock Janus 1.1.2 (baseline)' : 'the Janus setup builds')
       + (PATH === 'whep' ? (fanout === 'tee' ? ', players on the tee (a NoSIP leg each)' : ', players on the mountpoint') : '');
     report.table(`B13 ${pathName} at ${kbps} kbps, B on ${janusName}: relay B (pinned to core 1) per step; SRTP profile on B's legs: ${profiles.join(', ') || 'none read'}`,
-      ['viewers', 'B % of core 1', 'B Node (tee) %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'origin + farm % (core 0)', 'of which origin %'],
-      steps.map((s) => [s.n, s.cpuPct.toFixed(1), s.nodePct.toFixed(1), s.janusPct.toFixed(1), Math.round(s.pktsPerSec), s.usPerPacket.toFixed(1),
+      [CAPACITY > 0 ? `viewers asked for (capacity ${CAPACITY})` : 'viewers', ...(CAPACITY > 0 ? ['refused'] : []), 'B % of core 1', 'B Node (tee) %', 'B Janus %', 'pkts/s out', 'µs CPU per packet', 'loss after repair %', 'B RSS MB', 'MB per viewer', 'origin + farm % (core 0)', 'of which origin %'],
+      steps.map((s) => [s.n + s.refused, ...(CAPACITY > 0 ? [s.refused] : []), s.cpuPct.toFixed(1), s.nodePct.toFixed(1), s.janusPct.toFixed(1), Math.round(s.pktsPerSec), s.usPerPacket.toFixed(1),
         s.lossPct.toFixed(3), s.rssMb.toFixed(0), ((s.rssMb - baseRssMb) / s.n).toFixed(2), s.farmPct.toFixed(0), s.originPct.toFixed(0)]));
     if (perf) {
       report.table(`B13 where B's CPU goes at ${last.n} viewers, ${kbps} kbps, ${janusName} (perf, % of B's samples): by shared object`,
@@ -243,6 +252,8 @@ for (const { janusKind, fanout } of configs) {
       [`${prefix}.viewersPerCore`]: capacity, [`${prefix}.usPerPacket`]: last.usPerPacket,
       [`${prefix}.maxViewersClean`]: steps.filter((s) => s.lossPct <= LOSS_LIMIT_PCT).at(-1)?.n ?? 0,
       [`${prefix}.mbPerViewer`]: (last.rssMb - baseRssMb) / last.n,
+      ...(CAPACITY > 0 ? { [`${prefix}.pastCapacityLossPct`]: Math.max(0, ...steps.filter((s) => s.refused > 0).map((s) => s.lossPct)),
+        [`${prefix}.refused`]: Math.max(0, ...steps.map((s) => s.refused)) } : {}),
     });
   }
 }
