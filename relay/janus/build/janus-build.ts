@@ -15,7 +15,7 @@
  *    round trip, asks for a keyframe when a gap is given up, and reports both in handle_info.
  *  - streaming-pli-interval.patch: a mountpoint forwarded at most one keyframe request a second and held the
  *    rest back, so a viewer asking again (its first keyframe lost in its leg's start) waited up to 1 s: one
- *    join in ten on a browser publisher; 200 ms now (the tee merges requests).
+ *    join in ten on a browser publisher; 20 ms now (the tee merges requests; pulls from other relays watch mountpoints too).
  *  - send-path-wakeups-and-allocations.patch: fanning one packet out to N viewers, stock Janus woke the handles'
  *    shared event loop N times (an eventfd write each, often a pass over every handle's sources each) and made four
  *    allocations per viewer (packet, data, the NACK copy and its data), allocated on the plugin's thread and freed on
