@@ -4,7 +4,8 @@
  * AES_CM_128_HMAC_SHA1_80, so a test or benchmark can give a relay's legs the profile a browser would.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +13,9 @@ export const CM_HMAC_SHA1_80 = 'SRTP_AES128_CM_SHA1_80';
 
 /** Environment for RelayProcess.start: that relay's Janus offers only `profiles` (OpenSSL's names, ':'-separated). */
 export function srtpProfilesEnv(profiles: string): Record<string, string> {
-  const so = join(tmpdir(), 'siphon-srtp-profile-shim.so');
-  if (!existsSync(so)) execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-o', so, new URL('native/srtp-profile-shim.c', import.meta.url).pathname, '-ldl']);
+  const source = new URL('native/srtp-profile-shim.c', import.meta.url).pathname;
+  // Named by its source's hash: an edited shim is built again, not taken from an earlier run's /tmp.
+  const so = join(tmpdir(), `siphon-srtp-profile-shim-${createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12)}.so`);
+  if (!existsSync(so)) execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-o', so, source, '-ldl']);
   return { LD_PRELOAD: so, SIPHON_SRTP_PROFILES: profiles };
 }

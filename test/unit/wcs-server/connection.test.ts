@@ -158,6 +158,25 @@ describe('WcsSession', () => {
     expect(registry.get('cam')?.players).toHaveLength(2);
   });
 
+  it('a mountpoint that goes away between the play and its watch: the player gets a NoSIP leg and plays', async () => {
+    const pub = await open();
+    await publish(pub, 'p1', 'cam');
+    janus.open('janus.plugin.nosip')[0]!.webrtcUp();
+    janus.mountpoints.delete('cam'); // the fake's watch now fails as Janus does: 455 No such mountpoint
+    const viewer = await open();
+    viewer.client('playStream', stream('v1', 'cam', PLAY_OFFER));
+    await viewer.next((f) => f.message === 'setRemoteSDP' && (f.data[0] as unknown) === 'v1');
+    janus.open('janus.plugin.nosip').at(-1)!.webrtcUp();
+    await viewer.next(status('v1', 'PLAYING'));
+    const watch = janus.handles.find((h) => h.requests.some((r) => r.body.request === 'watch'))!;
+    expect(watch.closed).toBe(true);
+    // A failed watch is not a Janus that cannot answer: the next player tries the mountpoint again.
+    janus.mountpoints.add('cam');
+    viewer.client('playStream', stream('v2', 'cam', PLAY_OFFER));
+    await viewer.next((f) => f.message === 'setRemoteSDP' && (f.data[0] as unknown) === 'v2');
+    expect(janus.open('janus.plugin.streaming').at(-1)!.requests[0]).toMatchObject({ body: { request: 'watch', id: 'cam' } });
+  });
+
   it('garbage SDP fails that stream only, and leaves the name free', async () => {
     const ws = await open();
     ws.client('publishStream', stream('p1', 'cam', 'v=0 this is not sdp'));
