@@ -10,7 +10,7 @@
 import { z } from '@hono/zod-openapi';
 import { sameBytes } from './same-bytes.ts';
 
-export const SCOPES = ['pull', 'push', 'terminate', 'record', 'stat', 'metrics', 'access'] as const;
+export const SCOPES = ['pull', 'push', 'terminate', 'record', 'stat', 'metrics', 'access', 'relays'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who called: what a log line may name (never the key itself) and what the key may do. */

@@ -175,7 +175,9 @@ describe('placement and API docs', () => {
     const doc = await (await call(envWith([]), 'GET', '/rest-api/openapi.json')).json() as {
       paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
     };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/rest-api/access/revoke', '/rest-api/pull/find_all', '/rest-api/pull/pull', '/rest-api/pull/terminate']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/rest-api/access/revoke', '/rest-api/pull/find_all', '/rest-api/pull/pull', '/rest-api/pull/terminate',
+      '/rest-api/relay/drain', '/rest-api/relay/find_all', '/rest-api/relay/heartbeat', '/rest-api/relay/join', '/rest-api/relay/leave', '/rest-api/relay/rotate']);
+    expect(doc.paths['/rest-api/relay/join']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/JoinRequest' } } } });
     expect(doc.paths['/rest-api/access/revoke']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/RevokeRequest' } } } });
     expect(Object.keys(doc.paths['/rest-api/pull/pull']!.post!.responses).sort()).toEqual(['200', '400', '401', '403', '409', '502', '503']);
     expect(doc.paths['/rest-api/pull/pull']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PullRequest' } } } });

@@ -13,12 +13,15 @@
  * `POST /rest-api/access/revoke` is remembered (each body once, `/__revoked` lists them) and ends one session.
  * `POST http://<host>/__forget` drops what a relay remembers (a relay restart); `/metrics` counts players:
  * 5 on ok.relay, 1 elsewhere; full.relay and roomy.relay also state a WebRTC capacity, full and not; `/?action=stat&format=json` 3 connections, 2 of them WebSocket.
+ * `POST http://<host>/__credential` with a body: the relay also accepts that bearer credential (a member's, from its join).
  * Records are built through the contract's schema, so the fake serves what a real relay serves.
  */
 import { RelayPullRecord } from '../../contract/pull.ts';
 
 const remembered = new Map<string, Map<string, Record<string, unknown>>>();
 const revoked = new Map<string, Map<string, unknown>>();
+const credentials = new Map<string, string>();
+const authorized = (request: Request, host: string) => [`Bearer token-${host}`, `Bearer ${credentials.get(host)}`].includes(request.headers.get('authorization') ?? '');
 
 export async function fakeRelays(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -28,10 +31,11 @@ export async function fakeRelays(request: Request): Promise<Response> {
   if (url.pathname === '/health') return Response.json({ status: host === 'sick.relay' ? 'degraded' : 'ok' }, { status: host === 'sick.relay' ? 503 : 200 });
   const revocations = revoked.get(host) ?? new Map<string, unknown>();
   revoked.set(host, revocations);
+  if (url.pathname === '/__credential') { credentials.set(host, await request.text()); return new Response(null, { status: 204 }); }
   if (url.pathname === '/__forget') { pulls.clear(); revocations.clear(); return new Response(null, { status: 204 }); }
   if (url.pathname === '/__revoked') return Response.json([...revocations.values()]);
   if (url.pathname === '/rest-api/access/revoke') {
-    if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
+    if (!authorized(request, host)) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
     const body = await request.json() as Record<string, string>;
     const key = JSON.stringify([body.sub, body.jti, body.stream, body.at]);
     const fresh = !revocations.has(key);
@@ -57,7 +61,7 @@ export async function fakeRelays(request: Request): Promise<Response> {
       return Response.json({ localStreamName, status: 42 });
     }
     const body = await request.json() as Record<string, string> & { epoch?: number };
-    if (request.headers.get('authorization') !== `Bearer token-${host}`) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
+    if (!authorized(request, host)) return Response.json({ error: 'unauthorized', message: 'no' }, { status: 401 });
     pulls.set(body.localStreamName!, RelayPullRecord.parse({
       uri: body.uri, remoteStreamName: body.remoteStreamName, localStreamName: body.localStreamName, status: 'PLAYING', info: '',
       attempts: 1, lastError: null, localMediaSessionId: `l-${body.localStreamName}`, remoteMediaSessionId: 'r',

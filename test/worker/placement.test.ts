@@ -109,7 +109,7 @@ describe('replicas and viewer routing', () => {
   it('more replicas than relays → 400; fewer healthy than asked → 503; nothing left either way', async () => {
     const tooMany = await pull(envWith(['ok', 'other']), 'greedy', { replicas: 3 });
     expect(tooMany.status).toBe(400);
-    expect(await tooMany.json()).toMatchObject({ error: 'bad_request', message: 'replicas: at most 2 (the relays in RELAYS)' });
+    expect(await tooMany.json()).toMatchObject({ error: 'bad_request', message: 'replicas: at most 2 (the relays in RELAYS and the members)' });
     const short = await pull(envWith(['ok', 'sick']), 'greedy', { replicas: 2 });
     expect(short.status).toBe(503);
     expect(await runsOn('ok')).not.toContain('greedy');

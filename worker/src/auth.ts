@@ -16,6 +16,9 @@ export const ROUTE_SCOPES: RouteScopes = {
   '/rest-api/pull/terminate': 'terminate',
   '/rest-api/pull/find_all': 'stat',
   '/rest-api/access/*': 'access',
+  '/rest-api/relay/drain': 'relays',
+  '/rest-api/relay/rotate': 'relays',
+  '/rest-api/relay/find_all': 'stat',
   '/?action=stat': 'stat',
 };
 

@@ -6,6 +6,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Revocation } from '../../contract/access.ts';
+import type { JoinRequest, RelayLoad } from '../../contract/membership.ts';
 
 export interface Placement { relay: string; epoch: number }
 
@@ -37,6 +38,9 @@ export class EdgeState extends DurableObject {
     this.sql.exec('CREATE TABLE IF NOT EXISTS claims (name TEXT PRIMARY KEY, owner TEXT NOT NULL, created INTEGER NOT NULL)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS failing (relay TEXT PRIMARY KEY, since INTEGER NOT NULL)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, value TEXT NOT NULL, at INTEGER NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (kind, value))');
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, url TEXT NOT NULL, hls TEXT, region TEXT NOT NULL,
+      capacity INTEGER, credential TEXT NOT NULL, next_credential TEXT, joined INTEGER NOT NULL, seen INTEGER NOT NULL, load TEXT,
+      draining INTEGER NOT NULL DEFAULT 0)`);
     this.migrate();
   }
 
@@ -142,6 +146,65 @@ export class EdgeState extends DurableObject {
   answered(relay: string): void {
     this.sql.exec('DELETE FROM failing WHERE relay = ?', relay);
   }
+
+  /** A relay joins (or joins again after a restart): its new credential replaces any earlier one. */
+  join(m: JoinRequest, credential: string, now: number): { rejoined: boolean } {
+    const rejoined = this.sql.exec('SELECT 1 FROM members WHERE id = ?', m.id).toArray().length > 0;
+    this.sql.exec('INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, 0)',
+      m.id, m.url, m.hls ?? null, m.region, m.capacity ?? null, credential, now, now);
+    return { rejoined };
+  }
+
+  /**
+   * A heartbeat with `credential`: unknown (never joined, left, or a wrong credential) → null. A heartbeat with the
+   * rotated credential makes it the only one. `lastSeen` tells the caller whether the relay had been counted gone.
+   */
+  heartbeat(id: string, credential: string, load: RelayLoad, now: number): { draining: boolean; next?: string; lastSeen: number } | null {
+    const row = this.sql.exec<MemberRow>('SELECT * FROM members WHERE id = ?', id).toArray()[0];
+    if (!row || (credential !== row.credential && credential !== row.next_credential)) return null;
+    if (credential === row.next_credential) this.sql.exec('UPDATE members SET credential = next_credential, next_credential = NULL WHERE id = ?', id);
+    this.sql.exec('UPDATE members SET seen = ?, load = ? WHERE id = ?', now, JSON.stringify(load), id);
+    const pending = credential === row.next_credential ? undefined : row.next_credential ?? undefined;
+    return { draining: row.draining === 1, next: pending, lastSeen: row.seen };
+  }
+
+  /** The member's credential, to check a call it makes about itself; null when it is not a member. */
+  credentialsOf(id: string): string[] | null {
+    const row = this.sql.exec<MemberRow>('SELECT * FROM members WHERE id = ?', id).toArray()[0];
+    return row ? [row.credential, ...(row.next_credential ? [row.next_credential] : [])] : null;
+  }
+
+  /** Starts a rotation: the next heartbeat hands `next` to the relay. False when there is no such member. */
+  rotate(id: string, next: string): boolean {
+    return this.sql.exec('UPDATE members SET next_credential = ? WHERE id = ?', next, id).rowsWritten > 0;
+  }
+
+  drain(id: string): boolean {
+    return this.sql.exec('UPDATE members SET draining = 1 WHERE id = ?', id).rowsWritten > 0;
+  }
+
+  leave(id: string): boolean {
+    this.sql.exec('DELETE FROM failing WHERE relay = ?', id);
+    return this.sql.exec('DELETE FROM members WHERE id = ?', id).rowsWritten > 0;
+  }
+
+  /** Every member, each with whether it heartbeat within `expireMs` of `now`. */
+  members(now: number, expireMs: number): StoredMember[] {
+    return this.sql.exec<MemberRow>('SELECT * FROM members ORDER BY id').toArray().map((r) => ({
+      id: r.id, url: r.url, hls: r.hls ?? undefined, region: r.region, capacity: r.capacity ?? undefined, credential: r.credential,
+      joined: r.joined, seen: r.seen, load: r.load ? JSON.parse(r.load) as RelayLoad : undefined,
+      state: r.seen < now - expireMs ? 'gone' : r.draining === 1 ? 'draining' : 'active',
+    }));
+  }
+}
+
+type MemberRow = { id: string; url: string; hls: string | null; region: string; capacity: number | null; credential: string;
+  next_credential: string | null; joined: number; seen: number; load: string | null; draining: number };
+
+/** A relay that joined, as the edge keeps it. */
+export interface StoredMember {
+  id: string; url: string; hls?: string; region: string; capacity?: number; credential: string;
+  joined: number; seen: number; load?: RelayLoad; state: 'active' | 'draining' | 'gone';
 }
 
 function toPull(r: PullRow, placements: PlacementRow[]): StoredPull {

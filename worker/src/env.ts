@@ -17,6 +17,12 @@ declare namespace Cloudflare {
     RELAY_TOKENS?: string;
     /** The relays' SIPHON_HLS_SESSION_SECRET: the edge checks guarded relays' HLS session paths with it and caches their media for every viewer. */
     HLS_SESSION_SECRET?: string;
+    /** The token relays join with (their SIPHON_EDGE_JOIN_TOKEN). Unset: no relay can join; only RELAYS. */
+    RELAY_JOIN_TOKEN?: string;
+    /** How often a member heartbeats (s, default 5): told to each relay when it joins. */
+    HEARTBEAT_SECONDS?: string;
+    /** A member without a heartbeat for this long is counted gone (s, default 15). */
+    MEMBER_EXPIRE_SECONDS?: string;
     /** How long a relay must fail every check before reconciliation moves its pulls elsewhere (s, default 30). */
     MOVE_AFTER_SECONDS?: string;
   }

@@ -7,14 +7,16 @@
 import { apiError } from '../../contract/error-body.ts';
 import type { PullRecord, RelayPullRecord } from '../../contract/pull.ts';
 import type { StoredPull } from './edge-state.ts';
-import { claims, toRecord, writes, type Live } from './pulls.ts';
-import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
+import { toRecord, writes, type Live } from './pulls.ts';
+import { claims } from './state.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
+import { relaysOf } from './members.ts';
 
 type LiveView = Map<string, RelayPullRecord> | string;
 
 /** One relay's pulls by local name, or why it could not be asked. */
 async function askRelay(cfg: RelayConfig | undefined, id: string): Promise<LiveView> {
-  if (!cfg) return `relay ${id} is no longer configured`;
+  if (!cfg) return `relay ${id} is neither in RELAYS nor a member now`;
   try {
     const live = await new RelayClient(cfg).findAll();
     return new Map(live.filter((p) => p.direction !== 'push').map((p) => [p.localStreamName, p]));
@@ -25,7 +27,7 @@ async function askRelay(cfg: RelayConfig | undefined, id: string): Promise<LiveV
 
 /** Live view per relay, each asked now. */
 export async function liveByRelay(env: Env, ids: Iterable<string>): Promise<Map<string, LiveView>> {
-  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
+  const relays = new Map((await relaysOf(env)).map((r) => [r.id, r]));
   const unique = [...new Set(ids)];
   const views = await Promise.all(unique.map((id) => askRelay(relays.get(id), id)));
   return new Map(unique.map((id, i) => [id, views[i]!]));
@@ -38,7 +40,7 @@ export async function liveByRelay(env: Env, ids: Iterable<string>): Promise<Map<
 const asking = new Map<string, { view: Promise<LiveView>; askedAt: number }>();
 
 async function sharedLive(env: Env, ids: Iterable<string>): Promise<Map<string, { view: LiveView; askedAt: number }>> {
-  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
+  const relays = new Map((await relaysOf(env)).map((r) => [r.id, r]));
   const unique = [...new Set(ids)];
   const pending = unique.map((id) => {
     let q = asking.get(id);

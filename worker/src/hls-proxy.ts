@@ -15,8 +15,8 @@
  */
 import type { Context } from 'hono';
 import { apiError } from '../../contract/error-body.ts';
-import { claims } from './pulls.ts';
-import { readRelays } from './relays.ts';
+import { claims } from './state.ts';
+import { relaysOf } from './members.ts';
 import { checkSessionPath } from './hls-session.ts';
 
 interface Fetched { status: number; type: string; body: ArrayBuffer }
@@ -42,10 +42,10 @@ async function hlsBase(env: Env, name: string): Promise<string> {
   if (known && known.until > Date.now()) return known.base;
   const record = await claims(env).get(name);
   if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
-  const relays = readRelays(env);
+  const relays = await relaysOf(env);
   const primary = record.placements[0]?.relay;
   const relay = relays.find((r) => r.id === primary);
-  if (!relay?.hls) throw apiError(404, 'not_found', `relay ${primary ?? '(none)'} has no "hls" URL in RELAYS`);
+  if (!relay?.hls) throw apiError(404, 'not_found', `relay ${primary ?? '(none)'} has no HLS URL ("hls" in RELAYS, SIPHON_PUBLIC_HLS_URL on a member)`);
   relayOf.set(name, { base: relay.hls, until: Date.now() + RELAY_LOOKUP_MS });
   return relay.hls;
 }

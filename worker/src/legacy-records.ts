@@ -3,7 +3,8 @@
  * them once (epoch 1, under the claim they were made with) and deletes them from KV, so an upgraded edge keeps
  * every pull it had. KV is not read otherwise.
  */
-import { claims, log } from './pulls.ts';
+import { log } from './log.ts';
+import { claims } from './state.ts';
 import type { StoredPull } from './edge-state.ts';
 
 type LegacyPull = Pick<StoredPull, 'uri' | 'remoteStreamName' | 'localStreamName' | 'claim' | 'created'> & { relay: string };

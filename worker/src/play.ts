@@ -8,9 +8,10 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { apiError } from '../../contract/error-body.ts';
-import { claims } from './pulls.ts';
+import { claims } from './state.ts';
 import { liveByRelay } from './find-all.ts';
-import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
+import { relaysOf } from './members.ts';
 
 const PROTOS = ['webrtc', 'whep', 'hls'] as const;
 type Proto = (typeof PROTOS)[number];
@@ -44,12 +45,14 @@ export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
   if (!PROTOS.includes(proto)) throw apiError(400, 'bad_request', `proto: one of ${PROTOS.join(', ')}`);
   const record = await claims(c.env).get(name);
   if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
-  const relays = new Map(readRelays(c.env).map((r) => [r.id, r]));
+  const relays = new Map((await relaysOf(c.env)).map((r) => [r.id, r]));
   const live = await liveByRelay(c.env, record.placements.map((p) => p.relay));
-  const playing = record.placements.map((p) => relays.get(p.relay)).filter((r): r is RelayConfig => {
+  const holding = record.placements.map((p) => relays.get(p.relay)).filter((r): r is RelayConfig => {
     const view = r && live.get(r.id);
     return view instanceof Map && view.get(name)?.status === 'PLAYING';
   });
+  // A draining relay takes no new viewer while another plays the stream.
+  const playing = holding.some((r) => !r.draining) ? holding.filter((r) => !r.draining) : holding;
   if (playing.length === 0) throw apiError(503, 'unavailable', `no relay plays "${name}" now (placed on ${record.placements.map((p) => p.relay).join(', ')})`);
   // A relay whose load cannot be read is the last choice, not a reason to refuse the viewer. A relay that states its
   // own WebRTC capacity (SIPHON_MAX_VIEWERS) is taken at its word: when every one is full, the viewer is told so.

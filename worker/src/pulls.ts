@@ -4,18 +4,15 @@
  */
 import { apiError } from '../../contract/error-body.ts';
 import type { StoredPull } from './edge-state.ts';
-import { placeMany, readRelays, RelayCallError, RelayClient } from './relays.ts';
+import { placeMany, RelayCallError, RelayClient } from './relays.ts';
+import { relaysOf } from './members.ts';
+import { claims } from './state.ts';
+import { log } from './log.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
-/** The one Durable Object holding claims, records and placements. */
-export const claims = (env: Env) => env.EDGE_STATE.get(env.EDGE_STATE.idFromName('global'));
 
 /** Changes this isolate made to the records (find_all shares an answer only among requests no change came between). */
 export const writes = { count: 0 };
-
-export function log(event: string, fields: Record<string, unknown>): void {
-  console.log(JSON.stringify({ t: new Date().toISOString(), event, ...fields }));
-}
 
 function relayFailure(err: unknown): never {
   if (err instanceof RelayCallError) throw apiError(err.unreachable ? 503 : 502, err.unreachable ? 'relay_unreachable' : 'relay_error', err.message);
@@ -43,9 +40,9 @@ export async function startOnRelay(relay: RelayClient, req: Omit<PullRequest, 'r
 /** `key`: the name of the API key that asked, for the log. */
 export async function createPull(env: Env, req: PullRequest, key: string): Promise<PullRecord> {
   const owner = crypto.randomUUID();
-  const relays = readRelays(env);
+  const relays = await relaysOf(env);
   const replicas = req.replicas ?? 1;
-  if (replicas > Math.max(1, relays.length)) throw apiError(400, 'bad_request', `replicas: at most ${relays.length} (the relays in RELAYS)`);
+  if (replicas > Math.max(1, relays.length)) throw apiError(400, 'bad_request', `replicas: at most ${relays.length} (the relays in RELAYS and the members)`);
   if (!await claims(env).claim(req.localStreamName, owner)) {
     throw apiError(409, 'conflict', `localStreamName "${req.localStreamName}" is already pulled`);
   }
@@ -102,7 +99,7 @@ export async function terminate(env: Env, f: TerminateRequest, key: string): Pro
     && (f.localStreamName === undefined || r.localStreamName === f.localStreamName)
     && (f.remoteStreamName === undefined || r.remoteStreamName === f.remoteStreamName));
   if (matched.length === 0) throw apiError(404, 'not_found', 'no pull matches');
-  const relays = new Map(readRelays(env).map((r) => [r.id, r]));
+  const relays = new Map((await relaysOf(env)).map((r) => [r.id, r]));
   for (const r of matched) {
     for (const p of r.placements) {
       const cfg = relays.get(p.relay);

@@ -13,9 +13,14 @@
 import type { RelayPullRecord } from '../../contract/pull.ts';
 import type { Placement, StoredPull } from './edge-state.ts';
 import { importLegacyRecords } from './legacy-records.ts';
-import { claims, log, startOnRelay, writes } from './pulls.ts';
+import { startOnRelay, writes } from './pulls.ts';
+import { log } from './log.ts';
+import { claims } from './state.ts';
 import { liveByRelay } from './find-all.ts';
-import { rendezvous, readRelays, RelayClient, type RelayConfig } from './relays.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
+import { moveReplica, nextHealthy, pullRequestOf } from './move.ts';
+import { drainPlacement } from './drain.ts';
+import { relaysOf } from './members.ts';
 import { resendRevocations } from './revoke.ts';
 
 const DEFAULT_MOVE_AFTER_S = 30;
@@ -30,7 +35,7 @@ export const moveAfterMs = (env: Env) => {
 export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileResult> {
   writes.count += 1; // it may move, add or import records: no find_all begun before may answer for after
   await importLegacyRecords(env);
-  const relays = readRelays(env);
+  const relays = await relaysOf(env, now);
   const records = await claims(env).list();
   const live = await liveByRelay(env, relays.map((r) => r.id));
   const out: ReconcileResult = { checked: records.length, recreated: [], moved: [], fenced: [], waiting: [], failed: [] };
@@ -71,11 +76,26 @@ async function fence(relay: RelayConfig, view: Map<string, RelayPullRecord>, rec
   }
 }
 
+/** A member back after it was counted gone: stop what it runs that moved away meanwhile, now rather than at the next run. */
+export async function fenceRelay(env: Env, id: string): Promise<string[]> {
+  const relay = (await relaysOf(env)).find((r) => r.id === id);
+  const view = relay && (await liveByRelay(env, [id])).get(id);
+  if (!relay || !(view instanceof Map)) return [];
+  const out: ReconcileResult = { checked: 0, recreated: [], moved: [], fenced: [], waiting: [], failed: [] };
+  await fence(relay, view, await claims(env).list(), out);
+  return out.fenced;
+}
+
 interface Context { env: Env; relays: RelayConfig[]; live: Map<string, Map<string, RelayPullRecord> | string>; failingSince: Map<string, number>; now: number; out: ReconcileResult }
 
 async function restore(x: Context, r: StoredPull): Promise<void> {
   for (const p of r.placements) {
     const view = x.live.get(p.relay);
+    if (x.relays.find((relay) => relay.id === p.relay)?.draining) {
+      await drainPlacement(x.env, x.relays, r, p).then((to) => x.out.moved.push(`${r.localStreamName}: draining → ${to}`),
+        (err: Error) => x.out.failed.push(`${r.localStreamName}@${p.relay}: ${err.message}`));
+      continue;
+    }
     if (view instanceof Map && view.has(r.localStreamName)) continue;
     try {
       await restorePlacement(x, r, p, view instanceof Map);
@@ -86,47 +106,27 @@ async function restore(x: Context, r: StoredPull): Promise<void> {
   for (let missing = r.replicas - r.placements.length; missing > 0; missing -= 1) {
     const target = await nextHealthy(x.relays, r);
     if (!target) { x.out.failed.push(`${r.localStreamName}: no healthy relay for another replica`); return; }
-    await startOnRelay(target, { ...request(r), epoch: 1 });
+    await startOnRelay(target, { ...pullRequestOf(r), epoch: 1 });
     if (!await claims(x.env).add(r.localStreamName, target.relay.id, 1)) await target.terminate(r.localStreamName);
     r.placements.push({ relay: target.relay.id, epoch: 1 });
     x.out.recreated.push(`${r.localStreamName}@${target.relay.id}`);
   }
 }
 
-const request = (r: StoredPull) => ({ uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName });
-
 async function restorePlacement(x: Context, r: StoredPull, p: Placement, reachable: boolean): Promise<void> {
   const home = x.relays.find((relay) => relay.id === p.relay);
   const since = x.failingSince.get(p.relay);
-  if (home && since === undefined) {
-    await startOnRelay(new RelayClient(home), { ...request(r), epoch: p.epoch });
+  if (home && !home.draining && since === undefined) {
+    await startOnRelay(new RelayClient(home), { ...pullRequestOf(r), epoch: p.epoch });
     x.out.recreated.push(r.placements.length > 1 ? `${r.localStreamName}@${p.relay}` : r.localStreamName);
     return;
   }
   const failingFor = since === undefined ? Infinity : x.now - since;
-  if (home && failingFor < moveAfterMs(x.env)) {
+  if (home && !home.draining && failingFor < moveAfterMs(x.env)) {
     x.out.waiting.push(`${r.localStreamName}@${p.relay}: failing for ${Math.round(failingFor / 1000)} s${reachable ? '' : ' (unreachable)'}`);
     return;
   }
-  const target = await nextHealthy(x.relays, r);
-  if (!target) throw new Error(`no healthy relay to move it to from ${p.relay}`);
-  await startOnRelay(target, { ...request(r), epoch: p.epoch + 1 });
-  if (await claims(x.env).move(r.localStreamName, p.relay, p.epoch, target.relay.id) === null) {
-    await target.terminate(r.localStreamName); // someone moved or ended it meanwhile: this copy is not placed
-    throw new Error('its placement changed while it was being moved');
-  }
-  x.out.moved.push(`${r.localStreamName}: ${p.relay} → ${target.relay.id}`);
-  log('edge.pull_moved', { localStreamName: r.localStreamName, from: p.relay, to: target.relay.id, epoch: p.epoch + 1 });
-  p.relay = target.relay.id;
-  p.epoch += 1;
-}
-
-/** The first healthy relay in rendezvous order that holds no replica of `r`. */
-async function nextHealthy(relays: RelayConfig[], r: StoredPull): Promise<RelayClient | undefined> {
-  for (const relay of rendezvous(relays, r.localStreamName)) {
-    if (r.placements.some((p) => p.relay === relay.id)) continue;
-    const client = new RelayClient(relay);
-    if (await client.healthy()) return client;
-  }
-  return undefined;
+  const from = p.relay;
+  const to = await moveReplica(x.env, x.relays, r, p);
+  x.out.moved.push(`${r.localStreamName}: ${from} → ${to}`);
 }

@@ -18,6 +18,12 @@ export interface RelayConfig {
   hls?: string;
   /** Viewers it is meant to serve (default 500): /rest-api/play sends a viewer where the most are left. */
   capacity?: number;
+  /** A label: pulls and viewers stay in their region first. */
+  region?: string;
+  /** Being drained: takes no new pulls or viewers (a member, `POST /rest-api/relay/drain`). */
+  draining?: boolean;
+  /** Joined by itself (members.ts), not listed in RELAYS. */
+  member?: boolean;
 }
 
 const HEALTH_TIMEOUT_MS = 2000;
@@ -40,7 +46,7 @@ export function readRelays(env: Pick<Env, 'RELAYS' | 'RELAY_TOKENS'>): RelayConf
   }
   return (list as RelayConfig[]).map((r) => ({
     id: r.id, url: r.url.replace(/\/+$/, ''), token: tokens[r.id], hls: typeof r.hls === 'string' ? r.hls.replace(/\/+$/, '') : undefined,
-    capacity: typeof r.capacity === 'number' ? r.capacity : undefined,
+    capacity: typeof r.capacity === 'number' ? r.capacity : undefined, region: typeof r.region === 'string' ? r.region : undefined,
   }));
 }
 
@@ -140,9 +146,9 @@ export class RelayClient {
 
 /** The first `n` healthy relays in rendezvous order for `name`, or 503 when fewer are healthy. */
 export async function placeMany(relays: RelayConfig[], name: string, n: number): Promise<RelayClient[]> {
-  if (relays.length === 0) throw apiError(503, 'unavailable', 'no relays are configured (RELAYS)');
+  if (relays.length === 0) throw apiError(503, 'unavailable', 'no relays: none in RELAYS and none joined (SIPHON_EDGE_URL on a relay)');
   const chosen: RelayClient[] = [];
-  for (const relay of rendezvous(relays, name)) {
+  for (const relay of rendezvous(relays.filter((r) => !r.draining), name)) {
     if (chosen.length === n) break;
     const client = new RelayClient(relay);
     if (await client.healthy()) chosen.push(client);

@@ -5,15 +5,17 @@
  * the revocation from the next reconciliation (every minute), as does a relay that restarted and forgot it.
  */
 import { revocationOf, type Revocation, type RevokeRequest } from '../../contract/access.ts';
-import { claims, log } from './pulls.ts';
-import { readRelays, RelayClient, type RelayConfig } from './relays.ts';
+import { log } from './log.ts';
+import { claims } from './state.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
+import { relaysOf } from './members.ts';
 
 export interface RelayRevokeResult { relay: string; ended?: number; error?: string }
 
 export async function revoke(env: Env, body: RevokeRequest, key: string): Promise<{ revoked: RevokeRequest; until: string; relays: RelayRevokeResult[] }> {
   const revocation = revocationOf(body, Date.now());
   await claims(env).revoke(revocation);
-  const relays = await Promise.all(readRelays(env).map((relay) => sendTo(relay, revocation)));
+  const relays = await Promise.all((await relaysOf(env)).map((relay) => sendTo(relay, revocation)));
   log('edge.access_revoked', { sub: body.sub, jti: body.jti, stream: body.stream, key, relays });
   return { revoked: body, until: new Date(revocation.until).toISOString(), relays };
 }

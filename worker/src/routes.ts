@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { PullRecord, PullRequest, TerminateRequest } from '../../contract/pull.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
 import { RevokeRequest } from '../../contract/access.ts';
+import { DrainRequest, DrainResult, HeartbeatAnswer, HeartbeatRequest, JoinAnswer, JoinRequest, LeaveRequest, MemberRecord, RotateRequest } from '../../contract/membership.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const error = (description: string) => json(ErrorBody, description);
@@ -64,4 +65,27 @@ export const revokeRoute = createRoute({
     401: error('Missing or wrong API key'),
     403: error('The key lacks the access scope'),
   },
+});
+
+const relayRoute = <B extends z.ZodType, A extends z.ZodType>(path: string, summary: string, body: B, answer: A, errors: Record<number, string>,
+  secured: Record<string, string[]>[] = security) => createRoute({
+  method: 'post', path, summary, security: secured,
+  request: { body: { ...json(body, summary), required: true } },
+  responses: { 200: json(answer, 'Done'), ...Object.fromEntries(Object.entries(errors).map(([code, text]) => [code, error(text)])) },
+});
+const bearerOnly = [{ bearer: [] }];
+
+export const joinRoute = relayRoute('/rest-api/relay/join', 'A relay joins (with the join token) and gets its own credential', JoinRequest, JoinAnswer,
+  { 400: 'Bad input', 401: 'Missing or wrong join token', 409: 'The id is one of RELAYS', 503: 'This edge has no RELAY_JOIN_TOKEN: no relay can join' }, bearerOnly);
+export const heartbeatRoute = relayRoute('/rest-api/relay/heartbeat', 'A member says it is alive, with its load (with its credential)', HeartbeatRequest, HeartbeatAnswer,
+  { 400: 'Bad input', 401: 'No credential', 404: 'Not a member with this credential: join again' }, bearerOnly);
+export const leaveRoute = relayRoute('/rest-api/relay/leave', 'A member leaves: drained, then no longer a member (with its credential)', LeaveRequest, DrainResult,
+  { 400: 'Bad input', 401: 'Not this relay\'s credential' }, bearerOnly);
+export const drainRoute = relayRoute('/rest-api/relay/drain', 'Move a member\'s pulls and new viewers elsewhere (before it shuts down)', DrainRequest, DrainResult,
+  { 400: 'Bad input', 401: 'Missing or wrong API key', 403: 'The key lacks the relays scope', 404: 'No such member' });
+export const rotateRoute = relayRoute('/rest-api/relay/rotate', 'Give a member a new credential (it takes it with its next heartbeat)', RotateRequest,
+  z.object({ relay: z.string(), rotating: z.literal(true) }), { 400: 'Bad input', 401: 'Missing or wrong API key', 403: 'The key lacks the relays scope', 404: 'No such member' });
+export const membersRoute = createRoute({
+  method: 'get', path: '/rest-api/relay/find_all', summary: 'The relays: RELAYS and the members, with state and last load', security,
+  responses: { 200: json(z.array(MemberRecord), 'The relays'), 401: error('Missing or wrong API key'), 403: error('The key lacks the stat scope') },
 });

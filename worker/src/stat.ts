@@ -4,11 +4,12 @@
  */
 import type { Context } from 'hono';
 import { renderStatJson, renderStatText, STAT_TITLES, sumStats } from '../../contract/stat.ts';
-import { claims } from './pulls.ts';
-import { readRelays, RelayClient } from './relays.ts';
+import { claims } from './state.ts';
+import { RelayClient } from './relays.ts';
+import { relaysOf } from './members.ts';
 
 export async function statPage(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const relays = readRelays(c.env);
+  const relays = await relaysOf(c.env);
   const answers = await Promise.all(relays.map((r) => new RelayClient(r).stat().catch(() => undefined)));
   const alive = answers.filter((a): a is Record<string, Record<string, number>> => a !== undefined);
   const pulls = (await claims(c.env).list()).length;

@@ -1,0 +1,56 @@
+/**
+ * Draining a member before it shuts down: `POST /rest-api/relay/drain {relay}` (an operator), or `/relay/leave` (the
+ * relay itself, on SIGTERM). It takes no new pull or viewer from then on; each pull it holds starts on another relay,
+ * and stops on it once the new copy plays (or after 10 s), so its viewers, ended with it, find the stream playing
+ * elsewhere when they come back through the edge. A move that fails is tried again by each reconciliation.
+ */
+import { apiError } from '../../contract/error-body.ts';
+import type { DrainResult } from '../../contract/membership.ts';
+import type { Placement, StoredPull } from './edge-state.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
+import { relaysOf } from './members.ts';
+import { moveReplica } from './move.ts';
+import { claims } from './state.ts';
+import { writes } from './pulls.ts';
+import { log } from './log.ts';
+
+/** Moves replica `p` off its draining relay, then stops the old copy there; the new relay's id. */
+export async function drainPlacement(env: Env, relays: RelayConfig[], r: StoredPull, p: Placement): Promise<string> {
+  const from = relays.find((relay) => relay.id === p.relay);
+  const to = await moveReplica(env, relays, r, p, true);
+  if (from) {
+    await new RelayClient(from).terminate(r.localStreamName).catch((err: Error) =>
+      log('edge.drain_stop_failed', { relay: from.id, localStreamName: r.localStreamName, reason: err.message })); // fenced at the next reconciliation
+  }
+  return to;
+}
+
+export async function drain(env: Env, id: string, by: string): Promise<DrainResult> {
+  if (!await claims(env).drain(id)) {
+    const fixed = (await relaysOf(env)).some((r) => r.id === id && !r.member);
+    throw apiError(404, 'not_found', fixed ? `relay "${id}" is in RELAYS, not a member: remove it from RELAYS to move its pulls away` : `no member "${id}"`);
+  }
+  log('edge.relay_draining', { relay: id, by });
+  writes.count += 1;
+  const relays = await relaysOf(env);
+  const out: DrainResult = { relay: id, moved: [], failed: [] };
+  for (const r of await claims(env).list()) {
+    for (const p of r.placements.filter((pl) => pl.relay === id)) {
+      try {
+        out.moved.push({ localStreamName: r.localStreamName, to: await drainPlacement(env, relays, r, p) });
+      } catch (err) {
+        out.failed.push({ localStreamName: r.localStreamName, reason: (err as Error).message });
+      }
+    }
+  }
+  log('edge.relay_drained', { relay: id, moved: out.moved.length, failed: out.failed });
+  return out;
+}
+
+/** The relay leaves for good: drained, then no longer a member (what it still held moves at the next reconciliation). */
+export async function leave(env: Env, id: string): Promise<DrainResult> {
+  const result = await drain(env, id, 'the relay (leave)');
+  await claims(env).leave(id);
+  log('edge.relay_left', { relay: id });
+  return result;
+}
