@@ -39,7 +39,7 @@ describe('REST keys', () => {
     const alone = RestKeys.from('', 'let-me-in')!;
     const key = await alone.authenticate('Bearer let-me-in');
     expect(key?.name).toBe('legacy');
-    expect([...key!.scopes]).toEqual(['pull', 'push', 'terminate', 'record', 'stat', 'metrics', 'access']);
+    expect([...key!.scopes]).toEqual(['pull', 'push', 'terminate', 'record', 'stat', 'metrics', 'access', 'relays']);
     expect((await alone.authenticate(basic('legacy', 'let-me-in')))?.name).toBe('legacy');
     expect(await alone.authenticate('Bearer let-me-out')).toBeUndefined();
     const beside = RestKeys.from(await keySet({ ops: { scopes: ['stat'], keys: ['ops-key'] } }), 'let-me-in')!;
@@ -83,7 +83,7 @@ describe('REST keys', () => {
     expect(entry).not.toContain(key);
     expect([...(await RestKeys.from(entry)!.authenticate(`Bearer ${key}`))!.scopes]).toEqual(['pull', 'stat']);
     expect((await makeRestKey('edge', [])).key).not.toBe(key);
-    expect(JSON.parse((await makeRestKey('all', [])).entry).all.scopes).toHaveLength(7);
+    expect(JSON.parse((await makeRestKey('all', [])).entry).all.scopes).toHaveLength(8);
     await expect(makeRestKey('edge', ['fly'])).rejects.toThrow(/expected one of/);
   });
 });
