@@ -8,6 +8,9 @@ import type { Context, Env, MiddlewareHandler } from 'hono';
 import { apiError } from './error-body.ts';
 import { SCOPES, type RestKey, type RestKeys, type Scope } from './rest-keys.ts';
 
+/** Who a request's Authorization proves it is: the configured keys, or those and more (a relay's edge credential). */
+export type KeyCheck = Pick<RestKeys, 'authenticate'>;
+
 declare module 'hono' {
   interface ContextVariableMap {
     /** The key that called, set by restGuard. */
@@ -49,7 +52,7 @@ export function requireScope(scope: Scope): MiddlewareHandler {
 }
 
 /** Admits a call with a valid key whose scopes cover its route (`keysOf` may throw the edge's own refusal). */
-export function restGuard<E extends Env = any>(keysOf: (c: Context<E>) => RestKeys | 'open', routes: RouteScopes): MiddlewareHandler<E> {
+export function restGuard<E extends Env = any>(keysOf: (c: Context<E>) => KeyCheck | 'open', routes: RouteScopes): MiddlewareHandler<E> {
   return async (c, next) => {
     const keys = keysOf(c);
     const key = keys === 'open' ? OPEN : await keys.authenticate(c.req.header('authorization'));

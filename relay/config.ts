@@ -205,6 +205,18 @@ export const settings = {
     doc: 'Key of the signed, expiring download links a guarded relay gives its recordings. Empty: a random key per start (links die with a restart).' }),
   recordUrlTtlS: s({ kind: 'int', env: 'SIPHON_RECORD_URL_TTL_S', property: 'siphon.record_url_ttl_s', default: 3600,
     doc: 'How long a signed recording link works (s), on a guarded relay.' }),
+  edgeUrl: s({ kind: 'string', env: 'SIPHON_EDGE_URL', property: 'siphon.edge_url', default: '',
+    doc: 'The edge to join (a CDN of relays): the relay registers there with its URLs, region and capacity, heartbeats its load, and leaves (drained) on SIGTERM. Empty: it joins nothing (the edge may still list it in RELAYS). See docs/operations.md.' }),
+  edgeJoinToken: s({ kind: 'string', env: 'SIPHON_EDGE_JOIN_TOKEN', property: 'siphon.edge_join_token', default: '',
+    doc: 'The edge\'s RELAY_JOIN_TOKEN. Required with SIPHON_EDGE_URL. Once joined, the relay\'s REST takes the credential the edge gave it (besides SIPHON_REST_KEYS); a joining relay without keys is not open.' }),
+  relayId: s({ kind: 'string', env: 'SIPHON_RELAY_ID', property: 'siphon.relay_id', default: '',
+    doc: 'This relay\'s id at the edge (letters, digits, . _ -). Empty: the host name.' }),
+  publicUrl: s({ kind: 'string', env: 'SIPHON_PUBLIC_URL', property: 'siphon.public_url', default: '',
+    doc: 'This relay\'s REST and Websocket URL as the edge and viewers reach it (`https://relay1.example.com:8443`). Empty: `http://<SIPHON_PUBLIC_IP or the host name>:<ws.port>`.' }),
+  publicHlsUrl: s({ kind: 'string', env: 'SIPHON_PUBLIC_HLS_URL', property: 'siphon.public_hls_url', default: '',
+    doc: 'Its HLS URL as the edge reaches it. Empty: the REST URL\'s host with the HLS port.' }),
+  region: s({ kind: 'string', env: 'SIPHON_REGION', property: 'siphon.region', default: '',
+    doc: 'A region label the edge uses to keep viewers and pulls near (`eu-central`).' }),
   logLevel: s({ kind: 'string', env: 'SIPHON_LOG_LEVEL', property: 'siphon.log_level', default: 'info',
     doc: 'debug, info, warn or error.' }),
 } as const;
@@ -284,6 +296,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw err;
   }
   if (!['mountpoint', 'tee'].includes(config.playerFanout as string)) throw new ConfigError(`SIPHON_PLAYER_FANOUT: mountpoint or tee, got "${config.playerFanout}"`);
+  if (config.edgeUrl) {
+    if (!URL.canParse(config.edgeUrl as string) || !/^https?:$/.test(new URL(config.edgeUrl as string).protocol)) throw new ConfigError(`SIPHON_EDGE_URL: an http:// or https:// URL, got "${config.edgeUrl}"`);
+    refuseUrlCredentials('SIPHON_EDGE_URL', config.edgeUrl as string);
+    if (!config.edgeJoinToken) throw new ConfigError('SIPHON_EDGE_URL is set without SIPHON_EDGE_JOIN_TOKEN: give the edge\'s RELAY_JOIN_TOKEN');
+  }
+  if (config.relayId && !/^[A-Za-z0-9._-]{1,64}$/.test(config.relayId as string)) throw new ConfigError(`SIPHON_RELAY_ID: letters, digits and . _ - only (1 to 64), got "${config.relayId}"`);
   if (!['FAIL', 'LOG'].includes(config.restHooksOnError as string)) throw new ConfigError(`SIPHON_REST_HOOKS_ON_ERROR: FAIL or LOG, got "${config.restHooksOnError}"`);
   return config as Config;
 }

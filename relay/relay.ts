@@ -38,6 +38,9 @@ import { HlsSessionTokens } from './outputs/hls/hls-session-token.ts';
 import { nodeIdOf, streamBody } from './wcs/hook-bodies.ts';
 import { webhooksFrom } from './webhooks/webhook-settings.ts';
 import { announceStreams } from './streams/stream-webhooks.ts';
+import { EdgeMembership } from './edge-link/edge-membership.ts';
+import { HostLoad } from './edge-link/host-load.ts';
+import { joinRequestOf } from './edge-link/join-request.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
 
@@ -55,6 +58,8 @@ export class Relay {
   readonly recordUrls: RecordUrls;
   /** How many WebRTC viewers it takes (SIPHON_MAX_VIEWERS). */
   readonly capacity: ViewerCapacity;
+  /** Its membership at an edge, when SIPHON_EDGE_URL is set. */
+  readonly edgeLink: EdgeMembership | undefined;
   /** Event-loop delay since the last /metrics scrape. */
   readonly eventLoopLag = monitorEventLoopDelay({ resolution: 10 });
   private readonly servers: Server[] = [];
@@ -89,6 +94,11 @@ export class Relay {
     this.viewerProxy = new ViewerProxy(() => janus.apiUrl, log.child({ component: 'viewer-proxy' }), webhooks,
       (mountpoint) => this.onViewerUp(mountpoint), (...args) => this.admitViewer(...args),
       (token) => this.ctx.access.grant(token));
+    const hostLoad = new HostLoad();
+    this.edgeLink = config.edgeUrl ? new EdgeMembership({
+      edgeUrl: config.edgeUrl, joinToken: config.edgeJoinToken, join: joinRequestOf(config), log: log.child({ component: 'edge-link' }),
+      load: () => ({ viewers: this.webrtcViewers() + this.hls.all().reduce((n, s) => n + this.hls.viewers(s.id), 0), pulls: this.pulls.all().length, ...hostLoad.sample() }),
+    }) : undefined;
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -105,6 +115,7 @@ export class Relay {
     }
     await relay.listen();
     if (config.demoStream) relay.demo = await startTestStream(relay.ctx, config.demoStream);
+    relay.edgeLink?.start();
     relay.ctx.log.info('relay.ready', { ports: relay.ports(), node: process.version });
     announceAccess(config, relay.ctx.access.configured, relay.ctx.log);
     return relay;
@@ -197,6 +208,8 @@ export class Relay {
 
   async close(): Promise<void> {
     this.ctx.log.info('relay.stopping');
+    // First, while everything still runs: the edge moves this relay's pulls to others before they stop here.
+    await this.edgeLink?.leave();
     this.wcs.close();
     this.wish.closeAll();
     this.viewerProxy.close();

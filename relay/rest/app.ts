@@ -54,7 +54,7 @@ export function buildApp(relay: RelayView): Hono {
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   const guard = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
-  const auth = relayRestGuard(config);
+  const auth = relayRestGuard(config, relay.edgeLink && (() => relay.edgeLink!.credentials()));
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   app.use('/rest-api/*', auth, guard);
   app.use('/metrics', auth);

@@ -23,6 +23,8 @@ import type { AccessControl } from '../access/access-control.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
 
 export interface RelayView {
+  /** The membership at an edge (SIPHON_EDGE_URL): its credentials open the REST to that edge. */
+  readonly edgeLink?: { credentials(): string[] };
   readonly ctx: {
     readonly config: Pick<Config, 'restToken' | 'restKeys' | 'whepToken' | 'whipWhepIceServers' | 'hlsPort' | 'hlsTlsPort' | 'tlsCert' | 'teePorts' | 'publicIp' | 'bindAddress'>;
     readonly log: Logger;

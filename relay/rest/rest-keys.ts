@@ -6,7 +6,8 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { restGuard, type RouteScopes } from '../../contract/rest-auth.ts';
-import { RestKeys } from '../../contract/rest-keys.ts';
+import { RestKeys, SCOPES, type RestKey } from '../../contract/rest-keys.ts';
+import { sameBytes } from '../../contract/same-bytes.ts';
 import type { Config } from '../config.ts';
 
 export const ROUTE_SCOPES: RouteScopes = {
@@ -30,8 +31,24 @@ export const ROUTE_SCOPES: RouteScopes = {
   '/metrics': 'metrics',
 };
 
-/** The guard of every route in ROUTE_SCOPES (settings already checked at start: loadConfig refuses bad keys). */
-export function relayRestGuard(config: Pick<Config, 'restKeys' | 'restToken'>): MiddlewareHandler {
+/** What the edge may call on a relay that joined it (pull, terminate, find_all, stat, metrics, revoke). */
+const EDGE_KEY: RestKey = { name: 'edge', scopes: new Set(SCOPES.filter((s) => ['pull', 'terminate', 'stat', 'metrics', 'access'].includes(s))) };
+
+/**
+ * The guard of every route in ROUTE_SCOPES (settings already checked at start: loadConfig refuses bad keys). A relay
+ * that joins an edge (`edgeCredentials` given) also admits the credential the edge gave it, and is never open: until
+ * it has joined, a relay without keys of its own admits nobody.
+ */
+export function relayRestGuard(config: Pick<Config, 'restKeys' | 'restToken'>, edgeCredentials?: () => string[]): MiddlewareHandler {
   const keys = RestKeys.from(config.restKeys, config.restToken);
-  return restGuard(() => keys ?? 'open', ROUTE_SCOPES);
+  if (!edgeCredentials) return restGuard(() => keys ?? 'open', ROUTE_SCOPES);
+  const encode = (s: string) => new TextEncoder().encode(s);
+  const withEdge = {
+    async authenticate(authorization: string | undefined): Promise<RestKey | undefined> {
+      const bearer = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+      if (bearer && edgeCredentials().some((c) => sameBytes(encode(c), encode(bearer)))) return EDGE_KEY;
+      return keys?.authenticate(authorization);
+    },
+  };
+  return restGuard(() => withEdge, ROUTE_SCOPES);
 }
