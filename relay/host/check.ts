@@ -45,9 +45,13 @@ export function missingBuilds(checked: readonly CheckedRequirement[]): string[] 
   return [...new Set(checked.flatMap((c) => (!c.present && c.requirement.kind === 'built' ? [c.requirement.builtBy] : [])))];
 }
 
-export function formatTable(checked: readonly CheckedRequirement[]): string {
-  const rows = checked.map(({ requirement: r, present }) =>
-    [r.kind, r.name, r.kind === 'built' ? `(${r.builtBy})` : r.package, present ? 'present' : 'MISSING', r.usedBy]);
+/** The table doctor prints; `leftOut`: what this host's role does not get, listed as such (a relay host: the tests' tools). */
+export function formatTable(checked: readonly CheckedRequirement[], leftOut: readonly Requirement[] = []): string {
+  const packageOf = (r: Requirement) => (r.kind === 'built' ? `(${r.builtBy})` : r.package);
+  const rows = [
+    ...checked.map(({ requirement: r, present }) => [r.kind, r.name, packageOf(r), present ? 'present' : 'MISSING', r.usedBy]),
+    ...leftOut.map((r) => [r.kind, r.name, packageOf(r), 'not for a relay host', r.usedBy]),
+  ];
   const head = ['kind', 'name', 'package', 'status', 'used by'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+let ipBinary: string | undefined;
+
 const live = new Set<NetNamespace>();
 process.on('exit', () => { for (const ns of live) ns.destroySync(); });
 // A run stopped with Ctrl-C or SIGTERM must not leave namespaces behind either.
@@ -72,8 +74,10 @@ export class NetNamespace {
   private get etcDir(): string { return `/etc/netns/${this.name}`; }
 
   /** Runs a command inside; it gets SIGTERM from the kernel if the test process dies first. */
+  /** `options.env` may carry a PATH of its own (a relay host's): `ip` is found on the test's PATH. */
   spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, 'setpriv', '--pdeathsig', 'TERM', command, ...args], options);
+    ipBinary ??= execFileSync('sh', ['-c', 'command -v ip']).toString().trim();
+    return spawn(ipBinary, ['netns', 'exec', this.name, 'setpriv', '--pdeathsig', 'TERM', command, ...args], options);
   }
 
   /**

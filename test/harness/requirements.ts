@@ -11,6 +11,7 @@ export const TEST_REQUIREMENTS: Requirement[] = [
   binary('curl', 'curl', 'the npm start test runs the printed curl'),
   binary('pgrep', 'procps', 'tests look for leftover processes'),
   binary('ps', 'procps', 'tests report leftover processes'),
+  binary('systemd-analyze', 'systemd', 'the relay host\'s systemd unit is checked (test/integration/relay-host.test.ts)'),
   binary('ethtool', 'ethtool', 'impaired links: veth offloads off so forwarded UDP keeps valid checksums (test/harness/impaired-link.ts)'),
   binary('gcc', 'gcc', 'impaired links: the link emulator is built on first use (test/harness/link-emulator/linkem.c)'),
   binary('tc', 'iproute2', 'impaired links: a rate cap on the wire (tc tbf, test/harness/impaired-link.ts)'),
