@@ -4,6 +4,7 @@
  * environment > properties file (SIPHON_CONFIG) > default.
  */
 import { readFileSync } from 'node:fs';
+import { fromProperties, parseProperties } from './properties.ts';
 import { BEARER_TOKEN_RULE, isValidBearerToken } from '../contract/bearer.ts';
 import { RestKeys, RestKeysError } from '../contract/rest-keys.ts';
 
@@ -249,29 +250,6 @@ function parseValue(kind: Kind, raw: string, name: string): Parsed<Kind> {
   }
 }
 
-/** Reads a Java-style properties file: `key=value`, `#`/`!` comments. */
-export function parseProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (!trimmed || trimmed.startsWith('#') || trimmed.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(trimmed);
-    if (m) out.set(m[1]!, m[2]!);
-  }
-  return out;
-}
-
-/** A range's property is two WCS keys (`media_port_from`/`media_port_to`) or one `from-to` key. */
-function fromProperties(props: Map<string, string>, property: string): string | undefined {
-  const pair = /^(.+_from)-(.+_to)$/.exec(property);
-  if (pair) {
-    const from = props.get(pair[1]!);
-    const to = props.get(pair[2]!);
-    return from !== undefined && to !== undefined ? `${from}-${to}` : undefined;
-  }
-  return props.get(property);
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.SIPHON_CONFIG;
   let props = new Map<string, string>();
@@ -296,12 +274,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw err;
   }
   if (!['mountpoint', 'tee'].includes(config.playerFanout as string)) throw new ConfigError(`SIPHON_PLAYER_FANOUT: mountpoint or tee, got "${config.playerFanout}"`);
-  if (config.edgeUrl) {
-    if (!URL.canParse(config.edgeUrl as string) || !/^https?:$/.test(new URL(config.edgeUrl as string).protocol)) throw new ConfigError(`SIPHON_EDGE_URL: an http:// or https:// URL, got "${config.edgeUrl}"`);
-    refuseUrlCredentials('SIPHON_EDGE_URL', config.edgeUrl as string);
-    if (!config.edgeJoinToken) throw new ConfigError('SIPHON_EDGE_URL is set without SIPHON_EDGE_JOIN_TOKEN: give the edge\'s RELAY_JOIN_TOKEN');
-  }
-  if (config.relayId && !/^[A-Za-z0-9._-]{1,64}$/.test(config.relayId as string)) throw new ConfigError(`SIPHON_RELAY_ID: letters, digits and . _ - only (1 to 64), got "${config.relayId}"`);
+  checkEdgeLink(config as Config);
   if (!['FAIL', 'LOG'].includes(config.restHooksOnError as string)) throw new ConfigError(`SIPHON_REST_HOOKS_ON_ERROR: FAIL or LOG, got "${config.restHooksOnError}"`);
   return config as Config;
+}
+
+function checkEdgeLink(c: Pick<Config, 'edgeUrl' | 'edgeJoinToken' | 'relayId'>): void {
+  if (c.edgeUrl && !/^https?:$/.test(URL.parse(c.edgeUrl)?.protocol ?? '')) throw new ConfigError(`SIPHON_EDGE_URL: an http:// or https:// URL, got "${c.edgeUrl}"`);
+  if (c.edgeUrl) refuseUrlCredentials('SIPHON_EDGE_URL', c.edgeUrl);
+  if (c.edgeUrl && !c.edgeJoinToken) throw new ConfigError('SIPHON_EDGE_URL is set without SIPHON_EDGE_JOIN_TOKEN: give the edge\'s RELAY_JOIN_TOKEN');
+  if (c.relayId && !/^[A-Za-z0-9._-]{1,64}$/.test(c.relayId)) throw new ConfigError(`SIPHON_RELAY_ID: letters, digits and . _ - only (1 to 64), got "${c.relayId}"`);
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseProperties, settings } from '../../relay/config.ts';
+import { ConfigError, loadConfig, settings } from '../../relay/config.ts';
+import { parseProperties } from '../../relay/properties.ts';
 import { RELAY_NODE_ARGS } from '../../relay/node-args.ts';
 
 describe('relay config', () => {

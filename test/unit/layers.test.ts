@@ -12,9 +12,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Lowest first. */
 export const RANKS: readonly (readonly string[])[] = [
-  ['config.ts', 'log.ts', 'backoff.ts', 'stop-child.ts', 'node-args.ts'],
+  ['properties.ts', 'log.ts', 'backoff.ts', 'stop-child.ts', 'node-args.ts'],
+  ['config.ts'],
   ['machine.ts', 'webhooks'],
-  ['host', 'sdp', 'access'],
+  ['host', 'sdp', 'access', 'edge-link'],
   ['media'],
   ['janus'],
   ['wcs'],
