@@ -16,6 +16,8 @@ export const RelayLoad = z.object({
   pulls: z.number().int().min(0).openapi({ description: 'Pulls it runs now' }),
   cpu: z.number().min(0).openapi({ description: 'CPU used since the last heartbeat, % of one core (may pass 100 on several)' }),
   egressBps: z.number().min(0).openapi({ description: 'Bytes per second sent since the last heartbeat' }),
+  streams: z.record(z.string().max(256), z.object({ viewers: z.number().int().min(0), playing: z.boolean() })).optional()
+    .openapi({ description: 'Each pulled stream it holds: its viewers, and whether it plays (the edge tears idle copies down and re-parents stalled ones)' }),
 }).openapi('RelayLoad');
 export type RelayLoad = z.infer<typeof RelayLoad>;
 
@@ -43,6 +45,7 @@ export const HeartbeatAnswer = z.object({
   state: z.enum(['active', 'draining']),
   credential: z.string().optional().openapi({ description: 'A rotated credential: use it from now on (the old one works until a heartbeat comes with this one)' }),
   returned: z.boolean().optional().openapi({ description: 'It had been counted gone: the edge fences it now (stops the pulls moved away meanwhile)' }),
+  drop: z.array(z.string()).optional().openapi({ description: 'On-demand copies idle past the edge\'s IDLE_SECONDS: stop these pulls' }),
 }).openapi('HeartbeatAnswer');
 export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 

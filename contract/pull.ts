@@ -107,8 +107,10 @@ export const PullRecord = RelayPullRecord.partial().extend({
   info: z.string(),
   relay: z.string().openapi({ description: 'The primary replica\'s relay' }),
   created: z.string(),
-  replicas: z.array(z.object({ relay: z.string(), epoch: z.number().int(), status: z.string(), info: z.string() })).optional()
-    .openapi({ description: 'Every relay that runs the pull, with its live status' }),
+  replicas: z.array(z.object({ relay: z.string(), epoch: z.number().int(), status: z.string(), info: z.string(), children: z.array(z.string()).optional() })).optional()
+    .openapi({ description: 'Every relay that runs the pull, with its live status and the copies it feeds' }),
+  copies: z.array(z.object({ relay: z.string(), parent: z.string(), children: z.array(z.string()), epoch: z.number().int(), warm: z.boolean(), status: z.string(), info: z.string() })).optional()
+    .openapi({ description: 'The edge: on-demand and warm copies (the CDN), each with the relay it pulls from and the copies it feeds' }),
 }).openapi('PullRecord');
 
 export type PullRequest = z.infer<typeof PullRequest>;

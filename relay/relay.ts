@@ -97,8 +97,11 @@ export class Relay {
     const hostLoad = new HostLoad();
     this.edgeLink = config.edgeUrl ? new EdgeMembership({
       edgeUrl: config.edgeUrl, joinToken: config.edgeJoinToken, join: joinRequestOf(config), log: log.child({ component: 'edge-link' }),
-      load: () => ({ viewers: this.webrtcViewers() + this.hls.all().reduce((n, s) => n + this.hls.viewers(s.id), 0), pulls: this.pulls.all().length, ...hostLoad.sample() }),
+      load: () => ({ viewers: this.webrtcViewers() + this.hls.all().reduce((n, s) => n + this.hls.viewers(s.id), 0), pulls: this.pulls.all().length,
+        ...hostLoad.sample(), streams: this.pulledStreams() }),
+      drop: (names) => { for (const name of names) void this.pulls.terminate({ localStreamName: name }, 'no viewer: the edge dropped this on-demand copy'); },
     }) : undefined;
+    this.pulls.stateListener = (_name, state) => { if (state === 'FAILED') this.edgeLink?.beatSoon(); };
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -164,6 +167,16 @@ export class Relay {
     });
     if (!decision.allow) return decision;
     return { allow: true, lease: this.ctx.access.lease(stream, { protocol: 'viewer', sessionId: session.sessionId }, decision.grant, end) };
+  }
+
+  /** Each pulled stream's viewers (every kind) and whether it plays: the edge drops idle copies and re-parents stalled ones. */
+  private pulledStreams(): Record<string, { viewers: number; playing: boolean }> {
+    const players = this.ctx.registry.allMediaSessions().filter((m) => m.role === 'player' && !m.isEnded);
+    return Object.fromEntries(this.pulls.all().map((p) => {
+      const name = p.spec.localStreamName;
+      const viewers = players.filter((m) => m.name === name).length + this.viewerProxy.watchersOf(name) + this.hls.viewers(name);
+      return [name, { viewers, playing: p.state === 'PLAYING' }];
+    }));
   }
 
   /** Viewers that cost Janus a leg: WCS and WHEP players, and the viewer page's watches. */

@@ -28,6 +28,8 @@ export interface EdgeMembershipOptions {
   join: JoinRequest;
   /** The load a heartbeat reports, read when it is sent. */
   load: () => RelayLoad;
+  /** Streams the edge dropped (idle on-demand copies): the relay stops their pulls. */
+  drop?: (names: string[]) => void;
   log: Logger;
   /** The one boundary: the edge. */
   fetch?: typeof fetch;
@@ -85,9 +87,9 @@ export class EdgeMembership {
     }
   }
 
-  private scheduleBeat(id: number): void {
+  private scheduleBeat(id: number, delayMs = this.heartbeatMs): void {
     clearTimeout(this.beatTimer);
-    this.beatTimer = setTimeout(this.m.guard(id, () => void this.beat(id)), this.heartbeatMs);
+    this.beatTimer = setTimeout(this.m.guard(id, () => void this.beat(id)), delayMs);
   }
 
   private async beat(id: number): Promise<void> {
@@ -102,6 +104,7 @@ export class EdgeMembership {
         this.credential = answer.credential;
         this.o.log.info('edge_link.credential_rotated', { relay: this.o.join.id });
       }
+      if (answer.drop?.length) this.o.drop?.(answer.drop);
       if (answer.returned) this.o.log.warn('edge_link.returned', { relay: this.o.join.id, info: 'the edge had counted this relay gone; it fences it now' });
       if ((answer.state === 'draining') !== this.draining) {
         this.draining = answer.state === 'draining';
@@ -117,6 +120,12 @@ export class EdgeMembership {
       this.o.log.warn('edge_link.heartbeat_failed', { relay: this.o.join.id, reason: (err as Error).message });
     }
     if (this.m.current(id)) this.scheduleBeat(id);
+  }
+
+  /** A heartbeat now rather than at the next interval: a pull failed, and the edge may have a new parent for it. */
+  beatSoon(): void {
+    if (this.m.state !== 'member') return;
+    this.scheduleBeat(this.m.generation, 0);
   }
 
   /** Leaves the edge, which first moves this relay's pulls elsewhere; resolves when the edge is done (or gave up). */

@@ -56,7 +56,7 @@ export class ViewerProxy {
   });
   private readonly open = new Set<WebSocket>();
   /** Each connection's watches, by handle. */
-  private readonly holds = new Set<Map<number, unknown>>();
+  private readonly holds = new Set<Map<number, { stream: string }>>();
 
   constructor(private readonly janusUrl: () => string, private readonly log: Logger, private readonly webhooks: Webhooks,
     private readonly viewerUp: (mountpointId: string) => void = () => undefined,
@@ -69,6 +69,13 @@ export class ViewerProxy {
   get watching(): number {
     let n = 0;
     for (const held of this.holds) n += held.size;
+    return n;
+  }
+
+  /** Viewer-page watches of `stream` now. */
+  watchersOf(stream: string): number {
+    let n = 0;
+    for (const held of this.holds) for (const lease of held.values()) if (lease.stream === stream) n += 1;
     return n;
   }
 

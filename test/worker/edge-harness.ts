@@ -56,3 +56,15 @@ export const onRelay = (id: string, name: string, epoch?: number) => realFetch(`
 });
 export const runsOn = async (id: string) => await (await realFetch(`http://${id}.relay/__calls`)).json() as string[];
 
+
+export const JOIN_TOKEN = 'join-token-for-tests';
+
+/** Joins member `id` (its URL http://<id>.relay) and tells that fake relay to accept the credential it got. */
+export async function joinAs(e: Env, id: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await call(e, 'POST', '/rest-api/relay/join', { id, url: `http://${id}.relay`, region: 'eu', ...extra }, { authorization: `Bearer ${JOIN_TOKEN}` });
+  expect(res.status).toBe(200);
+  const body = await res.json() as { credential: string; heartbeatSeconds: number; expireSeconds: number };
+  expect(body).toMatchObject({ id, heartbeatSeconds: Number(e.HEARTBEAT_SECONDS ?? 5), expireSeconds: Number(e.MEMBER_EXPIRE_SECONDS ?? 15) });
+  await realFetch(`http://${id}.relay/__credential`, { method: 'POST', body: body.credential });
+  return body.credential;
+}

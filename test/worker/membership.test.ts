@@ -2,19 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { heartbeat } from '../../worker/src/members.ts';
 import { fenceRelay, reconcile } from '../../worker/src/reconcile.ts';
-import { call, claims, envWith, onRelay, placed, pull, realFetch, runsOn } from './edge-harness.ts';
+import { call, claims, envWith, joinAs, JOIN_TOKEN, onRelay, placed, pull, realFetch, runsOn } from './edge-harness.ts';
 
-const JOIN = 'join-token-for-tests';
+const JOIN = JOIN_TOKEN;
 const load = { viewers: 3, pulls: 1, cpu: 12.5, egressBps: 250_000 };
 
-/** Joins `id` (its URL http://<id>.relay) and tells that fake relay to accept the credential it got. */
+/** Joins `id` and checks the answer's timings. */
 async function joined(e: Env, id: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await call(e, 'POST', '/rest-api/relay/join', { id, url: `http://${id}.relay`, region: 'eu', ...extra }, { authorization: `Bearer ${JOIN}` });
-  expect(res.status).toBe(200);
-  const body = await res.json() as { credential: string; heartbeatSeconds: number; expireSeconds: number };
-  expect(body).toMatchObject({ id, heartbeatSeconds: 5, expireSeconds: 15 });
-  await realFetch(`http://${id}.relay/__credential`, { method: 'POST', body: body.credential });
-  return body.credential;
+  const credential = await joinAs(e, id, extra);
+  expect(credential).toMatch(/^[\w-]{43}$/);
+  return credential;
 }
 
 const beat = (e: Env, id: string, credential: string) =>

@@ -10,7 +10,8 @@ import { apiError, errorRenderer } from '../../contract/error-body.ts';
 import { requireKey } from './auth.ts';
 import { drainRoute, findAllGet, findAllPost, heartbeatRoute, joinRoute, leaveRoute, membersRoute, pullRoute, revokeRoute, rotateRoute,
   terminateRoute } from './routes.ts';
-import { authenticateMember, heartbeat, join, listMembers, rotate } from './members.ts';
+import { authenticateMember, heartbeat, join, listMembers, relaysOf, rotate } from './members.ts';
+import { idleCopies, reparentStalled } from './copies.ts';
 import { drain, leave } from './drain.ts';
 import { fenceRelay } from './reconcile.ts';
 import { log } from './log.ts';
@@ -74,8 +75,12 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
 
   app.openapi(joinRoute, async (c) => c.json(await join(c.env, c.req.header('authorization'), c.req.valid('json')), 200));
   app.openapi(heartbeatRoute, async (c) => {
-    const { id } = c.req.valid('json');
+    const { id, load } = c.req.valid('json');
     const answer = await heartbeat(c.env, c.req.header('authorization'), c.req.valid('json'));
+    const drop = await idleCopies(c.env, id, load);
+    if (drop.length > 0) answer.drop = drop;
+    c.executionCtx.waitUntil(relaysOf(c.env).then((relays) => reparentStalled(c.env, new Map(relays.map((r) => [r.id, r])), id, load))
+      .catch((err: Error) => log('edge.reparent_failed', { relay: id, reason: err.message })));
     if (answer.returned) {
       c.executionCtx.waitUntil(fenceRelay(c.env, id).then((fenced) => log('edge.relay_fenced_on_return', { relay: id, fenced }),
         (err: Error) => log('edge.fence_failed', { relay: id, reason: err.message })));

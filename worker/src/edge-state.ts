@@ -41,6 +41,8 @@ export class EdgeState extends DurableObject {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY, url TEXT NOT NULL, hls TEXT, region TEXT NOT NULL,
       capacity INTEGER, credential TEXT NOT NULL, next_credential TEXT, joined INTEGER NOT NULL, seen INTEGER NOT NULL, load TEXT,
       draining INTEGER NOT NULL DEFAULT 0)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS copies (name TEXT NOT NULL, relay TEXT NOT NULL, parent TEXT NOT NULL, epoch INTEGER NOT NULL,
+      warm INTEGER NOT NULL, last_viewer INTEGER NOT NULL, PRIMARY KEY (name, relay))`);
     this.migrate();
   }
 
@@ -76,6 +78,7 @@ export class EdgeState extends DurableObject {
   release(name: string, owner: string): boolean {
     if (this.sql.exec('DELETE FROM pulls WHERE name = ? AND owner = ?', name, owner).rowsWritten > 0) {
       this.sql.exec('DELETE FROM placements WHERE name = ?', name);
+      this.sql.exec('DELETE FROM copies WHERE name = ?', name);
     }
     return this.sql.exec('DELETE FROM claims WHERE name = ? AND owner = ?', name, owner).rowsWritten > 0;
   }
@@ -196,7 +199,61 @@ export class EdgeState extends DurableObject {
       state: r.seen < now - expireMs ? 'gone' : r.draining === 1 ? 'draining' : 'active',
     }));
   }
+
+  /**
+   * Adds an on-demand copy of `name` on `relay` pulling from `parent`, if the pull exists, the relay holds no copy or
+   * replica of it, and `parent` (a replica or a copy) feeds fewer than `fanout` copies: the check and the insert are
+   * one step, so racing viewers cannot give a parent more.
+   */
+  addCopy(name: string, relay: string, parent: string, fanout: number, warm: boolean, now: number): boolean {
+    if (this.sql.exec('SELECT 1 FROM pulls WHERE name = ?', name).toArray().length === 0) return false;
+    const taken = this.sql.exec('SELECT 1 FROM placements WHERE name = ? AND relay = ? UNION SELECT 1 FROM copies WHERE name = ? AND relay = ?', name, relay, name, relay);
+    if (taken.toArray().length > 0) return false;
+    const parentHolds = this.sql.exec('SELECT 1 FROM placements WHERE name = ? AND relay = ? UNION SELECT 1 FROM copies WHERE name = ? AND relay = ?', name, parent, name, parent);
+    if (parentHolds.toArray().length === 0) return false;
+    if (this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM copies WHERE name = ? AND parent = ?', name, parent).one().n >= fanout) return false;
+    this.sql.exec('INSERT INTO copies VALUES (?, ?, ?, 1, ?, ?)', name, relay, parent, warm ? 1 : 0, now);
+    return true;
+  }
+
+  copies(name?: string): StoredCopy[] {
+    const rows = name === undefined ? this.sql.exec<CopyRow>('SELECT * FROM copies ORDER BY name, rowid') : this.sql.exec<CopyRow>('SELECT * FROM copies WHERE name = ? ORDER BY rowid', name);
+    return rows.toArray().map((r) => ({ name: r.name, relay: r.relay, parent: r.parent, epoch: r.epoch, warm: r.warm === 1, lastViewer: r.last_viewer }));
+  }
+
+  /**
+   * Moves a copy under another parent (compare-and-set on the old one): its new epoch, or null. `dead`: relays whose
+   * copies do not count against the new parent's fanout (they are gone; their own children re-parent too).
+   */
+  reparent(name: string, relay: string, from: string, to: string, fanout: number, dead: string[] = []): number | null {
+    const children = this.sql.exec<{ relay: string }>('SELECT relay FROM copies WHERE name = ? AND parent = ?', name, to).toArray();
+    if (children.filter((c) => !dead.includes(c.relay)).length >= fanout) return null;
+    const moved = this.sql.exec('UPDATE copies SET parent = ?, epoch = epoch + 1 WHERE name = ? AND relay = ? AND parent = ?', to, name, relay, from);
+    if (moved.rowsWritten === 0) return null;
+    return this.sql.exec<{ epoch: number }>('SELECT epoch FROM copies WHERE name = ? AND relay = ?', name, relay).one().epoch;
+  }
+
+  removeCopy(name: string, relay: string): boolean {
+    return this.sql.exec('DELETE FROM copies WHERE name = ? AND relay = ?', name, relay).rowsWritten > 0;
+  }
+
+  /**
+   * A relay's heartbeat: its copies with viewers were watched at `now`; those of its on-demand copies that feed no
+   * copy and had no viewer for `idleMs` are removed and returned (the relay stops them).
+   */
+  idleCopies(relay: string, watched: string[], now: number, idleMs: number): string[] {
+    for (const name of watched) this.sql.exec('UPDATE copies SET last_viewer = ? WHERE name = ? AND relay = ?', now, name, relay);
+    const idle = this.sql.exec<{ name: string }>(`SELECT name FROM copies c WHERE relay = ? AND warm = 0 AND last_viewer < ?
+      AND NOT EXISTS (SELECT 1 FROM copies k WHERE k.name = c.name AND k.parent = c.relay)`, relay, now - idleMs).toArray().map((r) => r.name);
+    for (const name of idle) this.sql.exec('DELETE FROM copies WHERE name = ? AND relay = ?', name, relay);
+    return idle;
+  }
 }
+
+type CopyRow = { name: string; relay: string; parent: string; epoch: number; warm: number; last_viewer: number };
+
+/** A copy of a pulled stream on a relay that pulls it from another relay's copy or replica (the CDN's tree). */
+export interface StoredCopy { name: string; relay: string; parent: string; epoch: number; warm: boolean; lastViewer: number }
 
 type MemberRow = { id: string; url: string; hls: string | null; region: string; capacity: number | null; credential: string;
   next_credential: string | null; joined: number; seen: number; load: string | null; draining: number };

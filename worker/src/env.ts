@@ -23,6 +23,12 @@ declare namespace Cloudflare {
     HEARTBEAT_SECONDS?: string;
     /** A member without a heartbeat for this long is counted gone (s, default 15). */
     MEMBER_EXPIRE_SECONDS?: string;
+    /** How many copies each copy of a stream feeds at most, the origin's included (default 4). */
+    FANOUT?: string;
+    /** An on-demand copy with no viewer and no child for this long is dropped (s, default 30). */
+    IDLE_SECONDS?: string;
+    /** Copies kept whether watched or not: JSON `{"<stream>": ["<relay>", …]}` (the relays are members). */
+    WARM_STREAMS?: string;
     /** How long a relay must fail every check before reconciliation moves its pulls elsewhere (s, default 30). */
     MOVE_AFTER_SECONDS?: string;
   }

@@ -70,10 +70,19 @@ function liveOf(r: StoredPull, relay: string, asked: { view: LiveView; askedAt: 
 async function findAll(env: Env): Promise<PullRecord[]> {
   const records = await claims(env).list();
   if (records.length === 0) throw apiError(404, 'not_found', 'no pulls');
-  const live = await sharedLive(env, records.flatMap((r) => r.placements.map((p) => p.relay)));
+  const copies = await claims(env).copies();
+  const live = await sharedLive(env, [...records.flatMap((r) => r.placements.map((p) => p.relay)), ...copies.map((c) => c.relay)]);
   return records.map((r) => {
-    const replicas = r.placements.map((p) => ({ ...liveOf(r, p.relay, live.get(p.relay)), relay: p.relay, epoch: p.epoch }));
-    return toRecord(r, replicas[0] ?? { status: 'LOST', info: 'no relay holds this pull; reconciliation places it' }, replicas);
+    const mine = copies.filter((c) => c.name === r.localStreamName);
+    const children = (relay: string) => mine.filter((c) => c.parent === relay).map((c) => c.relay);
+    const withChildren = (relay: string) => (children(relay).length > 0 ? { children: children(relay) } : {});
+    const replicas = r.placements.map((p) => ({ ...liveOf(r, p.relay, live.get(p.relay)), relay: p.relay, epoch: p.epoch, ...withChildren(p.relay) }));
+    const record = toRecord(r, replicas[0] ?? { status: 'LOST', info: 'no relay holds this pull; reconciliation places it' }, replicas);
+    if (mine.length === 0) return record;
+    return { ...record, copies: mine.map((c) => {
+      const { status, info } = liveOf(r, c.relay, live.get(c.relay));
+      return { relay: c.relay, parent: c.parent, children: children(c.relay), epoch: c.epoch, warm: c.warm, status, info };
+    }) };
   });
 }
 

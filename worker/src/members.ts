@@ -26,7 +26,7 @@ export const expireMs = (env: Env) => seconds(env.MEMBER_EXPIRE_SECONDS, DEFAULT
 
 const memberConfig = (m: StoredMember): RelayConfig => ({
   id: m.id, url: m.url.replace(/\/+$/, ''), token: m.credential, hls: m.hls?.replace(/\/+$/, ''), capacity: m.capacity,
-  region: m.region, draining: m.state === 'draining', member: true,
+  region: m.region, draining: m.state === 'draining', member: true, load: m.load,
 });
 
 /** The relays the edge works with now: RELAYS, then every member not gone (a draining one too: it still holds pulls). */

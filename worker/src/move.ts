@@ -25,9 +25,9 @@ export async function nextHealthy(relays: RelayConfig[], r: StoredPull): Promise
   return undefined;
 }
 
-/** Whether `target` plays `name` within PLAYING_WAIT_MS (a drain keeps the old copy until then). */
-async function playsSoon(target: RelayClient, name: string): Promise<boolean> {
-  const until = Date.now() + PLAYING_WAIT_MS;
+/** Whether `target` plays `name` within `waitMs` (a drain keeps the old copy until then; a viewer is held until then). */
+export async function playsWithin(target: RelayClient, name: string, waitMs = PLAYING_WAIT_MS): Promise<boolean> {
+  const until = Date.now() + waitMs;
   while (Date.now() < until) {
     const live = await target.findAll().catch(() => []);
     if (live.some((p) => p.localStreamName === name && p.status === 'PLAYING')) return true;
@@ -44,7 +44,7 @@ export async function moveReplica(env: Env, relays: RelayConfig[], r: StoredPull
   const target = await nextHealthy(relays, r);
   if (!target) throw new Error(`no healthy relay to move it to from ${p.relay}`);
   await startOnRelay(target, { ...pullRequestOf(r), epoch: p.epoch + 1 });
-  if (waitPlaying && !await playsSoon(target, r.localStreamName)) {
+  if (waitPlaying && !await playsWithin(target, r.localStreamName)) {
     log('edge.move_not_playing_yet', { localStreamName: r.localStreamName, to: target.relay.id, waitedMs: PLAYING_WAIT_MS });
   }
   if (await claims(env).move(r.localStreamName, p.relay, p.epoch, target.relay.id) === null) {

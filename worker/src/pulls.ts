@@ -78,7 +78,7 @@ export async function createPull(env: Env, req: PullRequest, key: string): Promi
 export type Live = Partial<RelayPullRecord> & Pick<RelayPullRecord, 'status' | 'info'>;
 
 /** The edge's record: what it stored, with the primary's live view (or just a status and why) over it, and each replica's. */
-export function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: string; epoch: number })[] = []): PullRecord {
+export function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: string; epoch: number; children?: string[] })[] = []): PullRecord {
   const primary = s.placements[0];
   return {
     ...live,
@@ -86,7 +86,7 @@ export function toRecord(s: StoredPull, live: Live, replicas: (Live & { relay: s
     remoteMediaSessionId: live.remoteMediaSessionId ?? null,
     localStreamName: s.localStreamName, remoteStreamName: s.remoteStreamName, uri: s.uri,
     relay: primary?.relay ?? '', epoch: primary?.epoch ?? null, created: s.created,
-    replicas: replicas.map((r) => ({ relay: r.relay, epoch: r.epoch, status: r.status, info: r.info })),
+    replicas: replicas.map((r) => ({ relay: r.relay, epoch: r.epoch, status: r.status, info: r.info, ...(r.children ? { children: r.children } : {}) })),
   };
 }
 

@@ -11,7 +11,8 @@
  * - A pull short of its replicas (a relay removed from RELAYS) gets new ones the same way.
  */
 import type { RelayPullRecord } from '../../contract/pull.ts';
-import type { Placement, StoredPull } from './edge-state.ts';
+import type { Placement, StoredCopy, StoredPull } from './edge-state.ts';
+import { reconcileCopies } from './copies.ts';
 import { importLegacyRecords } from './legacy-records.ts';
 import { startOnRelay, writes } from './pulls.ts';
 import { log } from './log.ts';
@@ -25,7 +26,7 @@ import { resendRevocations } from './revoke.ts';
 
 const DEFAULT_MOVE_AFTER_S = 30;
 
-export interface ReconcileResult { checked: number; recreated: string[]; moved: string[]; fenced: string[]; waiting: string[]; failed: string[] }
+export interface ReconcileResult { checked: number; recreated: string[]; moved: string[]; fenced: string[]; waiting: string[]; failed: string[]; copies: string[] }
 
 export const moveAfterMs = (env: Env) => {
   const s = Number(env.MOVE_AFTER_SECONDS ?? DEFAULT_MOVE_AFTER_S);
@@ -38,14 +39,15 @@ export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileRe
   const relays = await relaysOf(env, now);
   const records = await claims(env).list();
   const live = await liveByRelay(env, relays.map((r) => r.id));
-  const out: ReconcileResult = { checked: records.length, recreated: [], moved: [], fenced: [], waiting: [], failed: [] };
+  const copies = await claims(env).copies();
+  const out: ReconcileResult = { checked: records.length, recreated: [], moved: [], fenced: [], waiting: [], failed: [], copies: [] };
   const failingSince = new Map<string, number>();
   for (const relay of relays) {
     const view = live.get(relay.id);
     const healthy = view instanceof Map && await new RelayClient(relay).healthy();
     if (healthy) await claims(env).answered(relay.id);
     else failingSince.set(relay.id, await claims(env).failing(relay.id, now));
-    if (view instanceof Map) await fence(relay, view, records, out);
+    if (view instanceof Map) await fence(relay, view, records, copies, out);
   }
   await resendRevocations(env, relays.filter((r) => !failingSince.has(r.id)), now);
   const x: Context = { env, relays, live, failingSince, now, out };
@@ -56,16 +58,21 @@ export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileRe
       out.failed.push(`${r.localStreamName}: ${(err as Error).message}`);
     }
   }
+  try {
+    out.copies = await reconcileCopies(env, new Map(relays.map((r) => [r.id, r])), live, new Set(failingSince.keys()), records);
+  } catch (err) {
+    out.failed.push(`copies: ${(err as Error).message}`);
+  }
   log('edge.reconciled', { ...out });
   return out;
 }
 
 /** Terminates what `relay` runs that the records do not place there at that epoch; removes it from `view`. */
-async function fence(relay: RelayConfig, view: Map<string, RelayPullRecord>, records: StoredPull[], out: ReconcileResult): Promise<void> {
+async function fence(relay: RelayConfig, view: Map<string, RelayPullRecord>, records: StoredPull[], copies: StoredCopy[], out: ReconcileResult): Promise<void> {
   const byName = new Map(records.map((r) => [r.localStreamName, r]));
   for (const [name, p] of view) {
     const r = byName.get(name);
-    const placed = r?.placements.find((pl) => pl.relay === relay.id);
+    const placed = r?.placements.find((pl) => pl.relay === relay.id) ?? copies.find((c) => c.name === name && c.relay === relay.id);
     const why = !r ? 'the edge has no record of it' : !placed ? `it is placed on ${r.placements.map((pl) => pl.relay).join(', ')}`
       : (p.epoch ?? 1) < placed.epoch ? `its epoch ${p.epoch ?? 1} is older than the placement's ${placed.epoch}` : undefined;
     if (!why) continue;
@@ -81,8 +88,8 @@ export async function fenceRelay(env: Env, id: string): Promise<string[]> {
   const relay = (await relaysOf(env)).find((r) => r.id === id);
   const view = relay && (await liveByRelay(env, [id])).get(id);
   if (!relay || !(view instanceof Map)) return [];
-  const out: ReconcileResult = { checked: 0, recreated: [], moved: [], fenced: [], waiting: [], failed: [] };
-  await fence(relay, view, await claims(env).list(), out);
+  const out: ReconcileResult = { checked: 0, recreated: [], moved: [], fenced: [], waiting: [], failed: [], copies: [] };
+  await fence(relay, view, await claims(env).list(), await claims(env).copies(), out);
   return out.fenced;
 }
 

@@ -9,6 +9,7 @@ import { apiError, ErrorBody } from '../../contract/error-body.ts';
 import { RelayPullRecord } from '../../contract/pull.ts';
 import { revokeBodyOf, type Revocation } from '../../contract/access.ts';
 import { rendezvous } from '../../contract/rendezvous.ts';
+import type { RelayLoad } from '../../contract/membership.ts';
 
 export { rendezvous };
 
@@ -24,6 +25,8 @@ export interface RelayConfig {
   draining?: boolean;
   /** Joined by itself (members.ts), not listed in RELAYS. */
   member?: boolean;
+  /** A member's load at its last heartbeat. */
+  load?: RelayLoad;
 }
 
 const HEALTH_TIMEOUT_MS = 2000;

@@ -94,7 +94,7 @@ export function placeViewer(copies: readonly TreeCopy[], relays: readonly TreeRe
   const open = relays.filter((r) => !r.draining && r.headroom > 0);
   const held = open.filter((r) => holding.has(r.id));
   const free = open.filter((r) => !holding.has(r.id));
-  const inRegion = (list: TreeRelay[]) => list.filter((r) => r.region === region);
+  const inRegion = (list: TreeRelay[]) => (region ? list.filter((r) => r.region === region) : list);
   const existing = (list: TreeRelay[]) => { const r = best(list, (x) => x.headroom); return r && { kind: 'existing' as const, relay: r.id }; };
   const fresh = (list: TreeRelay[]) => {
     const r = best(list, (x) => x.headroom);

@@ -15,6 +15,8 @@ export interface PullFilter { uri?: string; localStreamName?: string; remoteStre
 
 export class Pulls {
   private readonly pulls = new Map<string, Pull>();
+  /** Told every pull's state changes (the edge link beats at once when a pull fails: its parent may be gone). */
+  stateListener: ((name: string, state: string) => void) | undefined;
 
   constructor(private readonly ctx: RelayContext) {
     ctx.janus.on('up', () => { for (const p of this.pulls.values()) p.retrySoon(); });
@@ -39,6 +41,7 @@ export class Pulls {
     const pull = new Pull(spec, stream, this.ctx);
     this.pulls.set(spec.localStreamName, pull);
     pull.stream.once('closed', () => this.pulls.delete(spec.localStreamName));
+    pull.on('state', (to: string) => this.stateListener?.(spec.localStreamName, to));
     pull.start();
     return pull;
   }

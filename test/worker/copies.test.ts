@@ -1,0 +1,124 @@
+/**
+ * The CDN in workerd, relays faked at the fetch boundary: a viewer where no relay with room holds the stream gets an
+ * on-demand copy on a member, the copies form a tree no wider than FANOUT, idle copies are dropped, a copy whose
+ * parent dies re-parents, and find_all shows each copy with its parent and children.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { idleCopies } from '../../worker/src/copies.ts';
+import { reconcile } from '../../worker/src/reconcile.ts';
+import { call, claims, cut, envWith, joinAs, JOIN_TOKEN, onRelay, placed, runsOn } from './edge-harness.ts';
+
+/** What a test made, undone after it (the Durable Object's storage lives through the file): members, the pull. */
+const made: { e: Env; name: string; ids: string[] }[] = [];
+afterEach(async () => {
+  for (const { e, name, ids } of made.splice(0)) {
+    for (const id of ids) await claims(e).leave(id);
+    await claims(e).release(name, `c-${name}`);
+  }
+});
+
+/** full.relay holds the stream and states it has no room (its /metrics: 2 of 2 WebRTC viewers). */
+async function cdn(prefix: string, members: number, extra: Partial<Env> = {}) {
+  const e = envWith(['full'], { RELAY_JOIN_TOKEN: JOIN_TOKEN, FANOUT: '2', ...extra });
+  const name = `${prefix}-stream`;
+  await placed(e, name, 'full');
+  expect((await onRelay('full', name, 1)).status).toBe(200);
+  const ids = Array.from({ length: members }, (_, i) => `${prefix}-m${i}`);
+  for (const id of ids) await joinAs(e, id, { capacity: 1, region: '' }); // the origin's region (none); one viewer each (the fake's /metrics counts 1): every viewer needs a new copy
+  made.push({ e, name, ids });
+  return { e, name, ids };
+}
+
+const view = async (e: Env, name: string) => {
+  const res = await call(e, 'GET', `/rest-api/play/${name}?proto=whep`);
+  return { status: res.status, body: await res.json() as { relay: string; onDemand?: boolean } };
+};
+const record = async (e: Env, name: string) => ((await (await call(e, 'GET', '/rest-api/pull/find_all')).json()) as {
+  localStreamName: string; replicas: { relay: string; children?: string[] }[]; copies?: { relay: string; parent: string; children: string[]; status: string }[];
+}[]).find((r) => r.localStreamName === name)!;
+
+describe('pull on demand', () => {
+  it('each viewer no relay has room for gets a copy on a member; no copy, the origin\'s included, feeds more than FANOUT', async () => {
+    const { e, name, ids } = await cdn('tree', 6);
+    const served = [];
+    for (let i = 0; i < 6; i += 1) {
+      const { status, body } = await view(e, name);
+      expect(status).toBe(307);
+      expect(body.onDemand).toBe(true);
+      served.push(body.relay);
+    }
+    expect(served.sort()).toEqual(ids.sort());
+    for (const id of ids) expect(await runsOn(id)).toContain(name);
+    const r = await record(e, name);
+    expect(r.replicas[0]!.children).toHaveLength(2);
+    expect(r.copies).toHaveLength(6);
+    for (const c of r.copies!) {
+      expect(c.children.length).toBeLessThanOrEqual(2);
+      expect(c.status).toBe('PLAYING');
+    }
+    expect(r.copies!.filter((c) => c.parent === 'full')).toHaveLength(2);
+    const depthOf = (relay: string): number => (relay === 'full' ? 0 : 1 + depthOf(r.copies!.find((c) => c.relay === relay)!.parent));
+    expect(Math.max(...ids.map(depthOf))).toBe(2); // 2 + 4: breadth first
+    expect(await view(e, name)).toMatchObject({ status: 307, body: { relay: 'full' } }); // every relay full: the origin's relay, as without members
+    expect(await claims(e).copies(name)).toHaveLength(6);
+  });
+
+  it('a copy with no viewer and no child is dropped after IDLE_SECONDS; one that feeds a copy, or that is watched, stays', async () => {
+    const { e, name, ids } = await cdn('idle', 3);
+    for (let i = 0; i < 3; i += 1) expect((await view(e, name)).status).toBe(307);
+    const copies = await claims(e).copies(name);
+    const leaf = copies.find((c) => !copies.some((k) => k.parent === c.relay))!;
+    const later = Date.now() + 31_000;
+    const idle = (relay: string, viewers: number) => idleCopies(e, relay, { viewers, pulls: 1, cpu: 0, egressBps: 0, streams: { [name]: { viewers, playing: true } } }, later);
+    expect(await idle(leaf.relay, 2)).toEqual([]); // watched
+    expect(await idle(leaf.relay, 0)).toEqual([]); // watched 0 s ago (the heartbeat before)
+    expect(await idleCopies(e, leaf.relay, { viewers: 0, pulls: 1, cpu: 0, egressBps: 0 }, later + 31_000)).toEqual([name]);
+    expect((await claims(e).copies(name)).map((c) => c.relay)).not.toContain(leaf.relay);
+    const parents = copies.filter((c) => copies.some((k) => k.parent === c.relay));
+    for (const p of parents) expect(await idleCopies(e, p.relay, { viewers: 0, pulls: 1, cpu: 0, egressBps: 0 }, later + 62_000)).toEqual([]);
+    expect(ids).toContain(leaf.relay);
+  });
+
+  it('a copy whose parent is cut off re-parents under a live copy with room at the next reconciliation', async () => {
+    const { e, name } = await cdn('reparent', 4, { FANOUT: '2' });
+    for (let i = 0; i < 4; i += 1) expect((await view(e, name)).status).toBe(307);
+    const before = await claims(e).copies(name);
+    const middle = before.find((c) => before.some((k) => k.parent === c.relay))!;
+    const orphans = before.filter((c) => c.parent === middle.relay).map((c) => c.relay);
+    cut.add(`${middle.relay}.relay`);
+    try {
+      const result = await reconcile(e);
+      for (const o of orphans) expect(result.copies).toContainEqual(expect.stringMatching(new RegExp(`^${name}@${o}: re-parented ${middle.relay} → `)));
+      const after = await claims(e).copies(name);
+      for (const o of orphans) {
+        const moved = after.find((c) => c.relay === o)!;
+        expect(moved.parent).not.toBe(middle.relay);
+        expect(moved.epoch).toBe(2);
+        expect(await runsOn(o)).toContain(name);
+      }
+      expect(after.filter((c) => c.parent === 'full' && c.relay !== middle.relay).length).toBeLessThanOrEqual(2); // the dead one pulls nothing
+    } finally {
+      cut.delete(`${middle.relay}.relay`);
+    }
+  });
+
+  it('a member runs a copy the edge placed (not fenced) and drops one it does not know (fenced)', async () => {
+    const { e, name } = await cdn('fence', 1);
+    expect((await view(e, name)).status).toBe(307);
+    const [copy] = await claims(e).copies(name);
+    expect((await onRelay(copy!.relay, 'fence-stranger', 1)).status).toBe(200);
+    const result = await reconcile(e);
+    expect(result.fenced).toContain(`${copy!.relay}/fence-stranger`);
+    expect(result.fenced).not.toContain(`${copy!.relay}/${name}`);
+    expect(await runsOn(copy!.relay)).toContain(name);
+  });
+
+  it('WARM_STREAMS keeps a copy on a chosen member without a viewer (static setups: placement.test.ts, no members there)', async () => {
+    const { e, name, ids } = await cdn('warm', 2, { WARM_STREAMS: JSON.stringify({ 'warm-stream': ['warm-m1'] }) });
+    const result = await reconcile(e);
+    expect(result.copies).toContain(`${name}@warm-m1: warm copy under full`);
+    expect(await runsOn('warm-m1')).toContain(name);
+    expect(await idleCopies(e, 'warm-m1', { viewers: 0, pulls: 1, cpu: 0, egressBps: 0 }, Date.now() + 3_600_000)).toEqual([]);
+    expect(ids).toContain('warm-m1');
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * On-demand copies: the CDN. A viewer asking for a pulled stream where no relay with room holds it gets a new copy on
+ * a member (a relay that joined) with headroom, its own region first, pulling from another copy or replica of the
+ * stream, never one that already feeds FANOUT copies (tree.ts); the viewer is held until it plays there. A copy with
+ * no viewer and no child for IDLE_SECONDS is dropped at its relay's next heartbeat; WARM_STREAMS keeps chosen copies.
+ * A copy whose parent is gone re-parents by itself: at once when its relay reports it stalled and the parent does not
+ * answer, else at the next reconciliation. Static RELAYS hold replicas and feed copies but get no copies themselves.
+ */
+import type { RelayLoad } from '../../contract/membership.ts';
+import type { StoredCopy, StoredPull } from './edge-state.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
+import { startOnRelay, writes } from './pulls.ts';
+import { chooseParent, DEFAULT_FANOUT, subtree, type TreeCopy, type TreeRelay } from './tree.ts';
+import { claims } from './state.ts';
+import { log } from './log.ts';
+
+const DEFAULT_IDLE_S = 30;
+
+const positive = (v: string | undefined, fallback: number) => {
+  const n = Number(v ?? fallback);
+  return Number.isInteger(n) && n >= 1 ? n : fallback;
+};
+export const fanoutOf = (env: Env) => positive(env.FANOUT, DEFAULT_FANOUT);
+export const idleMsOf = (env: Env) => positive(env.IDLE_SECONDS, DEFAULT_IDLE_S) * 1000;
+
+/** What a relay dials to pull from another: its WCS Websocket. */
+export const wcsUrlOf = (relay: RelayConfig) => relay.url.replace(/^http/, 'ws');
+
+/** A stream's tree: its replicas are the roots, its copies hang below them. */
+export const treeOf = (record: StoredPull, copies: readonly StoredCopy[]): TreeCopy[] =>
+  [...record.placements.map((p) => ({ relay: p.relay, parent: null })), ...copies.map((c) => ({ relay: c.relay, parent: c.parent }))];
+
+async function startCopy(relays: ReadonlyMap<string, RelayConfig>, name: string, relay: string, parent: string, epoch: number): Promise<void> {
+  const from = relays.get(parent);
+  const on = relays.get(relay);
+  if (!from || !on) throw new Error(`relay ${!from ? parent : relay} is neither in RELAYS nor a member`);
+  await startOnRelay(new RelayClient(on), { uri: wcsUrlOf(from), remoteStreamName: name, localStreamName: name, epoch });
+}
+
+/** A new copy of `name` on `relay` under `parent`: false when the tree changed meanwhile (the caller places again). */
+export async function createCopy(env: Env, relays: ReadonlyMap<string, RelayConfig>, name: string, relay: string, parent: string, warm = false): Promise<boolean> {
+  if (!await claims(env).addCopy(name, relay, parent, fanoutOf(env), warm, Date.now())) return false;
+  writes.count += 1;
+  try {
+    await startCopy(relays, name, relay, parent, 1);
+  } catch (err) {
+    await claims(env).removeCopy(name, relay);
+    throw err;
+  }
+  log('edge.copy_created', { localStreamName: name, relay, parent, warm });
+  return true;
+}
+
+/** A member's heartbeat: its copies with viewers are in use; those idle past IDLE_SECONDS are dropped (the relay stops them). */
+export async function idleCopies(env: Env, relay: string, load: RelayLoad, now = Date.now()): Promise<string[]> {
+  const watched = Object.entries(load.streams ?? {}).filter(([, s]) => s.viewers > 0).map(([name]) => name);
+  const drop = await claims(env).idleCopies(relay, watched, now, idleMsOf(env));
+  if (drop.length > 0) writes.count += 1;
+  for (const name of drop) log('edge.copy_idle', { localStreamName: name, relay, idleSeconds: idleMsOf(env) / 1000 });
+  return drop;
+}
+
+/**
+ * Moves `copy` under another parent (its own is gone): the relay pulls again from the new one, at the next epoch.
+ * Its viewers are ended by the restart and come back through the edge; its own children retry the same relay.
+ */
+export async function reparent(env: Env, relays: ReadonlyMap<string, RelayConfig>, record: StoredPull, copy: StoredCopy, dead: ReadonlySet<string>): Promise<string | undefined> {
+  const tree = treeOf(record, await claims(env).copies(copy.name)).filter((c) => !dead.has(c.relay));
+  const live = new Map<string, TreeRelay>([...relays.values()].filter((r) => !dead.has(r.id))
+    .map((r) => [r.id, { id: r.id, region: r.region ?? '', headroom: 1, draining: r.draining }]));
+  const to = chooseParent(tree, live, relays.get(copy.relay)?.region ?? '', fanoutOf(env), subtree(tree, copy.relay));
+  if (!to) return undefined;
+  const epoch = await claims(env).reparent(copy.name, copy.relay, copy.parent, to, fanoutOf(env), [...dead]);
+  if (epoch === null) return undefined;
+  writes.count += 1;
+  const on = new RelayClient(relays.get(copy.relay)!);
+  await on.terminate(copy.name);
+  await startCopy(relays, copy.name, copy.relay, to, epoch);
+  log('edge.copy_reparented', { localStreamName: copy.name, relay: copy.relay, from: copy.parent, to, epoch });
+  return to;
+}
+
+/** A member reports copies that do not play: those whose parent does not answer re-parent now. */
+export async function reparentStalled(env: Env, relays: ReadonlyMap<string, RelayConfig>, relay: string, load: RelayLoad): Promise<string[]> {
+  const stalled = new Set(Object.entries(load.streams ?? {}).filter(([, s]) => !s.playing).map(([name]) => name));
+  if (stalled.size === 0) return [];
+  const moved: string[] = [];
+  for (const copy of (await claims(env).copies()).filter((c) => c.relay === relay && stalled.has(c.name))) {
+    const parent = relays.get(copy.parent);
+    if (parent && await new RelayClient(parent).healthy()) continue; // it plays again soon: the relay retries its pull
+    const record = await claims(env).get(copy.name);
+    if (!record) continue;
+    const to = await reparent(env, relays, record, copy, new Set([copy.parent]));
+    if (to) moved.push(`${copy.name}: ${copy.parent} → ${to}`);
+  }
+  return moved;
+}
+
+/** WARM_STREAMS: JSON `{"<stream>": ["<relay>", …]}`, copies kept whether watched or not. */
+export function warmList(env: Env): [string, string[]][] {
+  if (!env.WARM_STREAMS) return [];
+  try {
+    const parsed = JSON.parse(env.WARM_STREAMS) as Record<string, unknown>;
+    return Object.entries(parsed).filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].every((r) => typeof r === 'string'));
+  } catch {
+    log('edge.misconfigured', { setting: 'WARM_STREAMS', reason: 'not JSON {"<stream>": ["<relay>", …]}' });
+    return [];
+  }
+}
+
+/**
+ * Reconciliation of the copies: a copy on a relay that is gone or draining is dropped (its viewers come back through
+ * the edge); one whose parent is gone or failing re-parents; one its relay does not run is started again; the warm
+ * list's copies are made where missing.
+ */
+export async function reconcileCopies(env: Env, relays: ReadonlyMap<string, RelayConfig>, live: ReadonlyMap<string, Map<string, unknown> | string>,
+  failing: ReadonlySet<string>, records: readonly StoredPull[]): Promise<string[]> {
+  const out: string[] = [];
+  const byName = new Map(records.map((r) => [r.localStreamName, r]));
+  const dead = new Set([...failing, ...[...relays.values()].filter((r) => r.draining).map((r) => r.id)]);
+  const all = await claims(env).copies();
+  for (const copy of all) {
+    const record = byName.get(copy.name);
+    const on = relays.get(copy.relay);
+    if (!record || !on || on.draining) {
+      await claims(env).removeCopy(copy.name, copy.relay);
+      out.push(`${copy.name}@${copy.relay}: dropped (${!record ? 'no pull' : !on ? 'relay gone' : 'relay draining'})`);
+      continue;
+    }
+    const holds = (id: string) => record.placements.some((p) => p.relay === id) || all.some((c) => c.name === copy.name && c.relay === id);
+    if (!relays.has(copy.parent) || dead.has(copy.parent) || !holds(copy.parent)) {
+      const to = await reparent(env, relays, record, copy, new Set([...dead, copy.parent].filter((id) => id !== copy.relay)));
+      out.push(`${copy.name}@${copy.relay}: ${to ? `re-parented ${copy.parent} → ${to}` : `no parent to re-parent to from ${copy.parent}`}`);
+      continue;
+    }
+    const view = live.get(copy.relay);
+    if (view instanceof Map && !view.has(copy.name)) {
+      await startCopy(relays, copy.name, copy.relay, copy.parent, copy.epoch);
+      out.push(`${copy.name}@${copy.relay}: started again`);
+    }
+  }
+  for (const [name, ids] of warmList(env)) {
+    const record = byName.get(name);
+    if (!record) continue;
+    for (const id of ids.filter((i) => relays.get(i)?.member && !relays.get(i)!.draining)) {
+      const tree = treeOf(record, await claims(env).copies(name));
+      if (tree.some((c) => c.relay === id)) continue;
+      const byId = new Map([...relays.values()].filter((r) => !dead.has(r.id)).map((r) => [r.id, { id: r.id, region: r.region ?? '', headroom: 1, draining: r.draining }]));
+      const parent = chooseParent(tree, byId, relays.get(id)!.region ?? '', fanoutOf(env));
+      if (parent && await createCopy(env, relays, name, id, parent, true)) out.push(`${name}@${id}: warm copy under ${parent}`);
+    }
+  }
+  return out;
+}
