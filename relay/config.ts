@@ -216,6 +216,8 @@ export const settings = {
     doc: 'This relay\'s REST and Websocket URL as the edge and viewers reach it (`https://relay1.example.com:8443`). Empty: `http://<SIPHON_PUBLIC_IP or the host name>:<ws.port>`.' }),
   publicHlsUrl: s({ kind: 'string', env: 'SIPHON_PUBLIC_HLS_URL', property: 'siphon.public_hls_url', default: '',
     doc: 'Its HLS URL as the edge reaches it. Empty: the REST URL\'s host with the HLS port.' }),
+  edgeCapacity: s({ kind: 'int', env: 'SIPHON_EDGE_CAPACITY', property: 'siphon.edge_capacity', default: 0,
+    doc: 'Viewers this relay tells the edge it serves: the edge routes by it and makes on-demand copies elsewhere past it (nothing is refused here; SIPHON_MAX_VIEWERS refuses). 0: SIPHON_MAX_VIEWERS, or the edge\'s default (500) when that is 0 too.' }),
   region: s({ kind: 'string', env: 'SIPHON_REGION', property: 'siphon.region', default: '',
     doc: 'A region label the edge uses to keep viewers and pulls near (`eu-central`).' }),
   logLevel: s({ kind: 'string', env: 'SIPHON_LOG_LEVEL', property: 'siphon.log_level', default: 'info',

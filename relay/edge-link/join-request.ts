@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { JoinRequest } from '../../contract/membership.ts';
 import type { Config } from '../config.ts';
 
-type JoinSettings = Pick<Config, 'relayId' | 'publicUrl' | 'publicHlsUrl' | 'publicIp' | 'wsPort' | 'hlsPort' | 'region' | 'maxViewers'>;
+type JoinSettings = Pick<Config, 'relayId' | 'publicUrl' | 'publicHlsUrl' | 'publicIp' | 'wsPort' | 'hlsPort' | 'region' | 'maxViewers' | 'edgeCapacity'>;
 
 export function joinRequestOf(config: JoinSettings, host = hostname()): JoinRequest {
   const id = config.relayId || host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
@@ -13,5 +13,6 @@ export function joinRequestOf(config: JoinSettings, host = hostname()): JoinRequ
     u.port = String(config.hlsPort);
     return u.origin;
   })();
-  return { id, url, hls: hls.replace(/\/+$/, ''), region: config.region, ...(config.maxViewers > 0 ? { capacity: config.maxViewers } : {}) };
+  const capacity = config.edgeCapacity || config.maxViewers;
+  return { id, url, hls: hls.replace(/\/+$/, ''), region: config.region, ...(capacity > 0 ? { capacity } : {}) };
 }
