@@ -81,4 +81,11 @@ export const goals: Goal[] = [
   { goal: 'R7 partitioned relay fenced: the origin serves exactly one pull', result: 'r7', figure: 'originPlayersAfterFencing', unit: 'pulls', max: 1, issue: 15 },
   { goal: 'R10 hostile attempts at a guarded relay (no, expired, forged, out-of-scope tokens; tampered HLS session paths; foreign WHEP session URLs): none admitted', result: 'r10', figure: 'admitted', unit: 'admitted', max: 0, issue: 23 },
   { goal: 'R9 2 minutes across 100 ms RTT, 2 % loss: frozen (reported; the test bounds it at 1.5 %)', result: 'r9', figure: 'frozenPct', unit: '%', issue: 21 },
+  { goal: 'B14 viewer page on a relay that lacks the stream: edge request → first painted frame p95 ≤ 1.5 s', result: 'b14', figure: 'webrtc.lackingP95Ms', unit: 'ms', max: 1500, baseline: 'webrtc.holdingP95Ms', issue: 25 },
+  { goal: 'B14 WHEP on a relay that lacks the stream: edge request → first painted frame p95 ≤ 1.5 s', result: 'b14', figure: 'whep.lackingP95Ms', unit: 'ms', max: 1500, baseline: 'whep.holdingP95Ms', issue: 25 },
+  { goal: 'B14 HLS on a relay that lacks the stream: edge request → first frame p95 ≤ 2.5 s', result: 'b14', figure: 'hls.lackingP95Ms', unit: 'ms', max: 2500, baseline: 'hls.holdingP95Ms', issue: 25 },
+  { goal: 'B15 pulls a stream\'s root feeds ≤ FANOUT (4), 1000 relays, 1 M viewers (simulation)', result: 'b15', figure: 'maxRootFeeds', unit: 'pulls', max: 4, issue: 25 },
+  { goal: 'B15 tree depth, max (simulation, reported)', result: 'b15', figure: 'maxDepth', unit: 'levels', issue: 25 },
+  { goal: 'B15 one placement p99 (simulation, reported)', result: 'b15', figure: 'placementP99Us', unit: 'µs', issue: 25 },
+  { goal: 'B15 Durable Object operations/s in the busiest second (simulation, reported)', result: 'b15', figure: 'doOpsPerSecondPeak', unit: 'ops/s', issue: 25 },
 ];

@@ -4,12 +4,17 @@
  * parent dies re-parents, and find_all shows each copy with its parent and children.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { idleCopies } from '../../worker/src/copies.ts';
+import { heartbeat } from '../../worker/src/members.ts';
+import type { RelayLoad } from '../../contract/membership.ts';
 import { reconcile } from '../../worker/src/reconcile.ts';
 import { call, claims, cut, envWith, joinAs, JOIN_TOKEN, onRelay, placed, runsOn } from './edge-harness.ts';
 
 /** What a test made, undone after it (the Durable Object's storage lives through the file): members, the pull. */
 const made: { e: Env; name: string; ids: string[] }[] = [];
+const credentials = new Map<string, string>();
+/** A member's heartbeat at `now`: the copies the edge tells it to drop. */
+const idleCopies = async (e: Env, relay: string, load: RelayLoad, now: number) =>
+  (await heartbeat(e, `Bearer ${credentials.get(relay)}`, { id: relay, load }, now)).drop ?? [];
 afterEach(async () => {
   for (const { e, name, ids } of made.splice(0)) {
     for (const id of ids) await claims(e).leave(id);
@@ -24,7 +29,7 @@ async function cdn(prefix: string, members: number, extra: Partial<Env> = {}) {
   await placed(e, name, 'full');
   expect((await onRelay('full', name, 1)).status).toBe(200);
   const ids = Array.from({ length: members }, (_, i) => `${prefix}-m${i}`);
-  for (const id of ids) await joinAs(e, id, { capacity: 1, region: '' }); // the origin's region (none); one viewer each (the fake's /metrics counts 1): every viewer needs a new copy
+  for (const id of ids) credentials.set(id, await joinAs(e, id, { capacity: 1, region: '' })); // the origin's region (none); one viewer each (the fake's /metrics counts 1): every viewer needs a new copy
   made.push({ e, name, ids });
   return { e, name, ids };
 }

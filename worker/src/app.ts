@@ -8,13 +8,8 @@ import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
 import { apiError, errorRenderer } from '../../contract/error-body.ts';
 import { requireKey } from './auth.ts';
-import { drainRoute, findAllGet, findAllPost, heartbeatRoute, joinRoute, leaveRoute, membersRoute, pullRoute, revokeRoute, rotateRoute,
-  terminateRoute } from './routes.ts';
-import { authenticateMember, heartbeat, join, listMembers, relaysOf, rotate } from './members.ts';
-import { idleCopies, reparentStalled } from './copies.ts';
-import { drain, leave } from './drain.ts';
-import { fenceRelay } from './reconcile.ts';
-import { log } from './log.ts';
+import { findAllGet, findAllPost, pullRoute, revokeRoute, terminateRoute } from './routes.ts';
+import { addRelayRoutes } from './relay-routes.ts';
 import { revoke } from './revoke.ts';
 import { createPull, terminate } from './pulls.ts';
 import { findAllShared } from './find-all.ts';
@@ -46,7 +41,8 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
   app.use('/rest-api/pull/*', requireKey, limit);
   app.use('/rest-api/access/*', requireKey, limit);
-  for (const path of ['/rest-api/relay/drain', '/rest-api/relay/rotate', '/rest-api/relay/find_all']) app.use(path, requireKey, limit);
+  // join, heartbeat and leave carry their own credentials (members.ts); the operators' calls need a key.
+  for (const path of ['/rest-api/relay/drain', '/rest-api/relay/rotate', '/rest-api/relay/find_all']) app.use(path, requireKey);
   app.use('/rest-api/relay/*', limit);
   // WCS tools and `curl -d` do not always send a JSON content type; the body is JSON either way. The
   // body is read here and handed on as text: re-wrapping the raw stream and leaving it unread made
@@ -73,28 +69,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.openapi(terminateRoute, async (c) => c.json(await terminate(c.env, c.req.valid('json'), c.get('restKey').name), 200));
   app.openapi(revokeRoute, async (c) => c.json(await revoke(c.env, c.req.valid('json'), c.get('restKey').name), 200));
 
-  app.openapi(joinRoute, async (c) => c.json(await join(c.env, c.req.header('authorization'), c.req.valid('json')), 200));
-  app.openapi(heartbeatRoute, async (c) => {
-    const { id, load } = c.req.valid('json');
-    const answer = await heartbeat(c.env, c.req.header('authorization'), c.req.valid('json'));
-    const drop = await idleCopies(c.env, id, load);
-    if (drop.length > 0) answer.drop = drop;
-    c.executionCtx.waitUntil(relaysOf(c.env).then((relays) => reparentStalled(c.env, new Map(relays.map((r) => [r.id, r])), id, load))
-      .catch((err: Error) => log('edge.reparent_failed', { relay: id, reason: err.message })));
-    if (answer.returned) {
-      c.executionCtx.waitUntil(fenceRelay(c.env, id).then((fenced) => log('edge.relay_fenced_on_return', { relay: id, fenced }),
-        (err: Error) => log('edge.fence_failed', { relay: id, reason: err.message })));
-    }
-    return c.json(answer, 200);
-  });
-  app.openapi(leaveRoute, async (c) => {
-    const { id } = c.req.valid('json');
-    await authenticateMember(c.env, id, c.req.header('authorization'));
-    return c.json(await leave(c.env, id), 200);
-  });
-  app.openapi(drainRoute, async (c) => c.json(await drain(c.env, c.req.valid('json').relay, c.get('restKey').name), 200));
-  app.openapi(rotateRoute, async (c) => c.json(await rotate(c.env, c.req.valid('json').relay), 200));
-  app.openapi(membersRoute, async (c) => c.json(await listMembers(c.env), 200));
+  addRelayRoutes(app);
 
   // Viewers' HLS: the keys guard the API, not playback; a guarded relay's playlist decides who plays, and its media
   // comes under session paths the edge checks itself.

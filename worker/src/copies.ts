@@ -9,19 +9,12 @@
 import type { RelayLoad } from '../../contract/membership.ts';
 import type { StoredCopy, StoredPull } from './edge-state.ts';
 import { RelayClient, type RelayConfig } from './relays.ts';
-import { startOnRelay, writes } from './pulls.ts';
-import { chooseParent, DEFAULT_FANOUT, subtree, type TreeCopy, type TreeRelay } from './tree.ts';
-import { claims } from './state.ts';
+import { startOnRelay } from './pulls.ts';
+import { fanoutOf } from './settings.ts';
+import { chooseParent, subtree, type TreeCopy, type TreeRelay } from './tree.ts';
+import { claims, writes } from './state.ts';
 import { log } from './log.ts';
 
-const DEFAULT_IDLE_S = 30;
-
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v ?? fallback);
-  return Number.isInteger(n) && n >= 1 ? n : fallback;
-};
-export const fanoutOf = (env: Env) => positive(env.FANOUT, DEFAULT_FANOUT);
-export const idleMsOf = (env: Env) => positive(env.IDLE_SECONDS, DEFAULT_IDLE_S) * 1000;
 
 /** What a relay dials to pull from another: its WCS Websocket. */
 export const wcsUrlOf = (relay: RelayConfig) => relay.url.replace(/^http/, 'ws');
@@ -49,15 +42,6 @@ export async function createCopy(env: Env, relays: ReadonlyMap<string, RelayConf
   }
   log('edge.copy_created', { localStreamName: name, relay, parent, warm });
   return true;
-}
-
-/** A member's heartbeat: its copies with viewers are in use; those idle past IDLE_SECONDS are dropped (the relay stops them). */
-export async function idleCopies(env: Env, relay: string, load: RelayLoad, now = Date.now()): Promise<string[]> {
-  const watched = Object.entries(load.streams ?? {}).filter(([, s]) => s.viewers > 0).map(([name]) => name);
-  const drop = await claims(env).idleCopies(relay, watched, now, idleMsOf(env));
-  if (drop.length > 0) writes.count += 1;
-  for (const name of drop) log('edge.copy_idle', { localStreamName: name, relay, idleSeconds: idleMsOf(env) / 1000 });
-  return drop;
 }
 
 /**

@@ -10,8 +10,7 @@ import type { Placement, StoredPull } from './edge-state.ts';
 import { RelayClient, type RelayConfig } from './relays.ts';
 import { relaysOf } from './members.ts';
 import { moveReplica } from './move.ts';
-import { claims } from './state.ts';
-import { writes } from './pulls.ts';
+import { claims, writes } from './state.ts';
 import { log } from './log.ts';
 
 /** Moves replica `p` off its draining relay, then stops the old copy there; the new relay's id. */

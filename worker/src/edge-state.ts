@@ -159,16 +159,19 @@ export class EdgeState extends DurableObject {
   }
 
   /**
-   * A heartbeat with `credential`: unknown (never joined, left, or a wrong credential) → null. A heartbeat with the
+   * A heartbeat with `credential`: unknown (never joined, left, or a wrong credential) → null; else the member's
+   * state, and the on-demand copies of its relay dropped as idle (`idleCopies`). A heartbeat with the
    * rotated credential makes it the only one. `lastSeen` tells the caller whether the relay had been counted gone.
    */
-  heartbeat(id: string, credential: string, load: RelayLoad, now: number): { draining: boolean; next?: string; lastSeen: number } | null {
+  heartbeat(id: string, credential: string, load: RelayLoad, now: number, idleMs: number): { draining: boolean; next?: string; lastSeen: number; drop: string[] } | null {
     const row = this.sql.exec<MemberRow>('SELECT * FROM members WHERE id = ?', id).toArray()[0];
     if (!row || (credential !== row.credential && credential !== row.next_credential)) return null;
     if (credential === row.next_credential) this.sql.exec('UPDATE members SET credential = next_credential, next_credential = NULL WHERE id = ?', id);
     this.sql.exec('UPDATE members SET seen = ?, load = ? WHERE id = ?', now, JSON.stringify(load), id);
     const pending = credential === row.next_credential ? undefined : row.next_credential ?? undefined;
-    return { draining: row.draining === 1, next: pending, lastSeen: row.seen };
+    // In the same call, so a heartbeat is one trip into the object: the copies it watched, and those idle past idleMs.
+    const watched = Object.entries(load.streams ?? {}).filter(([, st]) => st.viewers > 0).map(([name]) => name);
+    return { draining: row.draining === 1, next: pending, lastSeen: row.seen, drop: this.idleCopies(id, watched, now, idleMs) };
   }
 
   /** The member's credential, to check a call it makes about itself; null when it is not a member. */

@@ -7,8 +7,8 @@
 import { apiError } from '../../contract/error-body.ts';
 import type { PullRecord, RelayPullRecord } from '../../contract/pull.ts';
 import type { StoredPull } from './edge-state.ts';
-import { toRecord, writes, type Live } from './pulls.ts';
-import { claims } from './state.ts';
+import { toRecord, type Live } from './pulls.ts';
+import { claims, writes } from './state.ts';
 import { RelayClient, type RelayConfig } from './relays.ts';
 import { relaysOf } from './members.ts';
 

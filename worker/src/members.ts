@@ -11,18 +11,9 @@ import { sameBytes } from '../../contract/same-bytes.ts';
 import type { HeartbeatAnswer, HeartbeatRequest, JoinAnswer, JoinRequest, MemberRecord } from '../../contract/membership.ts';
 import type { StoredMember } from './edge-state.ts';
 import { readRelays, type RelayConfig } from './relays.ts';
-import { claims } from './state.ts';
+import { claims, writes } from './state.ts';
 import { log } from './log.ts';
-
-const DEFAULT_HEARTBEAT_S = 5;
-const DEFAULT_EXPIRE_S = 15;
-
-const seconds = (v: string | undefined, fallback: number) => {
-  const n = Number(v ?? fallback);
-  return Number.isInteger(n) && n >= 1 ? n : fallback;
-};
-export const heartbeatSeconds = (env: Env) => seconds(env.HEARTBEAT_SECONDS, DEFAULT_HEARTBEAT_S);
-export const expireMs = (env: Env) => seconds(env.MEMBER_EXPIRE_SECONDS, DEFAULT_EXPIRE_S) * 1000;
+import { expireMs, heartbeatSeconds, idleMsOf } from './settings.ts';
 
 const memberConfig = (m: StoredMember): RelayConfig => ({
   id: m.id, url: m.url.replace(/\/+$/, ''), token: m.credential, hls: m.hls?.replace(/\/+$/, ''), capacity: m.capacity,
@@ -67,12 +58,15 @@ export async function join(env: Env, authorization: string | undefined, req: Joi
 export async function heartbeat(env: Env, authorization: string | undefined, req: HeartbeatRequest, now = Date.now()): Promise<HeartbeatAnswer> {
   const presented = bearerOf(authorization);
   if (!presented) throw unauthorized('missing credential (`Authorization: Bearer <the credential join gave>`)');
-  const beat = await claims(env).heartbeat(req.id, presented, req.load, now);
+  const beat = await claims(env).heartbeat(req.id, presented, req.load, now, idleMsOf(env));
   // Unknown and wrong look alike to the caller: either way it must join again.
   if (!beat) throw apiError(404, 'not_a_member', `relay "${req.id}" is not a member with this credential: join again`);
   const returned = beat.lastSeen < now - expireMs(env);
   if (returned) log('edge.relay_returned', { relay: req.id, goneFor: Math.round((now - beat.lastSeen) / 1000) });
-  return { state: beat.draining ? 'draining' : 'active', ...(beat.next ? { credential: beat.next } : {}), ...(returned ? { returned } : {}) };
+  for (const name of beat.drop) log('edge.copy_idle', { localStreamName: name, relay: req.id, idleSeconds: idleMsOf(env) / 1000 });
+  if (beat.drop.length > 0) writes.count += 1;
+  return { state: beat.draining ? 'draining' : 'active', ...(beat.next ? { credential: beat.next } : {}), ...(returned ? { returned } : {}),
+    ...(beat.drop.length > 0 ? { drop: beat.drop } : {}) };
 }
 
 /** Checks a call a member makes about itself (leave): its credential, or 401. */

@@ -6,13 +6,11 @@ import { apiError } from '../../contract/error-body.ts';
 import type { StoredPull } from './edge-state.ts';
 import { placeMany, RelayCallError, RelayClient } from './relays.ts';
 import { relaysOf } from './members.ts';
-import { claims } from './state.ts';
+import { claims, writes } from './state.ts';
 import { log } from './log.ts';
 import type { PullRecord, PullRequest, RelayPullRecord, TerminateRequest } from '../../contract/pull.ts';
 
 
-/** Changes this isolate made to the records (find_all shares an answer only among requests no change came between). */
-export const writes = { count: 0 };
 
 function relayFailure(err: unknown): never {
   if (err instanceof RelayCallError) throw apiError(err.unreachable ? 503 : 502, err.unreachable ? 'relay_unreachable' : 'relay_error', err.message);

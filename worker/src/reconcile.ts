@@ -13,10 +13,11 @@
 import type { RelayPullRecord } from '../../contract/pull.ts';
 import type { Placement, StoredCopy, StoredPull } from './edge-state.ts';
 import { reconcileCopies } from './copies.ts';
+import { moveAfterMs } from './settings.ts';
 import { importLegacyRecords } from './legacy-records.ts';
-import { startOnRelay, writes } from './pulls.ts';
+import { startOnRelay } from './pulls.ts';
 import { log } from './log.ts';
-import { claims } from './state.ts';
+import { claims, writes } from './state.ts';
 import { liveByRelay } from './find-all.ts';
 import { RelayClient, type RelayConfig } from './relays.ts';
 import { moveReplica, nextHealthy, pullRequestOf } from './move.ts';
@@ -24,14 +25,7 @@ import { drainPlacement } from './drain.ts';
 import { relaysOf } from './members.ts';
 import { resendRevocations } from './revoke.ts';
 
-const DEFAULT_MOVE_AFTER_S = 30;
-
 export interface ReconcileResult { checked: number; recreated: string[]; moved: string[]; fenced: string[]; waiting: string[]; failed: string[]; copies: string[] }
-
-export const moveAfterMs = (env: Env) => {
-  const s = Number(env.MOVE_AFTER_SECONDS ?? DEFAULT_MOVE_AFTER_S);
-  return (Number.isFinite(s) && s >= 0 ? s : DEFAULT_MOVE_AFTER_S) * 1000;
-};
 
 export async function reconcile(env: Env, now = Date.now()): Promise<ReconcileResult> {
   writes.count += 1; // it may move, add or import records: no find_all begun before may answer for after
