@@ -80,7 +80,7 @@ function retry(why, capMs = 1500) {
   state.reconnects += 1;
   retriesInARow += 1;
   const ms = Math.min(capMs, 250 * 2 ** (retriesInARow - 1));
-  retryTimer = setTimeout(() => (janus?.isConnected() ? watch() : connect()), ms);
+  retryTimer = setTimeout(() => (janus?.isConnected() && !edge ? watch() : connect()), ms);
 }
 
 function watch() {
@@ -150,16 +150,37 @@ function attach() {
   });
 }
 
-function connect() {
+/**
+ * With `?edge=<the edge's URL>` (what the edge's /rest-api/play puts in the page it sends a viewer to), the page asks
+ * the edge which relay to watch on at every (re)connect, so a relay that dies or drains is left for another; without
+ * it, the relay that served the page.
+ */
+const edge = new URLSearchParams(location.search).get('edge');
+let relayHost = location.host;
+
+async function chooseRelay() {
+  if (!edge) return;
+  const res = await fetch(`${edge}/rest-api/play/${encodeURIComponent(stream)}?proto=webrtc&json=1`, { cache: 'no-store' });
+  if (!res.ok) throw new Error(`the edge answered ${res.status}`);
+  relayHost = new URL((await res.json()).location).host;
+}
+
+async function connect() {
   clearTimeout(retryTimer);
   // janus.js says nothing when its socket closes before the session exists: do not wait on it forever.
   retryTimer = setTimeout(() => retry('media server did not answer'), 5000);
   if (janus) { try { janus.destroy({ cleanupHandles: true, notifyDestroyed: false }); } catch { /* already gone */ } }
   handle = null;
   setStatus('connecting', stream);
+  try {
+    await chooseRelay();
+  } catch (err) {
+    retry(`edge: ${err.message}`, 2000);
+    return;
+  }
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   janus = new Janus({
-    server: `${proto}://${location.host}/janus${token ? `?token=${encodeURIComponent(token)}` : ''}`,
+    server: `${proto}://${relayHost}/janus${token ? `?token=${encodeURIComponent(token)}` : ''}`,
     success: attach,
     error: (err) => { report('reconnect', { detail: String(err).slice(0, 200) }); retry(`media server: ${err}`, 2000); },
   });

@@ -75,7 +75,7 @@ describe('replicas and viewer routing', () => {
 
     cut.add('other.relay');
     try {
-      expect((await call(e, 'GET', `/rest-api/play/${name}`)).headers.get('location')).toBe(`http://ok.relay/viewer.html?stream=${name}`);
+      expect((await call(e, 'GET', `/rest-api/play/${name}`)).headers.get('location')).toBe(`http://ok.relay/viewer.html?stream=${name}&edge=http%3A%2F%2Fedge`);
       const result = await reconcile(e); // MOVE_AFTER_SECONDS 0: at its first failed check
       expect(result.moved).toEqual([`${name}: other → third`]);
       expect(await runsOn('third')).toContain(name);

@@ -38,6 +38,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.onError(errorRenderer((path, err) => console.error(JSON.stringify({ event: 'edge.unhandled_error', path, message: err.message }))));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.use('/rest-api/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
+  app.use('/whep/*', cors({ origin: '*', allowHeaders: ['Content-Type', 'Authorization'], allowMethods: ['POST', 'OPTIONS'], exposeHeaders: ['Location'] }));
   const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(400, 'bad_request', 'request body is over 64 KiB'); } });
   app.use('/rest-api/pull/*', requireKey, limit);
   app.use('/rest-api/access/*', requireKey, limit);
@@ -76,6 +77,7 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.get('/hls/:name/:file', hlsProxy);
   app.get('/hls/s/:session/:name/:file', hlsSessionMedia);
   app.get('/rest-api/play/:name', play);
+  app.post('/whep/:name', play);
 
   app.doc('/rest-api/openapi.json', DOC_CONFIG);
   app.get('/rest-api/docs', (c) => c.html(docsPage(DOC_CONFIG.info.title)));

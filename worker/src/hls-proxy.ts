@@ -1,6 +1,6 @@
 /**
- * HLS through the edge: `GET /hls/<localStreamName>/<file>` is fetched from the relay that holds the stream (its
- * `hls` URL in RELAYS) and kept in Cloudflare's cache, so a popular stream's audience does not all reach one relay.
+ * HLS through the edge: `GET /hls/<localStreamName>/<file>` is fetched from a relay that holds the stream (its
+ * `hls` URL in RELAYS, or a member's) and kept in Cloudflare's cache, so a popular stream's audience does not all reach one relay.
  *
  * - Media (init, segments, parts) never changes under its name (the names carry the output's id and sequence
  *   numbers): cached (Workers Cache API) once fetched. A part requested before it exists (a preload hint) is held
@@ -17,6 +17,7 @@ import type { Context } from 'hono';
 import { apiError } from '../../contract/error-body.ts';
 import { claims } from './state.ts';
 import { relaysOf } from './members.ts';
+import { RelayClient, type RelayConfig } from './relays.ts';
 import { checkSessionPath } from './hls-session.ts';
 
 interface Fetched { status: number; type: string; body: ArrayBuffer }
@@ -36,16 +37,23 @@ const RELAY_LOOKUP_MS = 2000;
 const DEFAULT_PART_MS = 250;
 const MEDIA_MAX_AGE_S = 60;
 
-/** The relay's HLS base for `name`, looked up in the placement (kept 2 s per isolate). */
+/**
+ * The relay's HLS base for `name` (kept 2 s per isolate): the primary replica's, or, when it does not answer its
+ * health check, the next replica's or copy's that does, so hls.js's own retries find the stream on another relay.
+ */
 async function hlsBase(env: Env, name: string): Promise<string> {
   const known = relayOf.get(name);
   if (known && known.until > Date.now()) return known.base;
   const record = await claims(env).get(name);
   if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
-  const relays = await relaysOf(env);
-  const primary = record.placements[0]?.relay;
-  const relay = relays.find((r) => r.id === primary);
-  if (!relay?.hls) throw apiError(404, 'not_found', `relay ${primary ?? '(none)'} has no HLS URL ("hls" in RELAYS, SIPHON_PUBLIC_HLS_URL on a member)`);
+  const relays = new Map((await relaysOf(env)).map((r) => [r.id, r]));
+  const holders = [...record.placements.map((p) => p.relay), ...(await claims(env).copies(name)).map((c) => c.relay)]
+    .map((id) => relays.get(id)).filter((r): r is RelayConfig => r?.hls !== undefined);
+  let relay = holders[0];
+  for (const candidate of holders) {
+    if (await new RelayClient(candidate).healthy()) { relay = candidate; break; }
+  }
+  if (!relay?.hls) throw apiError(404, 'not_found', `no relay that holds "${name}" has an HLS URL ("hls" in RELAYS, SIPHON_PUBLIC_HLS_URL on a member)`);
   relayOf.set(name, { base: relay.hls, until: Date.now() + RELAY_LOOKUP_MS });
   return relay.hls;
 }

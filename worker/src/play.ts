@@ -24,10 +24,11 @@ type Proto = (typeof PROTOS)[number];
 const DEFAULT_CAPACITY = 500;
 const FULL_RETRY_AFTER_S = 5;
 
-function locationFor(relay: RelayConfig, name: string, proto: Proto): string {
+/** `edge`: this edge's origin, given to the viewer page so it comes back here when its relay fails. */
+function locationFor(relay: RelayConfig, name: string, proto: Proto, edge: string): string {
   const n = encodeURIComponent(name);
   if (proto === 'whep') return `${relay.url}/whep/${n}`;
-  if (proto === 'webrtc') return `${relay.url}/viewer.html?stream=${n}`;
+  if (proto === 'webrtc') return `${relay.url}/viewer.html?stream=${n}&edge=${encodeURIComponent(edge)}`;
   if (!relay.hls) throw apiError(404, 'not_found', `relay ${relay.id} has no "hls" URL in RELAYS`);
   return `${relay.hls}/${n}/${n}.m3u8`;
 }
@@ -51,7 +52,7 @@ const ATTEMPTS = 3;
 
 export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
   const name = c.req.param('name')!;
-  const proto = (c.req.query('proto') ?? 'webrtc') as Proto;
+  const proto = (c.req.method === 'POST' ? 'whep' : c.req.query('proto') ?? 'webrtc') as Proto;
   const region = c.req.query('region') ?? '';
   if (!PROTOS.includes(proto)) throw apiError(400, 'bad_request', `proto: one of ${PROTOS.join(', ')}`);
   for (let attempt = 1; ; attempt += 1) {
@@ -70,9 +71,15 @@ export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
   }
 }
 
+/**
+ * 307 to the relay, the body saying the same; `?json=1` answers 200 with only the body (a page's fetch cannot read a
+ * redirect's). A WHEP POST to the edge (`/whep/<name>`) is redirected with its offer (RFC 9725 allows a 307 there).
+ */
 function routed(c: Context<{ Bindings: Env }>, relay: RelayConfig, name: string, proto: Proto, headroom: number, onDemand = false): Response {
-  const location = locationFor(relay, name, proto);
-  return c.json({ relay: relay.id, proto, location, wcsUrl: relay.url.replace(/^http/, 'ws'), headroom, ...(onDemand ? { onDemand } : {}) }, 307, { location });
+  const location = locationFor(relay, name, proto, new URL(c.req.url).origin);
+  const body = { relay: relay.id, proto, location, wcsUrl: relay.url.replace(/^http/, 'ws'), headroom, ...(onDemand ? { onDemand } : {}) };
+  if (c.req.query('json') === '1') return c.json(body, 200, { 'cache-control': 'no-store' });
+  return c.json(body, 307, { location });
 }
 
 type Decision = { kind: 'existing'; relay: RelayConfig; headroom: number }
