@@ -50,6 +50,10 @@ export const HeartbeatAnswer = z.object({
 export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 
 export const LeaveRequest = z.object({ id: relayId }).openapi('LeaveRequest');
+export const DemandRequest = z.object({ id: relayId, stream: z.string().min(1).max(256) }).openapi('DemandRequest');
+export const DemandAnswer = z.object({ stream: z.string(), relay: relayId, parent: z.string().nullable().openapi({ description: 'The relay it pulls from; null when it already held the stream as a replica' }) })
+  .openapi('DemandAnswer');
+export type DemandAnswer = z.infer<typeof DemandAnswer>;
 export const DrainRequest = z.object({ relay: relayId }).openapi('DrainRequest');
 export const RotateRequest = z.object({ relay: relayId }).openapi('RotateRequest');
 

@@ -4,7 +4,7 @@ import type { Logger } from './log.ts';
 import type { JanusSupervisor } from './janus/supervisor.ts';
 import type { StreamRegistry } from './streams/registry.ts';
 import type { UdpPortPool } from './media/udp-port-pool.ts';
-import type { StreamDeps } from './streams/stream.ts';
+import type { Stream, StreamDeps } from './streams/stream.ts';
 import type { AccessControl } from './access/access-control.ts';
 import type { Webhooks } from './webhooks/webhooks.ts';
 
@@ -23,4 +23,9 @@ export interface RelayContext {
   nodeId: string;
   /** The operator's lifecycle notifications: `emit` and go on (it never waits or throws). */
   webhooks: Webhooks;
+  /**
+   * A relay that joined an edge: a copy of `name` pulled here on demand (relay.ts asks the edge), resolved once it
+   * plays; undefined when the edge has no such stream or cannot place it. Absent on a relay that joined none.
+   */
+  demand?: (name: string) => Promise<Stream | undefined>;
 }

@@ -29,6 +29,7 @@ import { RtmpPushes } from './outputs/rtmp/rtmp-pushes.ts';
 import { WcsPushes } from './outputs/wcs-push/wcs-pushes.ts';
 import { Recordings } from './outputs/record/recordings.ts';
 import { RecordUrls } from './outputs/record/record-urls.ts';
+import type { Stream } from './streams/stream.ts';
 import { buildHlsApp } from './outputs/hls/hls-routes.ts';
 import { hlsSettings } from './outputs/hls/hls-settings.ts';
 import { accessControlFrom } from './access/access-settings.ts';
@@ -43,6 +44,8 @@ import { HostLoad } from './edge-link/host-load.ts';
 import { joinRequestOf } from './edge-link/join-request.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
+/** A viewer waits this long for a copy the edge started here to play. */
+const DEMAND_PLAYING_MS = 8_000;
 
 export class Relay {
   readonly ctx: RelayContext;
@@ -102,6 +105,7 @@ export class Relay {
       drop: (names) => { for (const name of names) void this.pulls.terminate({ localStreamName: name }, 'no viewer: the edge dropped this on-demand copy'); },
     }) : undefined;
     this.pulls.stateListener = (_name, state) => { if (state === 'FAILED') this.edgeLink?.beatSoon(); };
+    if (this.edgeLink) this.ctx.demand = (name) => this.demandFromEdge(name);
     janus.on('down', (reason) => this.onJanusDown(reason));
     janus.on('up', () => this.onJanusUp());
     this.eventLoopLag.enable();
@@ -167,6 +171,38 @@ export class Relay {
     });
     if (!decision.allow) return decision;
     return { allow: true, lease: this.ctx.access.lease(stream, { protocol: 'viewer', sessionId: session.sessionId }, decision.grant, end) };
+  }
+
+  /** A viewer asked for a stream this relay lacks: the edge starts a copy here; wait until it plays (≤ 8 s). */
+  private async demandFromEdge(name: string): Promise<Stream | undefined> {
+    const log = this.ctx.log.child({ component: 'edge-link', stream: name });
+    try {
+      const answer = await this.edgeLink!.demand(name);
+      log.info('edge_link.demanded', { parent: answer.parent });
+    } catch (err) {
+      log.info('edge_link.demand_refused', { reason: (err as Error).message });
+      return undefined;
+    }
+    const playing = (s: Stream | undefined) => s !== undefined && !s.isClosed && s.status === 'PUBLISHING';
+    const { registry } = this.ctx;
+    return new Promise((resolve) => {
+      let watched: Stream | undefined;
+      const done = (stream: Stream | undefined) => {
+        clearTimeout(timer);
+        registry.off('added', check);
+        watched?.off('status', check);
+        resolve(stream);
+      };
+      // The pull's stream appears in the registry, then turns PUBLISHING once media flows.
+      function check(): void {
+        const stream = registry.get(name);
+        if (playing(stream)) return done(stream);
+        if (stream && stream !== watched) { watched?.off('status', check); watched = stream; stream.on('status', check); }
+      }
+      const timer = setTimeout(() => { log.warn('edge_link.demand_not_playing', { waitedMs: DEMAND_PLAYING_MS }); done(undefined); }, DEMAND_PLAYING_MS);
+      registry.on('added', check);
+      check();
+    });
   }
 
   /** Each pulled stream's viewers (every kind) and whether it plays: the edge drops idle copies and re-parents stalled ones. */

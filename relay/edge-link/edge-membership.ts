@@ -11,7 +11,7 @@
  * A rotated credential comes in a heartbeat's answer: the relay accepts both (`credentials()`) until a heartbeat with
  * the new one is answered, after which the edge uses only the new one.
  */
-import { HeartbeatAnswer, JoinAnswer, type JoinRequest, type RelayLoad } from '../../contract/membership.ts';
+import { DemandAnswer, HeartbeatAnswer, JoinAnswer, type JoinRequest, type RelayLoad } from '../../contract/membership.ts';
 import type { Logger } from '../log.ts';
 import { Machine } from '../machine.ts';
 
@@ -19,6 +19,8 @@ export type MembershipState = 'joining' | 'member' | 'leaving' | 'left' | 'stopp
 
 const JOIN_RETRY_CAP_MS = 30_000;
 const CALL_TIMEOUT_MS = 5_000;
+/** The edge answers a demand once it has started the pull here. */
+const DEMAND_TIMEOUT_MS = 10_000;
 /** A leave waits for the edge to move every pull (each waits up to 10 s for its new copy to play). */
 const LEAVE_TIMEOUT_MS = 60_000;
 
@@ -126,6 +128,16 @@ export class EdgeMembership {
   beatSoon(): void {
     if (this.m.state !== 'member') return;
     this.scheduleBeat(this.m.generation, 0);
+  }
+
+  /**
+   * Asks the edge for a copy of `stream` on this relay (a viewer asked for a stream it lacks): resolves once the edge
+   * has started the pull here. Throws EdgeCallError with the edge's refusal (404: the edge has no such pull).
+   */
+  async demand(stream: string): Promise<DemandAnswer> {
+    if (this.m.state !== 'member') throw new EdgeCallError(503, `not a member of ${this.o.edgeUrl} (${this.m.state})`);
+    const res = await this.call('/rest-api/relay/demand', { id: this.o.join.id, stream }, this.credential!, DEMAND_TIMEOUT_MS);
+    return DemandAnswer.parse(await res.json());
   }
 
   /** Leaves the edge, which first moves this relay's pulls elsewhere; resolves when the edge is done (or gave up). */

@@ -63,7 +63,7 @@ export function buildApp(relay: RelayView): Hono {
   addPushRoutes(app, relay.rtmpPushes);
   addRecordRoutes(app, relay.recordings, relay.recordUrls);
   addAccessRoutes(app, relay.ctx.access);
-  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, token: () => config.whepToken, access: relay.ctx.access,
+  addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, demand: relay.ctx.demand, token: () => config.whepToken, access: relay.ctx.access,
     nodeId: relay.ctx.nodeId, iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 
   const findAll = (c: import('hono').Context) => {

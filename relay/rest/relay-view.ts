@@ -4,6 +4,7 @@
  */
 import type { Histogram } from 'node:perf_hooks';
 import type { Config } from '../config.ts';
+import type { RelayContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import type { JanusSupervisor } from '../janus/supervisor.ts';
 import type { ViewerProxy } from '../janus/viewer-proxy.ts';
@@ -30,6 +31,7 @@ export interface RelayView {
     readonly log: Logger;
     readonly janus: Pick<JanusSupervisor, 'state' | 'pid' | 'restarts' | 'lastError' | 'inventory'>;
     readonly registry: Pick<StreamRegistry, 'all' | 'allMediaSessions' | 'get' | 'closedTotals'>;
+    readonly demand?: RelayContext['demand'];
     readonly teePorts: Pick<UdpPortPool, 'size'>;
     readonly access: AccessControl;
     readonly nodeId: string;

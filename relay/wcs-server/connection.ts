@@ -211,7 +211,7 @@ export class WcsSession {
     const request = this.admit(data, 'playStream');
     if (!request || !(await this.authorize('play', request))) return;
     const player = new Player(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'wcs');
-    const stream = this.ctx.registry.get(request.name);
+    const stream = this.ctx.registry.get(request.name) ?? await this.ctx.demand?.(request.name); // a CDN relay asks the edge (relay.ts)
     if (!stream) {
       this.ctx.registry.releaseMediaSession(request.mediaSessionId);
       this.status(request, 'FAILED', Info.notFound);

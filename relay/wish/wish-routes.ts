@@ -12,6 +12,7 @@ import { apiError } from '../../contract/error-body.ts';
 import { streamName } from '../../contract/pull.ts';
 import { bearerGuard } from '../../contract/bearer.ts';
 import type { StreamRegistry } from '../streams/registry.ts';
+import type { Stream } from '../streams/stream.ts';
 import { SdpError } from '../sdp/description.ts';
 import { MediaSessionError } from '../webrtc/media-session.ts';
 import { JanusUnavailableError } from '../janus/client.ts';
@@ -29,6 +30,8 @@ const SDPFRAG = 'application/trickle-ice-sdpfrag';
 export interface WishDeps {
   sessions: WishSessions;
   registry: Pick<StreamRegistry, 'get'>;
+  /** A relay of an edge's CDN: a copy of a stream it lacks, asked of the edge (RelayContext.demand). */
+  demand?: (name: string) => Promise<Stream | undefined>;
   /** SIPHON_WHEP_TOKEN: one static credential for every WHIP/WHEP request; unused when signed tokens are configured. */
   token: () => string;
   access: AccessControl;
@@ -78,7 +81,8 @@ export function addWishRoutes(app: Hono, deps: WishDeps): void {
     const name = c.req.param('name');
     // Decided before the lookup: whether a stream exists is not for a client that may not play it.
     const grant = await admitWish(c, deps.access, 'whep', name, deps.nodeId);
-    const stream = deps.registry.get(name);
+    const here = deps.registry.get(name);
+    const stream = here && !here.isClosed ? here : await deps.demand?.(name);
     if (!stream || stream.isClosed) throw apiError(404, 'not_found', `no stream "${name}" on this relay`);
     const offer = await c.req.text();
     return created(c, '/whep', await deps.sessions.play(stream, offer, grant).catch((err) => { throw wishError(err); }), 201, links);

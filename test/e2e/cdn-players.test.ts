@@ -1,5 +1,6 @@
 /**
- * Players that go through the edge, in Chromium, with relays that joined it: the viewer page sent by the edge to a
+ * Players that go through the edge, in Chromium, with relays that joined it: a WHEP player asking a relay that lacks
+ * the stream directly plays there (the relay asks the edge for a copy of it); the viewer page sent by the edge to a
  * relay that lacks the stream plays an on-demand copy, and when that relay is SIGKILLed it asks the edge again by
  * itself and plays on another; medooze's WHEPClient posting to the edge's `/whep/<name>` is redirected (307) to a
  * relay and plays; hls.js plays the edge's `/hls/` route. Relay a is the origin (an H.264 demo, so HLS passes it).
@@ -55,9 +56,24 @@ describe('players through the edge', () => {
     return relay;
   };
 
+  let holder = '';
+  let away = '';
+
+  it('a WHEP player asking a relay that lacks the stream plays there: the relay gets a copy from the edge first', async () => {
+    holder = await root();
+    away = holder === 'r1' ? 'r2' : 'r1';
+    const relay = members.get(away)!;
+    const whep = await openWhep(browser, relay.pageUrl, `${relay.pageUrl}/whep/cdnp`);
+    expect(await whepFirstFrameMs(whep, 15_000)).toBeGreaterThan(0);
+    const demanded = await relay.waitFor((l) => l.event === 'edge_link.demanded' && l.stream === 'cdnp');
+    expect(demanded.parent).toBe(holder);
+    await whep.page.close();
+    const missing = await fetch(`${relay.url}/whep/no-such-stream`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+    expect(missing.status).toBe(404); // the edge has no such pull either: said so, nothing started
+    expect(await missing.json()).toMatchObject({ error: 'not_found' });
+  });
+
   it('the viewer page plays a copy on the relay the edge picks, and when that relay dies, asks the edge again and plays on another', async () => {
-    const holder = await root();
-    const away = holder === 'r1' ? 'r2' : 'r1';
     const page: Page = await browser.newPage();
     await page.goto(`${EDGE}/rest-api/play/cdnp?proto=webrtc&region=${away}`);
     expect(page.url()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${new URL(members.get(away)!.url).port}/viewer\\.html\\?stream=cdnp&edge=`));

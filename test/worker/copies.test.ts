@@ -126,4 +126,20 @@ describe('pull on demand', () => {
     expect(await idleCopies(e, 'warm-m1', { viewers: 0, pulls: 1, cpu: 0, egressBps: 0 }, Date.now() + 3_600_000)).toEqual([]);
     expect(ids).toContain('warm-m1');
   });
+
+  it('a member asking for a copy on itself gets one under a parent with room; asking again is the same copy; strangers are refused', async () => {
+    const { e, name, ids } = await cdn('demand', 2);
+    const ask = (id: string, stream: string, credential = credentials.get(id)) =>
+      call(e, 'POST', '/rest-api/relay/demand', { id, stream }, { authorization: `Bearer ${credential}` });
+    const first = await ask(ids[0]!, name);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ stream: name, relay: ids[0], parent: 'full' });
+    expect(await runsOn(ids[0]!)).toContain(name);
+    expect(await (await ask(ids[0]!, name)).json()).toEqual({ stream: name, relay: ids[0], parent: 'full' });
+    expect(await (await ask(ids[1]!, name)).json()).toEqual({ stream: name, relay: ids[1], parent: 'full' }); // FANOUT 2: the root has room for two
+    expect((await ask(ids[0]!, name, 'forged')).status).toBe(401);
+    const unknown = await ask(ids[0]!, 'no-such-stream');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: 'not_found' });
+  });
 });

@@ -176,7 +176,7 @@ describe('placement and API docs', () => {
       paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
     };
     expect(Object.keys(doc.paths).sort()).toEqual(['/rest-api/access/revoke', '/rest-api/pull/find_all', '/rest-api/pull/pull', '/rest-api/pull/terminate',
-      '/rest-api/relay/drain', '/rest-api/relay/find_all', '/rest-api/relay/heartbeat', '/rest-api/relay/join', '/rest-api/relay/leave', '/rest-api/relay/rotate']);
+      '/rest-api/relay/demand', '/rest-api/relay/drain', '/rest-api/relay/find_all', '/rest-api/relay/heartbeat', '/rest-api/relay/join', '/rest-api/relay/leave', '/rest-api/relay/rotate']);
     expect(doc.paths['/rest-api/relay/join']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/JoinRequest' } } } });
     expect(doc.paths['/rest-api/access/revoke']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/RevokeRequest' } } } });
     expect(Object.keys(doc.paths['/rest-api/pull/pull']!.post!.responses).sort()).toEqual(['200', '400', '401', '403', '409', '502', '503']);

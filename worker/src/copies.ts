@@ -14,6 +14,8 @@ import { fanoutOf } from './settings.ts';
 import { chooseParent, subtree, type TreeCopy, type TreeRelay } from './tree.ts';
 import { claims, writes } from './state.ts';
 import { log } from './log.ts';
+import { apiError } from '../../contract/error-body.ts';
+import { relaysOf } from './members.ts';
 
 
 /** What a relay dials to pull from another: its WCS Websocket. */
@@ -135,4 +137,26 @@ export async function reconcileCopies(env: Env, relays: ReadonlyMap<string, Rela
     }
   }
   return out;
+}
+
+/**
+ * A member asks for a copy of `name` on itself (a viewer asked it for a stream it does not hold): made under a parent
+ * with room, like a viewer's copy at the edge. What it already holds is answered as such.
+ */
+export async function demandCopy(env: Env, relayId: string, name: string): Promise<{ stream: string; relay: string; parent: string | null }> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const record = await claims(env).get(name);
+    if (!record) throw apiError(404, 'not_found', `no pull "${name}" at this edge`);
+    const copies = await claims(env).copies(name);
+    const held = record.placements.some((p) => p.relay === relayId) ? null : copies.find((c) => c.relay === relayId)?.parent;
+    if (held !== undefined) return { stream: name, relay: relayId, parent: held };
+    const relays = new Map((await relaysOf(env)).map((r) => [r.id, r]));
+    const self = relays.get(relayId);
+    if (!self || self.draining) throw apiError(409, 'conflict', `relay "${relayId}" is ${self ? 'draining' : 'not a member'}: it takes no new copy`);
+    const live = new Map([...relays.values()].map((r) => [r.id, { id: r.id, region: r.region ?? '', headroom: 1, draining: r.draining }]));
+    const parent = chooseParent(treeOf(record, copies), live, self.region ?? '', fanoutOf(env));
+    if (!parent) throw apiError(503, 'unavailable', `no copy of "${name}" has room for another child (FANOUT ${fanoutOf(env)})`);
+    if (await createCopy(env, relays, name, relayId, parent)) return { stream: name, relay: relayId, parent };
+  }
+  throw apiError(503, 'unavailable', `the copies of "${name}" kept changing; ask again`);
 }

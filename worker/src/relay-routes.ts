@@ -3,9 +3,9 @@
  * relay's credential; drain, rotate and the relay list, with an operator's key (app.ts puts requireKey in front).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { drainRoute, heartbeatRoute, joinRoute, leaveRoute, membersRoute, rotateRoute } from './routes.ts';
+import { demandRoute, drainRoute, heartbeatRoute, joinRoute, leaveRoute, membersRoute, rotateRoute } from './routes.ts';
 import { authenticateMember, heartbeat, join, listMembers, relaysOf, rotate } from './members.ts';
-import { reparentStalled } from './copies.ts';
+import { demandCopy, reparentStalled } from './copies.ts';
 import { drain, leave } from './drain.ts';
 import { fenceRelay } from './reconcile.ts';
 import { log } from './log.ts';
@@ -29,6 +29,11 @@ export function addRelayRoutes(app: OpenAPIHono<{ Bindings: Env }>): void {
     const { id } = c.req.valid('json');
     await authenticateMember(c.env, id, c.req.header('authorization'));
     return c.json(await leave(c.env, id), 200);
+  });
+  app.openapi(demandRoute, async (c) => {
+    const { id, stream } = c.req.valid('json');
+    await authenticateMember(c.env, id, c.req.header('authorization'));
+    return c.json(await demandCopy(c.env, id, stream), 200);
   });
   app.openapi(drainRoute, async (c) => c.json(await drain(c.env, c.req.valid('json').relay, c.get('restKey').name), 200));
   app.openapi(rotateRoute, async (c) => c.json(await rotate(c.env, c.req.valid('json').relay), 200));

@@ -4,7 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { PullRecord, PullRequest, TerminateRequest } from '../../contract/pull.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
 import { RevokeRequest } from '../../contract/access.ts';
-import { DrainRequest, DrainResult, HeartbeatAnswer, HeartbeatRequest, JoinAnswer, JoinRequest, LeaveRequest, MemberRecord, RotateRequest } from '../../contract/membership.ts';
+import { DemandAnswer, DemandRequest, DrainRequest, DrainResult, HeartbeatAnswer, HeartbeatRequest, JoinAnswer, JoinRequest, LeaveRequest, MemberRecord, RotateRequest } from '../../contract/membership.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const error = (description: string) => json(ErrorBody, description);
@@ -81,6 +81,8 @@ export const heartbeatRoute = relayRoute('/rest-api/relay/heartbeat', 'A member 
   { 400: 'Bad input', 401: 'No credential', 404: 'Not a member with this credential: join again' }, bearerOnly);
 export const leaveRoute = relayRoute('/rest-api/relay/leave', 'A member leaves: drained, then no longer a member (with its credential)', LeaveRequest, DrainResult,
   { 400: 'Bad input', 401: 'Not this relay\'s credential' }, bearerOnly);
+export const demandRoute = relayRoute('/rest-api/relay/demand', 'A member asks for a copy of a stream on itself (a viewer asked it for one it lacks; with its credential)', DemandRequest, DemandAnswer,
+  { 400: 'Bad input', 401: 'Not this relay\'s credential', 404: 'No pull of that name', 409: 'The relay is draining', 503: 'No copy has room for another child' }, bearerOnly);
 export const drainRoute = relayRoute('/rest-api/relay/drain', 'Move a member\'s pulls and new viewers elsewhere (before it shuts down)', DrainRequest, DrainResult,
   { 400: 'Bad input', 401: 'Missing or wrong API key', 403: 'The key lacks the relays scope', 404: 'No such member' });
 export const rotateRoute = relayRoute('/rest-api/relay/rotate', 'Give a member a new credential (it takes it with its next heartbeat)', RotateRequest,

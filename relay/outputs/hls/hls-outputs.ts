@@ -53,7 +53,8 @@ export class HlsOutputs {
    * earlier stream of that name). Undefined when there is no such stream and no lingering output.
    */
   async forRequest(name: string, client: string): Promise<HlsSink | undefined> {
-    const stream = this.ctx.registry.get(name);
+    // A relay of an edge's CDN asks the edge for a copy of a stream it lacks (relay.ts), then packages it.
+    const stream = this.ctx.registry.get(name) ?? (this.entries.has(name) ? undefined : await this.ctx.demand?.(name));
     let entry = this.entries.get(name);
     if (stream && (!entry || (entry.sink.state === 'stopped' && entry.sink.stream !== stream))) {
       await this.start(stream);

@@ -116,6 +116,20 @@ describe('EdgeMembership', () => {
     expect(calls.at(-1)!.path).toBe('/rest-api/relay/leave');
   });
 
+  it('asks the edge for a copy of a stream with its credential, and only as a member', async () => {
+    const { m, calls } = membership({
+      '/rest-api/relay/join': [joined('c')], '/rest-api/relay/heartbeat': [active],
+      '/rest-api/relay/demand': [{ status: 200, body: { stream: 's', relay: 'r1', parent: 'r0' } }, { status: 404, body: { error: 'not_found', message: 'no pull "x" at this edge' } }],
+    });
+    await expect(m.demand('s')).rejects.toThrow(/not a member/);
+    m.start();
+    await settle();
+    expect(await m.demand('s')).toEqual({ stream: 's', relay: 'r1', parent: 'r0' });
+    expect(calls.at(-1)).toEqual({ path: '/rest-api/relay/demand', bearer: 'c', body: { id: 'r1', stream: 's' } });
+    await expect(m.demand('x')).rejects.toThrow('/rest-api/relay/demand answered 404: no pull "x" at this edge');
+    m.close();
+  });
+
   it('what a relay joins with: its id, its URLs from the public address and ports, its capacity when it sets one', () => {
     const base = { relayId: '', publicUrl: '', publicHlsUrl: '', publicIp: '', wsPort: 8080, hlsPort: 8082, region: 'eu', maxViewers: 0, edgeCapacity: 0 };
     expect(joinRequestOf({ ...base, publicIp: '203.0.113.5' }, 'media_1.lan')).toEqual({ id: 'media_1.lan', url: 'http://203.0.113.5:8080', hls: 'http://203.0.113.5:8082', region: 'eu' });
