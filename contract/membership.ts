@@ -61,6 +61,7 @@ export const DrainResult = z.object({
   relay: relayId,
   moved: z.array(z.object({ localStreamName: z.string(), to: z.string() })),
   failed: z.array(z.object({ localStreamName: z.string(), reason: z.string() })),
+  dropped: z.array(z.string()).optional().openapi({ description: 'On-demand copies stopped there: their viewers come back through the edge, the copies they fed re-parented' }),
 }).openapi('DrainResult');
 export type DrainResult = z.infer<typeof DrainResult>;
 

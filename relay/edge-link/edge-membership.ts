@@ -148,8 +148,9 @@ export class EdgeMembership {
     this.m.to('leaving', 'moving this relay\'s pulls to other relays');
     try {
       const res = await this.call('/rest-api/relay/leave', { id: this.o.join.id }, this.credential!, LEAVE_TIMEOUT_MS);
-      const result = await res.json() as { moved?: unknown[]; failed?: unknown[] };
-      this.m.to('left', `moved ${result.moved?.length ?? 0} pull(s)${result.failed?.length ? `, ${result.failed.length} not moved (the edge retries)` : ''}`);
+      const result = await res.json() as { moved?: unknown[]; failed?: unknown[]; dropped?: unknown[] };
+      const dropped = result.dropped?.length ? `, stopped ${result.dropped.length} on-demand cop${result.dropped.length === 1 ? 'y' : 'ies'}` : '';
+      this.m.to('left', `moved ${result.moved?.length ?? 0} pull(s)${dropped}${result.failed?.length ? `, ${result.failed.length} not moved (the edge retries)` : ''}`);
     } catch (err) {
       this.m.to('left', `the edge did not drain this relay: ${(err as Error).message}`);
     }

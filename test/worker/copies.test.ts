@@ -142,4 +142,23 @@ describe('pull on demand', () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: 'not_found' });
   });
+
+  it('draining a member stops its copies after the copies they feed re-parent; its viewers come back through the edge', async () => {
+    const { e, name } = await cdn('draincopy', 4);
+    for (let i = 0; i < 4; i += 1) expect((await view(e, name)).status).toBe(307);
+    const before = await claims(e).copies(name);
+    const middle = before.find((c) => before.some((k) => k.parent === c.relay))!;
+    const orphans = before.filter((c) => c.parent === middle.relay).map((c) => c.relay);
+    const res = await call(e, 'POST', '/rest-api/relay/drain', { relay: middle.relay });
+    expect(res.status).toBe(200);
+    const result = await res.json() as { dropped: string[]; moved: { localStreamName: string }[]; failed: unknown[] };
+    expect(result).toMatchObject({ dropped: [name], failed: [] });
+    expect(result.moved.map((m) => m.localStreamName).sort()).toEqual(orphans.map((o) => `${name}@${o}`).sort());
+    const after = await claims(e).copies(name);
+    expect(after.map((c) => c.relay)).not.toContain(middle.relay);
+    for (const o of orphans) expect(after.find((c) => c.relay === o)!.parent).not.toBe(middle.relay);
+    expect(await runsOn(middle.relay)).not.toContain(name);
+    const again = await view(e, name); // a viewer of the drained relay, back at the edge
+    expect(again.body.relay).not.toBe(middle.relay);
+  });
 });

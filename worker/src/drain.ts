@@ -2,7 +2,8 @@
  * Draining a member before it shuts down: `POST /rest-api/relay/drain {relay}` (an operator), or `/relay/leave` (the
  * relay itself, on SIGTERM). It takes no new pull or viewer from then on; each pull it holds starts on another relay,
  * and stops on it once the new copy plays (or after 10 s), so its viewers, ended with it, find the stream playing
- * elsewhere when they come back through the edge. A move that fails is tried again by each reconciliation.
+ * elsewhere when they come back through the edge; its on-demand copies stop, after the copies they feed re-parent.
+ * A move that fails is tried again by each reconciliation.
  */
 import { apiError } from '../../contract/error-body.ts';
 import type { DrainResult } from '../../contract/membership.ts';
@@ -10,6 +11,7 @@ import type { Placement, StoredPull } from './edge-state.ts';
 import { RelayClient, type RelayConfig } from './relays.ts';
 import { relaysOf } from './members.ts';
 import { moveReplica } from './move.ts';
+import { reparent } from './copies.ts';
 import { claims, writes } from './state.ts';
 import { log } from './log.ts';
 
@@ -42,8 +44,26 @@ export async function drain(env: Env, id: string, by: string): Promise<DrainResu
       }
     }
   }
-  log('edge.relay_drained', { relay: id, moved: out.moved.length, failed: out.failed });
+  await dropCopies(env, relays, id, out);
+  log('edge.relay_drained', { relay: id, moved: out.moved.length, dropped: out.dropped, failed: out.failed });
   return out;
+}
+
+/** The draining relay's copies: what each feeds re-parents elsewhere, then it stops (its viewers come back through the edge). */
+async function dropCopies(env: Env, relays: RelayConfig[], id: string, out: DrainResult): Promise<void> {
+  const byId = new Map(relays.map((r) => [r.id, r]));
+  for (const copy of (await claims(env).copies()).filter((c) => c.relay === id)) {
+    const record = await claims(env).get(copy.name);
+    if (!record) continue;
+    for (const child of (await claims(env).copies(copy.name)).filter((c) => c.parent === id)) {
+      const to = await reparent(env, byId, record, child, new Set([id])).catch((err: Error) => { out.failed.push({ localStreamName: copy.name, reason: err.message }); return undefined; });
+      if (to) out.moved.push({ localStreamName: `${copy.name}@${child.relay}`, to });
+    }
+    await claims(env).removeCopy(copy.name, id);
+    const on = byId.get(id);
+    if (on) await new RelayClient(on).terminate(copy.name).catch((err: Error) => log('edge.drain_stop_failed', { relay: id, localStreamName: copy.name, reason: err.message }));
+    (out.dropped ??= []).push(copy.name);
+  }
 }
 
 /** The relay leaves for good: drained, then no longer a member (what it still held moves at the next reconciliation). */
