@@ -200,6 +200,6 @@ if (process.argv.includes('--workerd')) {
   report.baseline('a route that answers without the object, same clients, same wrangler dev', { requestsPerSecond: withoutObject.perSecond, p50Ms: withoutObject.p50Ms });
   const row = (what: string, t: typeof heartbeats) => [what, t.clients, t.perSecond.toFixed(0), t.p50Ms.toFixed(1), t.p99Ms.toFixed(1)];
   report.table('B15 the edge\'s Durable Object in wrangler dev (local workerd, state on disk)', ['requests', 'clients', 'per second', 'p50 ms', 'p99 ms'],
-    [row('heartbeat: 3 calls into the object, 1 write', heartbeats), row('no route: no object', withoutObject)]);
+    [row('heartbeat: one call into the object (its row read and written, idle copies checked)', heartbeats), row('no route: no object', withoutObject)]);
 }
 report.write();

@@ -1,8 +1,7 @@
 /**
  * The throughput of the edge's one Durable Object, measured in `wrangler dev` (the local workerd, in a test namespace):
- * 50 relays join, then CLIENTS concurrent loops send heartbeats for WINDOW_MS. A heartbeat is three calls into the
- * object (the member's row read and written, its copies' idle check, the members read for re-parenting), the edge's
- * busiest steady write. What Cloudflare's own objects sustain is in ../shared/notes (about 1000 requests/s each);
+ * 50 relays join, then CLIENTS concurrent loops send heartbeats for WINDOW_MS. A heartbeat is one call into the
+ * object (the member's row read and written, its copies' idle check), the edge's busiest steady write. What Cloudflare's own objects sustain is in ../shared/notes (about 1000 requests/s each);
  * this is the same code on this machine's two cores, the edge and the clients sharing them.
  */
 import { NetNamespace } from '../test/harness/netns.ts';

@@ -156,11 +156,16 @@ function attach() {
  * it, the relay that served the page.
  */
 const edge = new URLSearchParams(location.search).get('edge');
+const region = new URLSearchParams(location.search).get('region') ?? '';
 let relayHost = location.host;
+/** The edge chose the relay that served this page: the first connect goes there without asking again. */
+let chosen = true;
 
 async function chooseRelay() {
   if (!edge) return;
-  const res = await fetch(`${edge}/rest-api/play/${encodeURIComponent(stream)}?proto=webrtc&json=1`, { cache: 'no-store' });
+  if (chosen) { chosen = false; return; }
+  const where = region ? `&region=${encodeURIComponent(region)}` : '';
+  const res = await fetch(`${edge}/rest-api/play/${encodeURIComponent(stream)}?proto=webrtc&json=1${where}`, { cache: 'no-store' });
   if (!res.ok) throw new Error(`the edge answered ${res.status}`);
   relayHost = new URL((await res.json()).location).host;
 }

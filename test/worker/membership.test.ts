@@ -100,7 +100,7 @@ describe('membership', () => {
     const credential = await joined(e, 'drain-m');
     await placed(e, 'draining', 'drain-m');
     expect((await onRelay('drain-m', 'draining', 1)).status).toBe(200);
-    const res = await call(e, 'POST', '/rest-api/relay/drain', { relay: 'drain-m' });
+    const res = await call(e, 'POST', '/rest-api/relay/drain', JSON.stringify({ relay: 'drain-m' }), { 'content-type': 'application/x-www-form-urlencoded' }); // as curl -d sends it
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ relay: 'drain-m', moved: [{ localStreamName: 'draining', to: 'fixed-m' }], failed: [] });
     expect(await runsOn('drain-m')).not.toContain('draining');

@@ -59,6 +59,8 @@ export function buildApp(): OpenAPIHono<{ Bindings: Env }> {
   app.post('/rest-api/pull/pull', relabel);
   app.post('/rest-api/pull/terminate', relabel);
   app.post('/rest-api/access/revoke', relabel);
+  app.post('/rest-api/relay/drain', relabel);
+  app.post('/rest-api/relay/rotate', relabel);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
 

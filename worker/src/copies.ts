@@ -21,9 +21,13 @@ import { relaysOf } from './members.ts';
 /** What a relay dials to pull from another: its WCS Websocket. */
 export const wcsUrlOf = (relay: RelayConfig) => relay.url.replace(/^http/, 'ws');
 
-/** A stream's tree: its replicas are the roots, its copies hang below them. */
-export const treeOf = (record: StoredPull, copies: readonly StoredCopy[]): TreeCopy[] =>
-  [...record.placements.map((p) => ({ relay: p.relay, parent: null })), ...copies.map((c) => ({ relay: c.relay, parent: c.parent }))];
+/**
+ * A stream's tree: its replicas are the roots, its copies hang below them. `live`: the relays there are now; a copy
+ * on a gone one is left out (it feeds nothing and takes no place until reconciliation drops it).
+ */
+export const treeOf = (record: StoredPull, copies: readonly StoredCopy[], live?: ReadonlyMap<string, unknown>): TreeCopy[] =>
+  [...record.placements.map((p) => ({ relay: p.relay, parent: null })),
+    ...copies.filter((c) => !live || live.has(c.relay)).map((c) => ({ relay: c.relay, parent: c.parent }))];
 
 async function startCopy(relays: ReadonlyMap<string, RelayConfig>, name: string, relay: string, parent: string, epoch: number): Promise<void> {
   const from = relays.get(parent);
@@ -34,7 +38,7 @@ async function startCopy(relays: ReadonlyMap<string, RelayConfig>, name: string,
 
 /** A new copy of `name` on `relay` under `parent`: false when the tree changed meanwhile (the caller places again). */
 export async function createCopy(env: Env, relays: ReadonlyMap<string, RelayConfig>, name: string, relay: string, parent: string, warm = false): Promise<boolean> {
-  if (!await claims(env).addCopy(name, relay, parent, fanoutOf(env), warm, Date.now())) return false;
+  if (!await claims(env).addCopy(name, relay, parent, fanoutOf(env), warm, Date.now(), [...relays.keys()])) return false;
   writes.count += 1;
   try {
     await startCopy(relays, name, relay, parent, 1);
@@ -154,7 +158,7 @@ export async function demandCopy(env: Env, relayId: string, name: string): Promi
     const self = relays.get(relayId);
     if (!self || self.draining) throw apiError(409, 'conflict', `relay "${relayId}" is ${self ? 'draining' : 'not a member'}: it takes no new copy`);
     const live = new Map([...relays.values()].map((r) => [r.id, { id: r.id, region: r.region ?? '', headroom: 1, draining: r.draining }]));
-    const parent = chooseParent(treeOf(record, copies), live, self.region ?? '', fanoutOf(env));
+    const parent = chooseParent(treeOf(record, copies, relays), live, self.region ?? '', fanoutOf(env));
     if (!parent) throw apiError(503, 'unavailable', `no copy of "${name}" has room for another child (FANOUT ${fanoutOf(env)})`);
     if (await createCopy(env, relays, name, relayId, parent)) return { stream: name, relay: relayId, parent };
   }

@@ -208,13 +208,15 @@ export class EdgeState extends DurableObject {
    * replica of it, and `parent` (a replica or a copy) feeds fewer than `fanout` copies: the check and the insert are
    * one step, so racing viewers cannot give a parent more.
    */
-  addCopy(name: string, relay: string, parent: string, fanout: number, warm: boolean, now: number): boolean {
+  addCopy(name: string, relay: string, parent: string, fanout: number, warm: boolean, now: number, live?: string[]): boolean {
     if (this.sql.exec('SELECT 1 FROM pulls WHERE name = ?', name).toArray().length === 0) return false;
     const taken = this.sql.exec('SELECT 1 FROM placements WHERE name = ? AND relay = ? UNION SELECT 1 FROM copies WHERE name = ? AND relay = ?', name, relay, name, relay);
     if (taken.toArray().length > 0) return false;
     const parentHolds = this.sql.exec('SELECT 1 FROM placements WHERE name = ? AND relay = ? UNION SELECT 1 FROM copies WHERE name = ? AND relay = ?', name, parent, name, parent);
     if (parentHolds.toArray().length === 0) return false;
-    if (this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM copies WHERE name = ? AND parent = ?', name, parent).one().n >= fanout) return false;
+    // Children on relays that are gone (not in `live`) pull nothing: they do not take a place until reconciliation drops them.
+    const children = this.sql.exec<{ relay: string }>('SELECT relay FROM copies WHERE name = ? AND parent = ?', name, parent).toArray();
+    if (children.filter((c) => !live || live.includes(c.relay)).length >= fanout) return false;
     this.sql.exec('INSERT INTO copies VALUES (?, ?, ?, 1, ?, ?)', name, relay, parent, warm ? 1 : 0, now);
     return true;
   }

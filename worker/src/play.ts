@@ -24,11 +24,11 @@ type Proto = (typeof PROTOS)[number];
 const DEFAULT_CAPACITY = 500;
 const FULL_RETRY_AFTER_S = 5;
 
-/** `edge`: this edge's origin, given to the viewer page so it comes back here when its relay fails. */
-function locationFor(relay: RelayConfig, name: string, proto: Proto, edge: string): string {
+/** `edge`: this edge's origin, given to the viewer page (with the viewer's region) so it comes back here when its relay fails. */
+function locationFor(relay: RelayConfig, name: string, proto: Proto, edge: string, region: string): string {
   const n = encodeURIComponent(name);
   if (proto === 'whep') return `${relay.url}/whep/${n}`;
-  if (proto === 'webrtc') return `${relay.url}/viewer.html?stream=${n}&edge=${encodeURIComponent(edge)}`;
+  if (proto === 'webrtc') return `${relay.url}/viewer.html?stream=${n}&edge=${encodeURIComponent(edge)}${region ? `&region=${encodeURIComponent(region)}` : ''}`;
   if (!relay.hls) throw apiError(404, 'not_found', `relay ${relay.id} has no "hls" URL in RELAYS`);
   return `${relay.hls}/${n}/${n}.m3u8`;
 }
@@ -76,7 +76,7 @@ export async function play(c: Context<{ Bindings: Env }>): Promise<Response> {
  * redirect's). A WHEP POST to the edge (`/whep/<name>`) is redirected with its offer (RFC 9725 allows a 307 there).
  */
 function routed(c: Context<{ Bindings: Env }>, relay: RelayConfig, name: string, proto: Proto, headroom: number, onDemand = false): Response {
-  const location = locationFor(relay, name, proto, new URL(c.req.url).origin);
+  const location = locationFor(relay, name, proto, new URL(c.req.url).origin, c.req.query('region') ?? '');
   const body = { relay: relay.id, proto, location, wcsUrl: relay.url.replace(/^http/, 'ws'), headroom, ...(onDemand ? { onDemand } : {}) };
   if (c.req.query('json') === '1') return c.json(body, 200, { 'cache-control': 'no-store' });
   return c.json(body, 307, { location });
@@ -112,7 +112,7 @@ async function decide(env: Env, record: StoredPull, proto: Proto, region: string
   const free = [...relays.values()].filter((r) => r.member && !r.draining && !holders.includes(r.id))
     .map((r) => ({ id: r.id, region: r.region ?? '', headroom: (r.capacity ?? DEFAULT_CAPACITY) - (r.load?.viewers ?? 0) }));
   const candidates: TreeRelay[] = [...playing.map((r, i) => ({ id: r.id, region: r.region ?? '', headroom: headroom[i]! })), ...free];
-  const placed = placeViewer(treeOf(record, copies), candidates, region, fanoutOf(env));
+  const placed = placeViewer(treeOf(record, copies, relays), candidates, region, fanoutOf(env));
   if (placed?.kind === 'new') return { kind: 'new', relay: relays.get(placed.relay)!, parent: placed.parent, headroom: free.find((f) => f.id === placed.relay)!.headroom, relays };
   if (placed?.kind === 'existing') {
     const tier = relays.get(placed.relay)!.region ?? '';
