@@ -37,6 +37,8 @@ try {
 } catch {
   run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
 }
+// The relay reads what an operator keeps beside relay.env (a SIPHON_CONFIG properties file, certificates): its group may.
+run('chown', [`root:${USER}`, dirname(ENV_FILE)]);
 writeFileSync(`/etc/systemd/system/${UNIT_NAME}`, unit);
 run('systemctl', ['daemon-reload']);
 run('systemctl', ['enable', '--now', UNIT_NAME]);

@@ -212,9 +212,9 @@ export class WcsSession {
     if (!request || !(await this.authorize('play', request))) return;
     const player = new Player(request.mediaSessionId, request.name, this.ctx, this.clientFor(request), 'wcs');
     const stream = this.ctx.registry.get(request.name) ?? await this.ctx.demand?.(request.name); // a CDN relay asks the edge (relay.ts)
-    if (!stream) {
+    if (!stream || this.closed) { // this.closed: the client left while a copy was started for it
       this.ctx.registry.releaseMediaSession(request.mediaSessionId);
-      this.status(request, 'FAILED', Info.notFound);
+      if (!this.closed) this.status(request, 'FAILED', Info.notFound);
       return;
     }
     await this.negotiate(player, request, () => player.start(stream, request.sdp!));

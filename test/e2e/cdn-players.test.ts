@@ -3,7 +3,9 @@
  * the stream directly plays there (the relay asks the edge for a copy of it); the viewer page sent by the edge to a
  * relay that lacks the stream plays an on-demand copy, and when that relay is SIGKILLed it asks the edge again by
  * itself and plays on another; medooze's WHEPClient posting to the edge's `/whep/<name>` is redirected (307) to a
- * relay and plays; hls.js plays the edge's `/hls/` route. Relay a is the origin (an H.264 demo, so HLS passes it).
+ * relay and plays; hls.js plays the edge's `/hls/` route; the SDK's Player page at a relay that lacks the stream plays
+ * there, and once it leaves, the copy idles out, and hls.js sent by the edge to that relay's region gets a new copy
+ * there. Relay a is the origin (an H.264 demo, so HLS passes it).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,8 @@ import { launchBrowser } from '../harness/browser.ts';
 import { viewerFrames } from '../harness/viewer-page.ts';
 import { openWhep, whepFirstFrameMs } from '../harness/whep-page.ts';
 import { hlsFrames, openHlsPlayer } from '../harness/hls-page.ts';
+import { openPlayer } from '../harness/sdk-pages.ts';
+import { framesDecoded } from '../harness/browser.ts';
 
 const JOIN_TOKEN = 'cdn-players-join';
 const EDGE = 'http://127.0.0.1:8081'; // as the browser in the namespace reaches it
@@ -29,8 +33,8 @@ describe('players through the edge', () => {
   beforeAll(async () => {
     ns = NetNamespace.create();
     origin = await RelayProcess.start(ns, { SIPHON_DEMO_STREAM: 'demo', SIPHON_DEMO_CODEC: 'h264', SIPHON_DEMO_KBPS: '400', SIPHON_DEMO_SIZE: '320x180' });
-    edge = await EdgeProcess.start(ns, { RELAYS: '[]', RELAY_JOIN_TOKEN: JOIN_TOKEN, HEARTBEAT_SECONDS: '1', MEMBER_EXPIRE_SECONDS: '3' });
-    const started = await Promise.all(['r1', 'r2'].map((id, i) => {
+    edge = await EdgeProcess.start(ns, { RELAYS: '[]', RELAY_JOIN_TOKEN: JOIN_TOKEN, HEARTBEAT_SECONDS: '1', MEMBER_EXPIRE_SECONDS: '3', IDLE_SECONDS: '2' });
+    const started = await Promise.all(['r1', 'r2', 'r3'].map((id, i) => {
       const slot = RelayProcess.slot(i + 1);
       return RelayProcess.start(ns, { ...slot, SIPHON_EDGE_URL: EDGE, SIPHON_EDGE_JOIN_TOKEN: JOIN_TOKEN, SIPHON_RELAY_ID: id, SIPHON_REGION: id,
         SIPHON_PUBLIC_URL: `http://127.0.0.1:${slot.SIPHON_WS_PORT}` });
@@ -61,7 +65,7 @@ describe('players through the edge', () => {
 
   it('a WHEP player asking a relay that lacks the stream plays there: the relay gets a copy from the edge first', async () => {
     holder = await root();
-    away = holder === 'r1' ? 'r2' : 'r1';
+    away = ['r1', 'r2'].find((r) => r !== holder) ?? 'r3';
     const relay = members.get(away)!;
     const whep = await openWhep(browser, relay.pageUrl, `${relay.pageUrl}/whep/cdnp`);
     expect(await whepFirstFrameMs(whep, 15_000)).toBeGreaterThan(0);
@@ -94,6 +98,22 @@ describe('players through the edge', () => {
     expect(await whep.resource()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/whep\/cdnp\//);
     await whep.page.close();
     const hls = await openHlsPlayer(browser, members.values().next().value!.pageUrl, 'cdnp', false, 30_000, `${EDGE}/hls/cdnp/cdnp.m3u8`);
+    await expect.poll(() => hlsFrames(hls), { timeout: 15_000 }).toBeGreaterThan(10);
+    await hls.close();
+  });
+
+  it('the SDK Player at a relay that lacks the stream plays there; after it leaves the copy idles out, and hls.js sent there by the edge gets a new one', async () => {
+    const spare = ['r1', 'r2', 'r3'].find((r) => r !== holder && members.has(r) && r !== away)!;
+    const relay = members.get(spare)!;
+    const player = await openPlayer(browser, relay.pageUrl, 'cdnp');
+    await expect.poll(() => framesDecoded(player.page), { timeout: 15_000 }).toBeGreaterThan(10);
+    await relay.waitFor((l) => l.event === 'edge_link.demanded' && l.stream === 'cdnp');
+    await player.page.close();
+    await relay.waitFor((l) => l.event === 'pull.state' && l.stream === 'cdnp' && l.to === 'TERMINATED', 15_000); // idle: dropped by the edge
+    const res = await fetch(`${edge.url}/rest-api/play/cdnp?proto=hls&region=${spare}`, { redirect: 'manual' });
+    expect(res.status).toBe(307);
+    expect(await res.json()).toMatchObject({ relay: spare, onDemand: true });
+    const hls = await openHlsPlayer(browser, relay.pageUrl, 'cdnp', true, 30_000, res.headers.get('location')!);
     await expect.poll(() => hlsFrames(hls), { timeout: 15_000 }).toBeGreaterThan(10);
     await hls.close();
   });

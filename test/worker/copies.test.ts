@@ -90,6 +90,7 @@ describe('pull on demand', () => {
     const before = await claims(e).copies(name);
     const middle = before.find((c) => before.some((k) => k.parent === c.relay))!;
     const orphans = before.filter((c) => c.parent === middle.relay).map((c) => c.relay);
+    expect(await claims(e).reparent(name, middle.relay, 'full', orphans[0]!, 2)).toBeNull(); // never under its own child
     cut.add(`${middle.relay}.relay`);
     try {
       const result = await reconcile(e);
@@ -141,6 +142,9 @@ describe('pull on demand', () => {
     const unknown = await ask(ids[0]!, 'no-such-stream');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: 'not_found' });
+    expect(await claims(e).reparent(name, ids[0]!, 'full', ids[0]!, 2)).toBeNull(); // never under itself
+    expect((await call(e, 'POST', '/rest-api/pull/terminate', { localStreamName: name })).status).toBe(200);
+    for (const id of ids) expect(await runsOn(id)).not.toContain(name); // its copies stop with it
   });
 
   it('draining a member stops its copies after the copies they feed re-parent; its viewers come back through the edge', async () => {

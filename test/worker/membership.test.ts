@@ -1,6 +1,6 @@
 /** Relays that join by themselves: join, heartbeats, expiry and fencing on return, credentials and their rotation, drain. */
 import { describe, expect, it } from 'vitest';
-import { heartbeat } from '../../worker/src/members.ts';
+import { heartbeat, join } from '../../worker/src/members.ts';
 import { fenceRelay, reconcile } from '../../worker/src/reconcile.ts';
 import { call, claims, envWith, joinAs, JOIN_TOKEN, onRelay, placed, pull, realFetch, runsOn } from './edge-harness.ts';
 
@@ -117,5 +117,18 @@ describe('membership', () => {
     const left = await call(e, 'POST', '/rest-api/relay/leave', { id: 'drain-m' }, { authorization: `Bearer ${credential}` });
     expect(left.status).toBe(200);
     expect((await members(e)).map((m) => m.id)).not.toContain('drain-m');
+  });
+
+  it('a live member\'s id is not taken by a relay at another URL; the same relay restarting joins again, still draining if it was', async () => {
+    const e = envWith([], { RELAY_JOIN_TOKEN: JOIN });
+    await joined(e, 'take-m');
+    const other = await call(e, 'POST', '/rest-api/relay/join', { id: 'take-m', url: 'http://impostor.relay' }, { authorization: `Bearer ${JOIN}` });
+    expect(other.status).toBe(409);
+    expect(await other.json()).toMatchObject({ error: 'conflict', message: expect.stringContaining('http://take-m.relay') });
+    expect((await call(e, 'POST', '/rest-api/relay/drain', { relay: 'take-m' })).status).toBe(200);
+    const again = await joined(e, 'take-m'); // a restart: same URL
+    expect(await (await beat(e, 'take-m', again)).json()).toEqual({ state: 'draining' });
+    const later = await join(e, `Bearer ${JOIN}`, { id: 'take-m', url: 'http://new-host.relay', region: '' }, Date.now() + 16_000);
+    expect(later.id).toBe('take-m'); // once the old one is gone, the id is free
   });
 });

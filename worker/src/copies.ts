@@ -77,7 +77,7 @@ export async function reparentStalled(env: Env, relays: ReadonlyMap<string, Rela
   const moved: string[] = [];
   for (const copy of (await claims(env).copies()).filter((c) => c.relay === relay && stalled.has(c.name))) {
     const parent = relays.get(copy.parent);
-    if (parent && await new RelayClient(parent).healthy()) continue; // it plays again soon: the relay retries its pull
+    if (parent && !parent.draining && await new RelayClient(parent).healthy()) continue; // it plays again soon: the relay retries its pull
     const record = await claims(env).get(copy.name);
     if (!record) continue;
     const to = await reparent(env, relays, record, copy, new Set([copy.parent]));
@@ -129,7 +129,12 @@ export async function reconcileCopies(env: Env, relays: ReadonlyMap<string, Rela
       out.push(`${copy.name}@${copy.relay}: started again`);
     }
   }
-  for (const [name, ids] of warmList(env)) {
+  const warm = warmList(env);
+  for (const copy of all.filter((c) => c.warm && !warm.some(([name, ids]) => name === c.name && ids.includes(c.relay)))) {
+    await claims(env).setWarm(copy.name, copy.relay, false);
+    out.push(`${copy.name}@${copy.relay}: no longer warm`);
+  }
+  for (const [name, ids] of warm) {
     const record = byName.get(name);
     if (!record) continue;
     for (const id of ids.filter((i) => relays.get(i)?.member && !relays.get(i)!.draining)) {

@@ -18,7 +18,14 @@ import { log } from './log.ts';
 /** Moves replica `p` off its draining relay, then stops the old copy there; the new relay's id. */
 export async function drainPlacement(env: Env, relays: RelayConfig[], r: StoredPull, p: Placement): Promise<string> {
   const from = relays.find((relay) => relay.id === p.relay);
+  const fromId = p.relay;
   const to = await moveReplica(env, relays, r, p, true);
+  // The copies it fed pull from elsewhere before it stops (p now names the new placement).
+  const byId = new Map(relays.map((relay) => [relay.id, relay]));
+  for (const child of (await claims(env).copies(r.localStreamName)).filter((c) => c.parent === fromId)) {
+    const moved = await claims(env).get(r.localStreamName);
+    if (moved) await reparent(env, byId, moved, child, new Set([fromId])).catch((err: Error) => log('edge.reparent_failed', { relay: child.relay, localStreamName: child.name, reason: err.message }));
+  }
   if (from) {
     await new RelayClient(from).terminate(r.localStreamName).catch((err: Error) =>
       log('edge.drain_stop_failed', { relay: from.id, localStreamName: r.localStreamName, reason: err.message })); // fenced at the next reconciliation

@@ -150,12 +150,16 @@ export class EdgeState extends DurableObject {
     this.sql.exec('DELETE FROM failing WHERE relay = ?', relay);
   }
 
-  /** A relay joins (or joins again after a restart): its new credential replaces any earlier one. */
-  join(m: JoinRequest, credential: string, now: number): { rejoined: boolean } {
-    const rejoined = this.sql.exec('SELECT 1 FROM members WHERE id = ?', m.id).toArray().length > 0;
-    this.sql.exec('INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, 0)',
-      m.id, m.url, m.hls ?? null, m.region, m.capacity ?? null, credential, now, now);
-    return { rejoined };
+  /**
+   * A relay joins, or joins again after a restart: its new credential replaces any earlier one, and a drained relay
+   * stays draining. A live member's id is not taken by a relay at another URL (`taken`: that URL).
+   */
+  join(m: JoinRequest, credential: string, now: number, expireMs: number): { rejoined: boolean; taken?: string } {
+    const old = this.sql.exec<MemberRow>('SELECT * FROM members WHERE id = ?', m.id).toArray()[0];
+    if (old && old.url !== m.url && old.seen >= now - expireMs) return { rejoined: true, taken: old.url };
+    this.sql.exec('INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?)',
+      m.id, m.url, m.hls ?? null, m.region, m.capacity ?? null, credential, now, now, old?.draining ?? 0);
+    return { rejoined: old !== undefined };
   }
 
   /**
@@ -233,9 +237,17 @@ export class EdgeState extends DurableObject {
   reparent(name: string, relay: string, from: string, to: string, fanout: number, dead: string[] = []): number | null {
     const children = this.sql.exec<{ relay: string }>('SELECT relay FROM copies WHERE name = ? AND parent = ?', name, to).toArray();
     if (children.filter((c) => !dead.includes(c.relay)).length >= fanout) return null;
+    // Two siblings re-parenting at once could each pick the other: never under a copy that is below this one.
+    const parentOf = new Map(this.sql.exec<{ relay: string; parent: string }>('SELECT relay, parent FROM copies WHERE name = ?', name).toArray().map((c) => [c.relay, c.parent]));
+    for (let at: string | undefined = to, hops = 0; at !== undefined && hops <= parentOf.size; at = parentOf.get(at), hops += 1) if (at === relay) return null;
     const moved = this.sql.exec('UPDATE copies SET parent = ?, epoch = epoch + 1 WHERE name = ? AND relay = ? AND parent = ?', to, name, relay, from);
     if (moved.rowsWritten === 0) return null;
     return this.sql.exec<{ epoch: number }>('SELECT epoch FROM copies WHERE name = ? AND relay = ?', name, relay).one().epoch;
+  }
+
+  /** A copy listed in WARM_STREAMS, or no longer (then the idle rule applies to it again). */
+  setWarm(name: string, relay: string, warm: boolean): void {
+    this.sql.exec('UPDATE copies SET warm = ?, last_viewer = MAX(last_viewer, ?) WHERE name = ? AND relay = ?', warm ? 1 : 0, Date.now(), name, relay);
   }
 
   removeCopy(name: string, relay: string): boolean {

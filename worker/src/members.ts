@@ -49,7 +49,11 @@ export async function join(env: Env, authorization: string | undefined, req: Joi
   if (!presented || !sameBytes(bytes(presented), bytes(env.RELAY_JOIN_TOKEN))) throw unauthorized('missing or wrong join token (`Authorization: Bearer <RELAY_JOIN_TOKEN>`)');
   if (readRelays(env).some((r) => r.id === req.id)) throw apiError(409, 'conflict', `relay id "${req.id}" is in RELAYS: a joining relay needs an id of its own`);
   const credential = newCredential();
-  const { rejoined } = await claims(env).join(req, credential, now);
+  const { rejoined, taken } = await claims(env).join(req, credential, now, expireMs(env));
+  if (taken) {
+    throw apiError(409, 'conflict', `relay id "${req.id}" belongs to a live relay at ${taken}: give this one its own SIPHON_RELAY_ID `
+      + '(the other may take it again once it is gone for MEMBER_EXPIRE_SECONDS)');
+  }
   log('edge.relay_joined', { relay: req.id, url: req.url, region: req.region, capacity: req.capacity, rejoined });
   return { id: req.id, credential, heartbeatSeconds: heartbeatSeconds(env), expireSeconds: expireMs(env) / 1000 };
 }

@@ -15,10 +15,14 @@ const PLAYING_POLL_MS = 250;
 
 export const pullRequestOf = (r: StoredPull) => ({ uri: r.uri, remoteStreamName: r.remoteStreamName, localStreamName: r.localStreamName });
 
-/** The first healthy relay in rendezvous order that is not draining and holds no replica of `r`. */
-export async function nextHealthy(relays: RelayConfig[], r: StoredPull): Promise<RelayClient | undefined> {
+/**
+ * The first healthy relay in rendezvous order that is not draining and holds neither a replica nor an on-demand copy
+ * of `r` (a relay runs one pull per name).
+ */
+export async function nextHealthy(env: Env, relays: RelayConfig[], r: StoredPull): Promise<RelayClient | undefined> {
+  const copies = new Set((await claims(env).copies(r.localStreamName)).map((c) => c.relay));
   for (const relay of rendezvous(relays, r.localStreamName)) {
-    if (relay.draining || r.placements.some((p) => p.relay === relay.id)) continue;
+    if (relay.draining || copies.has(relay.id) || r.placements.some((p) => p.relay === relay.id)) continue;
     const client = new RelayClient(relay);
     if (await client.healthy()) return client;
   }
@@ -41,7 +45,7 @@ export async function playsWithin(target: RelayClient, name: string, waitMs = PL
  * `waitPlaying`: a drain, whose old copy still plays, waits for the new one first so its viewers find it playing.
  */
 export async function moveReplica(env: Env, relays: RelayConfig[], r: StoredPull, p: Placement, waitPlaying = false): Promise<string> {
-  const target = await nextHealthy(relays, r);
+  const target = await nextHealthy(env, relays, r);
   if (!target) throw new Error(`no healthy relay to move it to from ${p.relay}`);
   await startOnRelay(target, { ...pullRequestOf(r), epoch: p.epoch + 1 });
   if (waitPlaying && !await playsWithin(target, r.localStreamName)) {

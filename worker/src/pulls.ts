@@ -103,6 +103,11 @@ export async function terminate(env: Env, f: TerminateRequest, key: string): Pro
       const cfg = relays.get(p.relay);
       if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch(relayFailure);
     }
+    // Its on-demand copies too (best effort: one left running is fenced by reconciliation).
+    for (const c of await claims(env).copies(r.localStreamName)) {
+      const cfg = relays.get(c.relay);
+      if (cfg) await new RelayClient(cfg).terminate(r.localStreamName).catch((err: Error) => log('edge.cleanup_failed', { localStreamName: r.localStreamName, relay: c.relay, reason: err.message }));
+    }
     writes.count += 1;
     await claims(env).release(r.localStreamName, r.claim);
     log('edge.pull_terminated', { localStreamName: r.localStreamName, relays: r.placements.map((p) => p.relay), key });

@@ -67,6 +67,8 @@ async function fence(relay: RelayConfig, view: Map<string, RelayPullRecord>, rec
   for (const [name, p] of view) {
     const r = byName.get(name);
     const placed = r?.placements.find((pl) => pl.relay === relay.id) ?? copies.find((c) => c.name === name && c.relay === relay.id);
+    // A newer epoch than any placement's: a move (drain, reconciliation) started it and has not committed yet.
+    if (r && !placed && (p.epoch ?? 1) > Math.max(...r.placements.map((pl) => pl.epoch))) continue;
     const why = !r ? 'the edge has no record of it' : !placed ? `it is placed on ${r.placements.map((pl) => pl.relay).join(', ')}`
       : (p.epoch ?? 1) < placed.epoch ? `its epoch ${p.epoch ?? 1} is older than the placement's ${placed.epoch}` : undefined;
     if (!why) continue;
@@ -105,7 +107,7 @@ async function restore(x: Context, r: StoredPull): Promise<void> {
     }
   }
   for (let missing = r.replicas - r.placements.length; missing > 0; missing -= 1) {
-    const target = await nextHealthy(x.relays, r);
+    const target = await nextHealthy(x.env, x.relays, r);
     if (!target) { x.out.failed.push(`${r.localStreamName}: no healthy relay for another replica`); return; }
     await startOnRelay(target, { ...pullRequestOf(r), epoch: 1 });
     if (!await claims(x.env).add(r.localStreamName, target.relay.id, 1)) await target.terminate(r.localStreamName);

@@ -131,10 +131,10 @@ describe('EdgeMembership', () => {
   });
 
   it('what a relay joins with: its id, its URLs from the public address and ports, its capacity when it sets one', () => {
-    const base = { relayId: '', publicUrl: '', publicHlsUrl: '', publicIp: '', wsPort: 8080, hlsPort: 8082, region: 'eu', maxViewers: 0, edgeCapacity: 0 };
+    const base = { relayId: '', publicUrl: '', publicHlsUrl: '', publicIp: '', wsPort: 8080, hlsPort: 8082, hlsTlsPort: 8445, region: 'eu', maxViewers: 0, edgeCapacity: 0 };
     expect(joinRequestOf({ ...base, publicIp: '203.0.113.5' }, 'media_1.lan')).toEqual({ id: 'media_1.lan', url: 'http://203.0.113.5:8080', hls: 'http://203.0.113.5:8082', region: 'eu' });
     expect(joinRequestOf({ ...base, relayId: 'fra-1', publicUrl: 'https://fra-1.example.com:8443/', maxViewers: 300 }, 'x'))
-      .toEqual({ id: 'fra-1', url: 'https://fra-1.example.com:8443', hls: 'https://fra-1.example.com:8082', region: 'eu', capacity: 300 });
+      .toEqual({ id: 'fra-1', url: 'https://fra-1.example.com:8443', hls: 'https://fra-1.example.com:8445', region: 'eu', capacity: 300 });
     expect(joinRequestOf({ ...base, maxViewers: 300, edgeCapacity: 120 }, 'x').capacity).toBe(120);
   });
 });
