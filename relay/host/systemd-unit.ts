@@ -51,6 +51,7 @@ export const ENV_TEMPLATE = `# Siphon relay settings (any SIPHON_* variable; doc
 #SIPHON_PUBLIC_IP=
 #SIPHON_REGION=eu-central
 #SIPHON_MAX_VIEWERS=200
+#SIPHON_EDGE_CAPACITY=200
 # A WCS flashphoner.properties works too:
 #SIPHON_CONFIG=/etc/siphon/flashphoner.properties
 `;
