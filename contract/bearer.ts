@@ -12,6 +12,8 @@ import { apiError, type ErrorBody } from './error-body.ts';
 const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 export const BEARER_TOKEN_RULE = 'a bearer token may only contain letters, digits and - . _ ~ + / (RFC 6750), optionally ending in =';
 export const isValidBearerToken = (token: string) => TOKEN68.test(token);
+/** The token of an `Authorization: Bearer <token>` header, if it is one (a relay's edge credential, a join token). */
+export const bearerOf = (authorization: string | undefined) => /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
 
 const refused = () => Response.json({ error: 'unauthorized', message: 'missing or wrong bearer token' } satisfies ErrorBody,
   { status: 401, headers: { 'www-authenticate': 'Bearer' } });

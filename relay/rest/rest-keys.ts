@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import { restGuard, type RouteScopes } from '../../contract/rest-auth.ts';
 import { RestKeys, SCOPES, type RestKey } from '../../contract/rest-keys.ts';
 import { sameBytes } from '../../contract/same-bytes.ts';
+import { bearerOf } from '../../contract/bearer.ts';
 import type { Config } from '../config.ts';
 
 export const ROUTE_SCOPES: RouteScopes = {
@@ -45,7 +46,7 @@ export function relayRestGuard(config: Pick<Config, 'restKeys' | 'restToken'>, e
   const encode = (s: string) => new TextEncoder().encode(s);
   const withEdge = {
     async authenticate(authorization: string | undefined): Promise<RestKey | undefined> {
-      const bearer = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+      const bearer = bearerOf(authorization);
       if (bearer && edgeCredentials().some((c) => sameBytes(encode(c), encode(bearer)))) return EDGE_KEY;
       return keys?.authenticate(authorization);
     },

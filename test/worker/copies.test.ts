@@ -165,4 +165,15 @@ describe('pull on demand', () => {
     const again = await view(e, name); // a viewer of the drained relay, back at the edge
     expect(again.body.relay).not.toBe(middle.relay);
   });
+
+  it('viewers arriving at once never widen a node past FANOUT: the check and the insert are one step in the object', async () => {
+    const { e, name } = await cdn('burst', 6);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => view(e, name)));
+    expect(answers.every((a) => a.status === 307 || a.status === 503)).toBe(true);
+    const copies = await claims(e).copies(name);
+    const children = new Map<string, number>();
+    for (const c of copies) children.set(c.parent, (children.get(c.parent) ?? 0) + 1);
+    expect(Math.max(...children.values())).toBeLessThanOrEqual(2);
+    expect(new Set(copies.map((c) => c.relay)).size).toBe(copies.length); // one copy per relay
+  });
 });

@@ -8,6 +8,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { apiError } from '../../contract/error-body.ts';
 import { sameBytes } from '../../contract/same-bytes.ts';
+import { bearerOf } from '../../contract/bearer.ts';
 import type { HeartbeatAnswer, HeartbeatRequest, JoinAnswer, JoinRequest, MemberRecord } from '../../contract/membership.ts';
 import type { StoredMember } from './edge-state.ts';
 import { readRelays, type RelayConfig } from './relays.ts';
@@ -29,7 +30,6 @@ export async function relaysOf(env: Env, now = Date.now()): Promise<RelayConfig[
 }
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const bearerOf = (authorization: string | undefined) => /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
 
 function newCredential(): string {
   const raw = crypto.getRandomValues(new Uint8Array(32));
