@@ -29,7 +29,7 @@ const JOIN = 'b14-join-token';
 const MEMBERS = ['m1', 'm2', 'm3'];
 const memberEnv = (id: string, n: number) => {
   const slot = RelayProcess.slot(n);
-  return { ...slot, SIPHON_LOG_LEVEL: 'info', SIPHON_EDGE_URL: 'http://127.0.0.1:8081', SIPHON_EDGE_JOIN_TOKEN: JOIN, SIPHON_RELAY_ID: id, SIPHON_REGION: id,
+  return { ...slot, SIPHON_LOG_LEVEL: 'info', SIPHON_EDGE_URL: 'http://127.0.0.1:8787', SIPHON_EDGE_JOIN_TOKEN: JOIN, SIPHON_RELAY_ID: id, SIPHON_REGION: id,
     SIPHON_PUBLIC_URL: `http://127.0.0.1:${slot.SIPHON_WS_PORT}` };
 };
 type Kind = 'webrtc' | 'whep' | 'hls';
@@ -113,7 +113,7 @@ try {
   const viewerFramesOf = (page: Page) => page.evaluate(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded);
   const viewerVia = async (region: string) => {
     const page = await browser!.newPage();
-    await page.goto(`http://127.0.0.1:8081/rest-api/play/b14?proto=webrtc&region=${region}`);
+    await page.goto(`http://127.0.0.1:8787/rest-api/play/b14?proto=webrtc&region=${region}`);
     await page.waitForFunction(() => (window as unknown as { siphonViewer: { framesDecoded: number } }).siphonViewer.framesDecoded > 5, undefined, { timeout: 30_000 });
     return page;
   };

@@ -41,6 +41,7 @@ import { webhooksFrom } from './webhooks/webhook-settings.ts';
 import { announceStreams } from './streams/stream-webhooks.ts';
 import { EdgeMembership } from './edge-link/edge-membership.ts';
 import { HostLoad } from './edge-link/host-load.ts';
+import { Snapshots } from './outputs/snapshot/snapshots.ts';
 import { joinRequestOf } from './edge-link/join-request.ts';
 
 const HLS_IDLE_SOCKET_MS = 30_000;
@@ -59,6 +60,7 @@ export class Relay {
   readonly wcsPushes: WcsPushes;
   readonly recordings: Recordings;
   readonly recordUrls: RecordUrls;
+  readonly snapshots: Snapshots;
   /** How many WebRTC viewers it takes (SIPHON_MAX_VIEWERS). */
   readonly capacity: ViewerCapacity;
   /** Its membership at an edge, when SIPHON_EDGE_URL is set. */
@@ -80,7 +82,9 @@ export class Relay {
     const access = accessControlFrom(config, log.child({ component: 'access' }), webhooks, this.capacity);
     this.ctx = { config, log, janus, registry, teePorts, ownSinks: MountpointSink.forEveryStream({ janus, teePorts }), access, webhooks, nodeId };
     announceStreams(registry, webhooks);
+    this.snapshots = new Snapshots({ teePorts, reuseMs: config.snapshotIntervalMs, timeoutMs: config.snapshotTimeoutMs, log: log.child({ component: 'snapshot' }) });
     this.wcs = new WcsServer(this.ctx, {
+      snapshot: (stream) => this.snapshots.take(stream),
       republish: (name, url) => this.rtmpPushes.republish(name, url),
       record: (name) => this.recordPublish(name),
     });
@@ -152,6 +156,9 @@ export class Relay {
     // Media is shared, never copied per client, but a client that stops reading must not hold its socket forever.
     for (const [server] of hlsServers) server.setTimeout(HLS_IDLE_SOCKET_MS, (socket) => socket.destroy());
     servers.push(...hlsServers);
+    // WCS answers REST on http.port/https.port (8081/8444): the same app, without the Websocket.
+    if (config.restPort) servers.push([createServer(listener), config.restPort]);
+    if (tls && config.restTlsPort) servers.push([createHttpsServer(tls, listener), config.restTlsPort]);
     for (const [server, port] of servers) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm start`: set up what is missing, then run relay A (:8080, demo stream), relay B (:9080) and the edge (:8081).
+# `npm start`: set up what is missing, then run relay A (:8080, demo stream), relay B (:9080) and the edge (:8787).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine — relay A on :8080 (an origin with the built-in `demo`
- * stream), relay B on :9080, and the REST edge (`wrangler dev`) on :8081 in front of B. Prints the
+ * stream), relay B on :9080, and the REST edge (`wrangler dev`) on :8787 in front of B (the relays' WCS REST ports 8081/8444 and
+ * 9081/9444 stay free for them). Prints the
  * curl that pulls `demo` from A into B through the edge and where to watch it. Ctrl-C stops it all.
  * Child logs go to .run/logs/; the edge keeps its KV and Durable Object state in .run/edge-state/
  * (SIPHON_EDGE_STATE), so recorded pulls survive a restart and are re-created by reconciliation.
@@ -23,7 +24,7 @@ const logs = join(root, '.run', 'logs');
 mkdirSync(logs, { recursive: true });
 
 const EDGE_HTTPS = process.env.SIPHON_EDGE_HTTPS === 'true';
-const EDGE_PORT = Number(process.env.SIPHON_EDGE_PORT ?? (EDGE_HTTPS ? 8444 : 8081));
+const EDGE_PORT = Number(process.env.SIPHON_EDGE_PORT ?? (EDGE_HTTPS ? 8788 : 8787));
 const EDGE_SCHEME = EDGE_HTTPS ? 'https' : 'http';
 const EDGE_IP = process.env.SIPHON_EDGE_IP ?? '127.0.0.1';
 const EDGE_STATE = process.env.SIPHON_EDGE_STATE ?? join(root, '.run', 'edge-state');
@@ -82,7 +83,7 @@ process.on('SIGTERM', () => void stop(0));
 const node = process.execPath;
 start('relay-a', node, RELAY_NODE_ARGS, { SIPHON_DEMO_STREAM: process.env.SIPHON_DEMO_STREAM ?? 'demo' });
 start('relay-b', node, RELAY_NODE_ARGS, {
-  SIPHON_DEMO_STREAM: '', SIPHON_WS_PORT: '9080', SIPHON_WSS_PORT: '9443', SIPHON_HLS_PORT: '9082', SIPHON_HLS_TLS_PORT: '9445',
+  SIPHON_DEMO_STREAM: '', SIPHON_WS_PORT: '9080', SIPHON_WSS_PORT: '9443', SIPHON_HLS_PORT: '9082', SIPHON_HLS_TLS_PORT: '9445', SIPHON_REST_PORT: '9081', SIPHON_REST_TLS_PORT: '9444',
   SIPHON_JANUS_API_PORT: '8198', SIPHON_JANUS_ADMIN_PORT: '7198',
   SIPHON_MEDIA_PORTS: '42001-43000', SIPHON_NOSIP_PORTS: '43001-43999',
   SIPHON_MOUNTPOINT_PORTS: '44000-44999', SIPHON_TEE_PORTS: '45000-46999',
@@ -109,8 +110,8 @@ try {
 const body = JSON.stringify({ uri: 'ws://127.0.0.1:8080', remoteStreamName: 'demo', localStreamName: 'demo' });
 console.log(`
 Siphon is up.
-  relay A (origin, streams "demo"):  http://localhost:8080/
-  relay B (behind the edge):         http://localhost:9080/
+  relay A (origin, streams "demo"):  http://localhost:8080/   (WCS REST also on :8081)
+  relay B (behind the edge):         http://localhost:9080/   (WCS REST also on :9081)
   edge API docs:                     ${EDGE_SCHEME}://localhost:${EDGE_PORT}/rest-api/docs
 
 Pull "demo" from relay A into relay B through the edge:

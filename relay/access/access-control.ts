@@ -19,6 +19,7 @@ import { AccessLease, type LeaseEnd, type LeaseHolder } from './access-lease.ts'
 import { endsSession, Revocations } from './revocations.ts';
 import type { Revocation } from '../../contract/access.ts';
 import type { ViewerCapacity } from './viewer-capacity.ts';
+import type { NameMasks } from './name-masks.ts';
 
 export type Protocol = 'wcs' | 'whip' | 'whep' | 'hls' | 'viewer';
 export type AccessAction = 'connect' | 'publish' | 'play';
@@ -58,6 +59,8 @@ export interface AccessOptions {
   webhooks: Webhooks;
   /** How many WebRTC viewers the relay takes; none: no limit. */
   capacity?: ViewerCapacity;
+  /** Which names may be published and played (SIPHON_ALLOW_PUBLISH_NAMES, SIPHON_ALLOW_PLAY_NAMES). */
+  names?: { publish: NameMasks; play: NameMasks };
 }
 
 const MAX_REMEMBERED = 10_000;
@@ -77,6 +80,12 @@ export class AccessControl {
   /** Whether anything guards this relay (else it is open to anyone who reaches it). */
   get configured(): boolean {
     return this.options.tokens.configured || this.options.hooks.configured;
+  }
+
+  /** Why `name` may not be published or played here (SIPHON_ALLOW_*_NAMES), or undefined; checked open or not. */
+  nameRefusal(action: 'publish' | 'play', name: string): string | undefined {
+    const why = this.options.names?.[action].refusal(name);
+    return why && `the name "${name}" may not be ${action === 'publish' ? 'published' : 'played'} here: ${why}`;
   }
 
   get tokensConfigured(): boolean {
@@ -168,6 +177,8 @@ export class AccessControl {
     // First: a full relay refuses without asking the backend about a viewer it cannot take anyway.
     const full = req.action === 'play' && req.protocol !== 'hls' ? this.options.capacity?.full() : undefined;
     if (full) return { allow: false, status: 503, reason: full, full: true };
+    const byName = req.stream && req.action !== 'connect' ? this.nameRefusal(req.action, req.stream) : undefined;
+    if (byName) return { allow: false, status: 403, reason: byName };
     const byToken = await this.#checkToken(req);
     if ('allow' in byToken) return byToken;
     const byHook = await this.#checkHook(req, byToken.grant);

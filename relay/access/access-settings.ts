@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { ViewerCapacity } from './viewer-capacity.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
 import { AccessControl } from './access-control.ts';
+import { NameMasks } from './name-masks.ts';
 import { HOOK_METHODS, RestHooks, type HookApp, type HookMethod } from './rest-hooks.ts';
 import { TokenVerifier } from './token-verifier.ts';
 
@@ -46,5 +47,6 @@ export function accessControlFrom(config: Config, log: Logger, webhooks: Webhook
     log,
     webhooks,
     capacity,
+    names: { publish: new NameMasks(config.allowPublishNames), play: new NameMasks(config.allowPlayNames) },
   });
 }

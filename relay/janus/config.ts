@@ -49,6 +49,11 @@ export interface JanusConfigOptions {
   mountpointPorts: PortRange;
   publicIp: string;
   iceInterfaces: string[];
+  /**
+   * ICE-TCP: passive TCP candidates in rtp_port_range beside the UDP ones. Janus warns it may misbehave without ICE Lite;
+   * libnice still runs checks in lite mode and resolves roles, so relay-to-relay legs stay full ICE (UDP preferred).
+   */
+  iceTcp?: boolean;
   /** Media threads shared by all handles (Janus `event_loops`), at least 1. */
   eventLoops: number;
   libDir?: string;
@@ -67,6 +72,7 @@ export function writeJanusConfig(o: JanusConfigOptions): { configFile: string; l
     'ignore_mdns = true',
     o.publicIp ? `nat_1_1_mapping = "${o.publicIp}"` : '',
     o.iceInterfaces.length ? `ice_enforce_list = "${o.iceInterfaces.join(',')}"` : '',
+    o.iceTcp ? 'ice_tcp = true' : '',
   ].filter(Boolean).join('\n  ');
 
   writeFileSync(join(o.dir, 'janus.jcfg'), `general: {

@@ -112,7 +112,7 @@ export function spawnedJanus(config: Config, workDir: string, secrets: JanusSecr
       const { configFile, logFile } = writeJanusConfig({
         dir: join(workDir, 'janus'), apiPort: config.janusApiPort, adminPort: config.janusAdminPort, ...secrets,
         icePorts: config.mediaPorts, nosipPorts: config.nosipPorts, mountpointPorts: config.mountpointPorts,
-        publicIp: config.publicIp, iceInterfaces: config.iceInterfaces, eventLoops, libDir: janusLibDir(binary),
+        publicIp: config.publicIp, iceInterfaces: config.iceInterfaces, iceTcp: config.iceTcp, eventLoops, libDir: janusLibDir(binary),
       });
       const child = spawn('setpriv', ['--pdeathsig', 'KILL', binary,
         '-C', configFile, '-F', join(workDir, 'janus'), '-L', logFile, '-N', '-o', '-D'], { stdio: ['ignore', 'ignore', 'pipe'] });

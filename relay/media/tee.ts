@@ -13,6 +13,7 @@ import type { UdpPair } from './udp-pair.ts';
 import { hasKeyframeRequest, pli, rtpPayloadType, rtpSsrc, withPayloadType } from './rtcp.ts';
 import { RtpLoss } from './rtp-loss.ts';
 import { PlayoutBuffer } from './playout-buffer.ts';
+import { MediaMeter } from './media-meter.ts';
 
 export interface TeeSink {
   kind: MediaKind;
@@ -50,6 +51,8 @@ export class Tee extends EventEmitter<TeeEvents> {
   packetsIn = 0;
   lastRtpAt = 0;
   keyframeRequests = 0;
+  /** Bitrates, frame rate, keyframes of what comes in (WCS's stream metrics). */
+  readonly meter = new MediaMeter();
   private readonly loss: Record<MediaKind, RtpLoss> = { audio: new RtpLoss(), video: new RtpLoss() };
   private stallTimer: NodeJS.Timeout | undefined;
   readonly playout = new PlayoutBuffer((kind, packet) => this.deliver(kind, packet));
@@ -125,6 +128,7 @@ export class Tee extends EventEmitter<TeeEvents> {
     if (pt === undefined) return;
     if (this.lastRtpAt === 0) this.emit('firstRtp');
     this.lastRtpAt = Date.now();
+    this.meter.add(kind, packet, this.lastRtpAt);
     this.packetsIn += 1;
     this.bytesIn += packet.length;
     const ssrc = rtpSsrc(packet)!; // rtpPayloadType has checked the header is there
@@ -147,6 +151,9 @@ export class Tee extends EventEmitter<TeeEvents> {
 
   /** RTP packets the source's sequence numbers say were sent and never reached the tee (audio and video). */
   get packetsLost(): number { return this.loss.audio.lost + this.loss.video.lost; }
+
+  /** One kind's packets lost on the way in. */
+  lostOf(kind: MediaKind): number { return this.loss[kind].lost; }
 
   /** RTP packets the source's sequence numbers say were sent (audio and video). */
   get packetsExpected(): number { return this.loss.audio.expected + this.loss.video.expected; }

@@ -15,14 +15,15 @@ import { readBody } from './body.ts';
 import { relayRestGuard } from './rest-keys.ts';
 import { metricsRegistry } from './metrics.ts';
 import { addStaticRoutes } from './static-routes.ts';
-import { hlsPath, hlsRecord, streamRecords } from './stream-records.ts';
+import { hlsPath, hlsRecord } from './stream-records.ts';
+import { addStreamRoutes } from './stream-routes.ts';
+import { addConnectionRoutes } from './connection-routes.ts';
 import { addPullRoutes } from './pull-routes.ts';
 import { addWishRoutes } from '../wish/wish-routes.ts';
 import { addPushRoutes } from './rtmp-push-routes.ts';
 import { addRecordRoutes } from './record-routes.ts';
 import { addAccessRoutes } from './access-routes.ts';
 import { statPage } from './stat-page.ts';
-import { Info } from '../streams/status.ts';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,15 +31,6 @@ const sdkDir = dirname(require.resolve('@flashphoner/websdk/package.json'));
 const janusJsDir = dirname(require.resolve('janus-gateway'));
 const hlsJsDir = dirname(require.resolve('hls.js/dist/hls.min.js'));
 const adapterDir = dirname(createRequire(require.resolve('janus-gateway')).resolve('webrtc-adapter/out/adapter.js'));
-
-const findSchema = z.object({
-  mediaSessionId: z.string().min(1).max(128).optional(),
-  name: z.string().min(1).max(256).optional(),
-  published: z.boolean().optional(),
-}).strict();
-
-const terminateSchema = findSchema.refine((b) => b.mediaSessionId !== undefined || b.name !== undefined,
-  { message: 'give mediaSessionId or name' });
 
 const viewerEventSchema = z.object({
   stream: z.string().min(1).max(256),
@@ -66,31 +58,8 @@ export function buildApp(relay: RelayView): Hono {
   addWishRoutes(app, { sessions: relay.wish, registry: relay.ctx.registry, demand: relay.ctx.demand, token: () => config.whepToken, access: relay.ctx.access,
     nodeId: relay.ctx.nodeId, iceServers: config.whipWhepIceServers, log: log.child({ component: 'wish' }) });
 
-  const findAll = (c: import('hono').Context) => {
-    const rows = streamRecords(relay);
-    if (rows.length === 0) throw apiError(404, 'not_found', 'no streams');
-    return c.json(rows);
-  };
-  app.on(['GET', 'POST'], '/rest-api/stream/find_all', findAll);
-
-  app.post('/rest-api/stream/find', async (c) => {
-    const q = await readBody(c, findSchema, true);
-    const rows = streamRecords(relay).filter((r) => (q.mediaSessionId === undefined || r.mediaSessionId === q.mediaSessionId)
-      && (q.name === undefined || r.name === q.name) && (q.published === undefined || r.published === q.published));
-    if (rows.length === 0) throw apiError(404, 'not_found', 'no stream matches');
-    return c.json(rows);
-  });
-
-  app.post('/rest-api/stream/terminate', async (c) => {
-    const q = await readBody(c, terminateSchema);
-    const ids = streamRecords(relay).filter((r) => (q.mediaSessionId === undefined || r.mediaSessionId === q.mediaSessionId)
-      && (q.name === undefined || r.name === q.name) && (q.published === undefined || r.published === q.published))
-      .map((r) => r.mediaSessionId);
-    const done = ids.filter((id) => relay.wcs.terminate(id, Info.restTerminate) || relay.wish.terminate(id, Info.restTerminate));
-    if (done.length === 0) throw apiError(404, 'not_found', 'no stream matches');
-    log.info('rest.stream_terminated', { mediaSessionIds: done, key: c.get('restKey').name });
-    return c.json({ terminated: done });
-  });
+  addStreamRoutes(app, relay);
+  addConnectionRoutes(app, relay);
 
   app.get('/health', (c) => {
     const j = relay.ctx.janus;

@@ -11,6 +11,7 @@ import type { ViewerProxy } from '../janus/viewer-proxy.ts';
 import type { StreamRegistry } from '../streams/registry.ts';
 import type { UdpPortPool } from '../media/udp-port-pool.ts';
 import type { WcsServer } from '../wcs-server/server.ts';
+import type { WcsSession } from '../wcs-server/connection.ts';
 import type { Pulls } from '../sources/pull/pulls.ts';
 import type { TestStream } from '../sources/test-stream.ts';
 import type { HlsOutputs } from '../outputs/hls/hls-outputs.ts';
@@ -19,6 +20,7 @@ import type { RtmpPushes } from '../outputs/rtmp/rtmp-pushes.ts';
 import type { WcsPushes } from '../outputs/wcs-push/wcs-pushes.ts';
 import type { Recordings } from '../outputs/record/recordings.ts';
 import type { RecordUrls } from '../outputs/record/record-urls.ts';
+import type { Snapshots } from '../outputs/snapshot/snapshots.ts';
 import type { ViewerCapacity } from '../access/viewer-capacity.ts';
 import type { AccessControl } from '../access/access-control.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
@@ -37,7 +39,7 @@ export interface RelayView {
     readonly nodeId: string;
     readonly webhooks: Pick<Webhooks, 'counts' | 'waiting'>;
   };
-  readonly wcs: { readonly sessions: { readonly size: number }; terminate: WcsServer['terminate'] };
+  readonly wcs: { readonly sessions: ReadonlySet<WcsSession>; terminate: WcsServer['terminate']; find: WcsServer['find'] };
   readonly pulls: Pick<Pulls, 'all' | 'create' | 'terminate'>;
   readonly viewerProxy: Pick<ViewerProxy, 'connections'>;
   /** Event-loop delay since the last /metrics scrape (the scrape resets it). */
@@ -49,5 +51,6 @@ export interface RelayView {
   readonly wcsPushes: Pick<WcsPushes, 'all' | 'create' | 'terminate'>;
   readonly recordings: Recordings;
   readonly recordUrls: RecordUrls;
+  readonly snapshots: Pick<Snapshots, 'take'>;
   readonly capacity: Pick<ViewerCapacity, 'max' | 'viewers'>;
 }

@@ -63,3 +63,23 @@ export function streamRecords(relay: RelayView): StreamRecord[] {
     };
   }));
 }
+
+/**
+ * WCS's `metrics` of a stream record (`display: ["metrics"]`), from what its RTP shows; a player's record shows the
+ * stream it plays. Names as WCS documents them; codecs as RTP payload types, as WCS gives them.
+ */
+export function streamMetrics(relay: RelayView, record: StreamRecord): Record<string, number> {
+  const stream = relay.ctx.registry.get(record.name);
+  if (!stream) return {};
+  const { meter } = stream.tee;
+  const { audioBps, videoBps, fps } = meter.rates();
+  const video = stream.codecs.video;
+  const vp8 = video?.name === 'VP8';
+  return {
+    VIDEO_CODEC: video?.pt ?? -1, AUDIO_CODEC: stream.codecs.audio?.pt ?? -1,
+    VIDEO_WIDTH: vp8 ? meter.vp8Size.width : 0, VIDEO_HEIGHT: vp8 ? meter.vp8Size.height : 0,
+    VIDEO_RATE: videoBps, AUDIO_RATE: audioBps, VIDEO_FPS: fps,
+    VIDEO_K_FRAMES: video?.name === 'H264' ? meter.keyframes.H264 : vp8 ? meter.keyframes.VP8 : 0, VIDEO_B_FRAMES: 0,
+    VIDEO_LOST: stream.tee.lostOf('video'), AUDIO_LOST: stream.tee.lostOf('audio'), VIDEO_PLI: stream.tee.keyframeRequests,
+  };
+}

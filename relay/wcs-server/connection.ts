@@ -15,8 +15,13 @@ import { Player } from '../webrtc/player.ts';
 import type { MediaClient, MediaSession } from '../webrtc/media-session.ts';
 import { SessionAccess, type WcsPeer } from './session-access.ts';
 import { infoFor } from './failure-info.ts';
-/** Messages the SDK may send that need no action from a media relay. */
-const IGNORED = new Set(['pushLogs', 'snapshot', 'sessionDebug', 'submitBugReport', 'getVersion', 'clientInfo']);
+import { RECORDED, UNSUPPORTED } from './sdk-messages.ts';
+import { answerSnapshot } from './snapshot-request.ts';
+import { KeepAlive } from './keep-alive.ts';
+import { answerFor, useTransport } from './transport.ts';
+import { answerAvailable, relayStreamEvent } from './stream-messages.ts';
+import type { Stream } from '../streams/stream.ts';
+import type { ClientFields, ConnectionRecord } from './connection-record.ts';
 
 /** What a WCS session may ask of the rest of the relay. */
 export interface WcsHooks {
@@ -24,19 +29,21 @@ export interface WcsHooks {
   republish?(streamName: string, rtmpUrl: string): Promise<void>;
   /** A publish asked to be recorded (`record: true`): the file's name, which its statuses carry as `recordName`. */
   record?(streamName: string): Promise<string | undefined>;
+  /** A base64 PNG of the stream's picture (rejects with the reason). */
+  snapshot?(stream: Stream): Promise<string>;
 }
 
 export class WcsSession {
   readonly id = randomUUID();
   readonly connectedAt = Date.now();
   private established = false;
-  private missedPongs = 0;
-  private readonly pingTimer: NodeJS.Timeout;
+  private readonly keepAlive: KeepAlive;
   private readonly media = new Map<string, MediaSession>();
   private closed = false;
   private connecting = false;
   private readonly log: Logger;
   private readonly access: SessionAccess;
+  private clientFields: ClientFields = {};
 
   constructor(private readonly ws: WebSocket, private readonly ctx: RelayContext, private readonly client: WcsPeer,
     private readonly onClose: (s: WcsSession) => void, private readonly hooks: WcsHooks = {}) {
@@ -47,23 +54,24 @@ export class WcsSession {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code) => this.teardown(`socket closed (${code})`));
     ws.on('error', (err) => this.log.warn('wcs.socket_error', { err }));
-    this.pingTimer = setInterval(() => this.keepAlive(), ctx.config.keepAliveIntervalMs);
+    this.keepAlive = new KeepAlive(ctx.config.keepAliveIntervalMs, ctx.config.keepAliveProbes, () => this.send('ping', null),
+      (missed) => { this.log.warn('wcs.keepalive_timeout', { missed }); this.close(4000, Info.keepAlive); });
   }
 
-  get mediaSessionCount(): number { return this.media.size; }
+  get record(): ConnectionRecord {
+    return { sessionId: this.id, appKey: this.access.appKey, remoteAddress: this.client.remote, origin: this.client.origin ?? null,
+      status: this.established ? 'ESTABLISHED' : 'PENDING', ...this.clientFields, mediaSessions: this.media.size, createDate: this.connectedAt };
+  }
+
+  /** REST /data/send: the SDK's SESSION_STATUS.APP_DATA gets `body` as it is. */
+  deliverData(body: Record<string, unknown>): boolean {
+    if (!this.established || this.ws.readyState !== this.ws.OPEN) return false;
+    this.send('OnDataEvent', body);
+    return true;
+  }
 
   private send(message: string, ...data: unknown[]): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame(message, ...data));
-  }
-
-  private keepAlive(): void {
-    if (this.missedPongs >= this.ctx.config.keepAliveProbes) {
-      this.log.warn('wcs.keepalive_timeout', { missed: this.missedPongs });
-      this.close(4000, Info.keepAlive);
-      return;
-    }
-    this.missedPongs += 1;
-    this.send('ping', null);
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -89,7 +97,7 @@ export class WcsSession {
     switch (f.message) {
       case 'connection': return void this.onConnection(f.data);
       case 'ping': return this.send('pong', null);
-      case 'pong': this.missedPongs = 0; return;
+      case 'pong': return this.keepAlive.pong();
     }
     if (!this.established) {
       this.send('fail', { apiMethod: f.message, info: 'Session not ready' });
@@ -100,14 +108,22 @@ export class WcsSession {
       case 'playStream': return void this.play(f.data);
       case 'unPublishStream': return this.stopMedia(f.data, 'publisher', 'UNPUBLISHED');
       case 'stopStream': return this.stopMedia(f.data, 'player', 'STOPPED');
-      case 'availableStream': return this.available(f.data);
-      case 'sendStreamEvent': return this.streamEvent(f.data);
+      case 'availableStream': return answerAvailable(f.data, this.ctx.registry, (m, ...d) => this.send(m, ...d));
+      case 'sendStreamEvent': return relayStreamEvent(f.data, this.media, (m, ...d) => this.send(m, ...d));
       case 'sendData': return void this.sendData(f.data);
-      default:
-        if (IGNORED.has(f.message)) return;
-        this.log.warn('wcs.unknown_message', { message: f.message });
-        this.send('fail', { apiMethod: f.message, info: `Unknown message ${f.message}` });
+      case 'snapshot': return void answerSnapshot(f.data, { stream: (name) => this.ctx.registry.get(name), decide: (r) => this.access.snapshot(r),
+        take: this.hooks.snapshot, event: (mediaSessionId, type, payload) => this.send('notifyStreamEvent', { mediaSessionId, type, payload }),
+        fail: (info) => this.send('fail', { apiMethod: 'snapshot', info }) });
+      default: return this.other(f);
     }
+  }
+
+  /** What the SDK sends that this server does not act on: logged if it is a report, else a `fail` that says why. */
+  private other(f: Frame): void {
+    if (RECORDED.has(f.message)) return this.log.info('wcs.client_report', { message: f.message, bytes: JSON.stringify(f.data).length });
+    const unsupported = UNSUPPORTED[f.message];
+    if (!unsupported) this.log.warn('wcs.unknown_message', { message: f.message });
+    this.send('fail', { apiMethod: f.message, info: unsupported ?? `Unknown message ${f.message}` });
   }
 
   /** `connect` is decided (tokens, the app's `connect` hook) before the client hears ESTABLISHED. */
@@ -118,6 +134,7 @@ export class WcsSession {
     }
     const given = (typeof data[0] === 'object' && data[0] !== null ? data[0] : {}) as Record<string, unknown>;
     const { mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion, custom } = given;
+    this.clientFields = { mediaProviders, clientVersion, clientOSVersion, clientBrowserVersion };
     this.connecting = true;
     const decision = await this.access.connect(given);
     this.connecting = false;
@@ -181,10 +198,8 @@ export class WcsSession {
       else this.send('fail', { apiMethod, info: request });
       return undefined;
     }
-    if (!this.ctx.registry.claimMediaSession(request.mediaSessionId)) {
-      this.status(request, 'FAILED', Info.mediaSessionInUse);
-      return undefined;
-    }
+    const refused = useTransport(request, this.ctx.config.iceTcp) ?? (this.ctx.registry.claimMediaSession(request.mediaSessionId) ? undefined : Info.mediaSessionInUse);
+    if (refused) return void this.status(request, 'FAILED', refused);
     return request;
   }
 
@@ -224,7 +239,7 @@ export class WcsSession {
     this.media.set(ms.id, ms);
     this.ctx.registry.bindMediaSession(ms);
     try {
-      const answer = await start();
+      const answer = answerFor(request, await start(), this.ctx.config.iceTcp);
       if (!ms.isEnded) this.send('setRemoteSDP', request.mediaSessionId, answer, true);
     } catch (err) {
       ms.log.warn('media_session.start_failed', { err });
@@ -246,27 +261,11 @@ export class WcsSession {
     ms.end({ status, info: '' });
   }
 
-  private available(data: unknown[]): void {
-    const obj = (data[0] ?? {}) as { mediaSessionId?: unknown; name?: unknown };
-    const live = typeof obj.name === 'string' && this.ctx.registry.get(obj.name) !== undefined;
-    this.send('availableStream', { id: obj.mediaSessionId, status: live ? 'true' : 'false', info: live ? 'Available' : Info.notFound });
-  }
-
-  private streamEvent(data: unknown[]): void {
-    const obj = (data[0] ?? {}) as { mediaSessionId?: unknown; type?: unknown; payload?: unknown };
-    const pub = typeof obj.mediaSessionId === 'string' ? this.media.get(obj.mediaSessionId) : undefined;
-    if (!(pub instanceof Publisher) || !pub.stream || typeof obj.type !== 'string') {
-      this.send('fail', { apiMethod: 'sendStreamEvent', info: Info.notFound });
-      return;
-    }
-    for (const sink of pub.stream.sinks) sink.streamEvent?.(obj.type, obj.payload);
-  }
-
   /** The SDK's `sendData`: the app's OnDataEvent hook, when it has one, decides ACCEPTED or FAILED. */
   private async sendData(data: unknown[]): Promise<void> {
     const obj = (data[0] ?? {}) as { operationId?: unknown; payload?: unknown };
     const accepted = await this.access.data(obj.operationId, obj.payload);
-    this.send('DataStatusEvent', { operationId: obj.operationId, status: accepted ? 'ACCEPTED' : 'FAILED' });
+    this.send('DataStatusEvent', { operationId: obj.operationId, status: accepted ? 'ACCEPTED' : 'FAILED', ...(accepted ? {} : { info: 'Refused by the backend' }) });
   }
 
   /** REST /stream/terminate and shutdown come through here. */
@@ -286,7 +285,7 @@ export class WcsSession {
   private teardown(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.pingTimer);
+    this.keepAlive.stop();
     this.access.close();
     for (const ms of this.media.values()) {
       ms.end({ status: ms.role === 'publisher' ? 'UNPUBLISHED' : 'STOPPED', info: Info.sessionDisconnect });

@@ -18,6 +18,8 @@ export interface WcsPeer {
   address: string;
   urlToken?: string;
   urlServer: string;
+  /** The page's Origin header (allow_domains was checked on it), if a browser sent one. */
+  origin?: string;
   /** `nodeId` of the hooks' bodies. */
   nodeId: string;
 }
@@ -110,6 +112,14 @@ export class SessionAccess {
       this.admitted.set(id, { action, request: { ...request, name }, lease });
     }
     return decision;
+  }
+
+  /** A snapshot shows the picture: decided like a play of the stream, with nothing held afterwards. */
+  snapshot(request: StreamRequest): Promise<Decision> {
+    return this.access.decide({
+      action: 'play', protocol: 'wcs', stream: request.name, token: tokenIn(request.custom) ?? this.token, client: this.client.address,
+      hook: { appKey: this.appKey, body: streamBody(this.hook, request, false, 'PENDING'), policies: this.policies },
+    });
   }
 
   /**

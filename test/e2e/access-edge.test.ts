@@ -28,7 +28,7 @@ const token = (sub: string, permissions = BOTH, expires: string | number = '10m'
   .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expires).sign(new TextEncoder().encode(TOKEN_SECRET));
 const inSeconds = (seconds: number) => Math.ceil(Date.now() / 1000) + seconds;
 /** The edge's HLS URL as the browser (inside the namespace) reaches it; the test process uses `edge.url`. */
-const EDGE_HLS = 'http://127.0.0.1:8081/hls/cdn-cam/cdn-cam.m3u8';
+const EDGE_HLS = 'http://127.0.0.1:8787/hls/cdn-cam/cdn-cam.m3u8';
 
 const metric = async (relay: RelayProcess, name: string) =>
   Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await (await fetch(`${relay.url}/metrics`)).text())?.[1]);

@@ -20,7 +20,7 @@ import { openPlayer } from '../harness/sdk-pages.ts';
 import { framesDecoded } from '../harness/browser.ts';
 
 const JOIN_TOKEN = 'cdn-players-join';
-const EDGE = 'http://127.0.0.1:8081'; // as the browser in the namespace reaches it
+const EDGE = 'http://127.0.0.1:8787'; // as the browser in the namespace reaches it
 
 describe('players through the edge', () => {
   let ns: NetNamespace;

@@ -31,7 +31,7 @@ describe('the CDN: pull on demand', () => {
     edge = await EdgeProcess.start(ns, { RELAYS: '[]', RELAY_JOIN_TOKEN: JOIN_TOKEN, FANOUT: '2', IDLE_SECONDS: '3', HEARTBEAT_SECONDS: '1', MEMBER_EXPIRE_SECONDS: '3' });
     const started = await Promise.all(MEMBERS.map((id, i) => {
       const slot = RelayProcess.slot(i + 1);
-      return RelayProcess.start(ns, { ...slot, SIPHON_EDGE_URL: 'http://127.0.0.1:8081', SIPHON_EDGE_JOIN_TOKEN: JOIN_TOKEN, SIPHON_RELAY_ID: id,
+      return RelayProcess.start(ns, { ...slot, SIPHON_EDGE_URL: 'http://127.0.0.1:8787', SIPHON_EDGE_JOIN_TOKEN: JOIN_TOKEN, SIPHON_RELAY_ID: id,
         SIPHON_PUBLIC_URL: `http://${ns.address}:${slot.SIPHON_WS_PORT}`, SIPHON_EDGE_CAPACITY: '1' });
     }));
     MEMBERS.forEach((id, i) => members.set(id, started[i]!));

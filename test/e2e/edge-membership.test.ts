@@ -23,7 +23,7 @@ describe('relays that join the edge by themselves', () => {
 
   const memberEnv = (id: 'b' | 'c') => {
     const slot = RelayProcess.slot(slots[id]);
-    return { ...slot, SIPHON_EDGE_URL: 'http://127.0.0.1:8081', SIPHON_EDGE_JOIN_TOKEN: JOIN_TOKEN, SIPHON_RELAY_ID: id,
+    return { ...slot, SIPHON_EDGE_URL: 'http://127.0.0.1:8787', SIPHON_EDGE_JOIN_TOKEN: JOIN_TOKEN, SIPHON_RELAY_ID: id,
       SIPHON_PUBLIC_URL: `http://127.0.0.1:${slot.SIPHON_WS_PORT}`, SIPHON_REGION: 'test', SIPHON_REST_KEYS: REST_KEYS };
   };
 

@@ -90,15 +90,15 @@ describe('edge (wrangler dev) in front of real relays', () => {
     expect(onB.status).toBe(404);
   });
 
-  it('HTTPS on :8444 with the certificate scripts/edge-cert.sh makes', async () => {
+  it('HTTPS on :8788 with the certificate scripts/edge-cert.sh makes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'siphon-edge-tls-'));
     const [cert, key] = execFileSync('bash', ['scripts/edge-cert.sh', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, SIPHON_EDGE_CERT_HOST: ns.address } }).trim().split('\n');
-    const secure = await EdgeProcess.start(ns, { RELAYS: '[]' }, 8444, { cert: cert!, key: key! });
+    const secure = await EdgeProcess.start(ns, { RELAYS: '[]' }, 8788, { cert: cert!, key: key! });
     try {
       const dispatcher = new Agent({ connect: { ca: readFileSync(cert!) } });
-      const doc = await fetch(`https://${ns.address}:8444/rest-api/openapi.json`, { dispatcher } as RequestInit);
+      const doc = await fetch(`https://${ns.address}:8788/rest-api/openapi.json`, { dispatcher } as RequestInit);
       expect(doc.status).toBe(200);
-      const bad = await fetch(`https://${ns.address}:8444/rest-api/pull/pull`, { dispatcher, method: 'POST', body: '{}' } as RequestInit);
+      const bad = await fetch(`https://${ns.address}:8788/rest-api/pull/pull`, { dispatcher, method: 'POST', body: '{}' } as RequestInit);
       expect(bad.status).toBe(400);
     } finally {
       await secure.stop();
@@ -126,7 +126,7 @@ describe('edge (wrangler dev) in front of real relays', () => {
   it("HLS through the edge: hls.js plays /hls/<name>/…; 50 more clients on the edge cost the relay about one request per media object", async () => {
     expect((await call('pull', { uri: 'ws://127.0.0.1:8080', remoteStreamName: '6602', localStreamName: 'via-cdn' })).status).toBe(200);
     await expect.poll(() => statusAtEdge('via-cdn'), { timeout: 20_000 }).toBe('PLAYING');
-    const src = 'http://127.0.0.1:8081/hls/via-cdn/via-cdn.m3u8';
+    const src = 'http://127.0.0.1:8787/hls/via-cdn/via-cdn.m3u8';
     const page = await openHlsPlayer(browser, `${b.pageUrl}`, 'via-cdn', true, 45_000, src);
     const before = await hlsFrames(page);
     await expect.poll(() => hlsFrames(page), { timeout: 10_000 }).toBeGreaterThan(before);

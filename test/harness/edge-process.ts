@@ -24,7 +24,7 @@ export class EdgeProcess {
   get url(): string { return `http://${this.ns.address}:${this.port}`; }
   get log(): string { return this.output; }
 
-  static async start(ns: NetNamespace, vars: Record<string, string>, port = 8081, https?: { cert: string; key: string }): Promise<EdgeProcess> {
+  static async start(ns: NetNamespace, vars: Record<string, string>, port = 8787, https?: { cert: string; key: string }): Promise<EdgeProcess> {
     const state = mkdtempSync(join(tmpdir(), 'siphon-edge-'));
     const args = ['dev', '--ip', '0.0.0.0', '--port', String(port), '--persist-to', state, '--test-scheduled'];
     if (https) args.push('--local-protocol', 'https', '--https-cert-path', https.cert, '--https-key-path', https.key);

@@ -42,6 +42,7 @@ export class RelayProcess {
     return {
       SIPHON_WS_PORT: String(8080 + n * 1000 + (n >= 2 ? 1000 : 0)), SIPHON_WSS_PORT: String(8443 + n * 1000 + (n >= 2 ? 1000 : 0)),
       SIPHON_HLS_PORT: String(8082 + n * 1000 + (n >= 2 ? 1000 : 0)), SIPHON_HLS_TLS_PORT: String(8445 + n * 1000 + (n >= 2 ? 1000 : 0)),
+      SIPHON_REST_PORT: String(8081 + n * 1000 + (n >= 2 ? 1000 : 0)), SIPHON_REST_TLS_PORT: String(8444 + n * 1000 + (n >= 2 ? 1000 : 0)),
       SIPHON_JANUS_API_PORT: String(8188 + n * 10), SIPHON_JANUS_ADMIN_PORT: String(7188 + n * 10),
       SIPHON_MEDIA_PORTS: `${b}-${b + 399}`, SIPHON_NOSIP_PORTS: `${b + 400}-${b + 799}`,
       SIPHON_MOUNTPOINT_PORTS: `${b + 800}-${b + 1199}`, SIPHON_TEE_PORTS: `${b + 1200}-${b + 1999}`,

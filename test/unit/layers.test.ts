@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Lowest first. */
 export const RANKS: readonly (readonly string[])[] = [
-  ['properties.ts', 'log.ts', 'backoff.ts', 'stop-child.ts', 'node-args.ts'],
+  ['properties.ts', 'settings.ts', 'log.ts', 'backoff.ts', 'stop-child.ts', 'node-args.ts'],
   ['config.ts'],
   ['machine.ts', 'webhooks'],
   ['host', 'sdp', 'access', 'edge-link'],

@@ -46,6 +46,7 @@ export type SessionMinter = (file: string) => string;
 
 /** Undefined when the relay is open; otherwise admits the playlist request (or throws the refusal). */
 export async function admitPlaylist(c: Context, guard: HlsGuard, stream: string): Promise<SessionMinter | undefined> {
+  refuseName(guard, stream);
   if (!guard.access.configured) return undefined;
   const token = c.req.query('token') || bearerOf(c);
   const appKey = c.req.query('appKey') || 'defaultApp';
@@ -64,8 +65,15 @@ export async function admitPlaylist(c: Context, guard: HlsGuard, stream: string)
 
 /** Media of a guarded relay: only under a session path its playlist gave. */
 export function checkMedia(guard: HlsGuard, stream: string, file: string, sessionToken: string | undefined): void {
+  refuseName(guard, stream);
   if (!guard.access.configured) return;
   if (sessionToken === undefined) throw refusal(401, 'unauthorized', 'HLS media is served under the session path its playlist names; load the playlist first');
   const wrong = guard.tokens.check(sessionToken, stream, file);
   if (wrong) throw refusal(403, 'forbidden', wrong);
+}
+
+/** The play name restriction holds on an open relay too (the decision above is only taken on a guarded one). */
+function refuseName(guard: HlsGuard, stream: string): void {
+  const why = guard.access.nameRefusal('play', stream);
+  if (why) throw refusal(403, 'forbidden', why);
 }

@@ -8,6 +8,7 @@ import { AccessControl, type AccessRequest } from '../../../relay/access/access-
 import { RestHooks, DEFAULT_HOOK_METHODS } from '../../../relay/access/rest-hooks.ts';
 import { TokenVerifier } from '../../../relay/access/token-verifier.ts';
 import { covers } from '../../../relay/access/permission.ts';
+import { NameMasks } from '../../../relay/access/name-masks.ts';
 import { HookBackend } from '../../harness/hook-backend.ts';
 import { recordingLog } from './rest-hooks.test.ts';
 import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
@@ -17,7 +18,8 @@ const hs256 = (claims: Record<string, unknown>, secret = SECRET, expires: string
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expires).sign(new TextEncoder().encode(secret));
 const publish = (stream: string) => ({ siphon_permissions: [{ action: 'publish', stream }] });
 
-function control(opts: { secret?: string; publicKeys?: string; hooksUrl?: string; onError?: 'FAIL' | 'LOG'; graceMs?: number; timeoutMs?: number } = {}) {
+function control(opts: { secret?: string; publicKeys?: string; hooksUrl?: string; onError?: 'FAIL' | 'LOG'; graceMs?: number; timeoutMs?: number;
+  names?: { publish: string[]; play: string[] } } = {}) {
   const { log, lines } = recordingLog();
   const webhooks = recordedWebhooks();
   const apps = new Map(opts.hooksUrl ? [['defaultApp', { url: opts.hooksUrl, methods: new Set(DEFAULT_HOOK_METHODS) }]] : []);
@@ -25,6 +27,7 @@ function control(opts: { secret?: string; publicKeys?: string; hooksUrl?: string
     tokens: new TokenVerifier({ secret: opts.secret ?? '', publicKeys: opts.publicKeys ?? '', jwksUrl: '' }),
     hooks: new RestHooks({ apps, timeoutMs: opts.timeoutMs ?? 300, secret: '', log }),
     onError: opts.onError ?? 'FAIL', graceMs: opts.graceMs ?? 60_000, log, webhooks,
+    names: opts.names && { publish: new NameMasks(opts.names.publish), play: new NameMasks(opts.names.play) },
   });
   return { access, lines, webhooks };
 }
@@ -160,5 +163,24 @@ describe('AccessControl with WCS hooks', () => {
     expect(await hls('refused', '10.0.3.1:4000')).toMatchObject({ allow: false });
     expect(await hls('refused', '10.0.3.1:4001')).toMatchObject({ allow: false });
     expect(backend.of('playHLS')).toHaveLength(3);
+  });
+});
+
+describe('publish and play restriction by name (SIPHON_ALLOW_PUBLISH_NAMES, SIPHON_ALLOW_PLAY_NAMES)', () => {
+  it('holds on an open relay and on every protocol, before any token or hook; connect is not a name', async () => {
+    const { access, webhooks } = control({ names: { publish: ['cam-*', '!*'], play: ['!secret-*', '*'] } });
+    expect(access.configured).toBe(false); // still an open relay otherwise
+    for (const protocol of ['wcs', 'whip'] as const) {
+      expect(await access.decide(req({ protocol, stream: 'cam-1' }))).toMatchObject({ allow: true });
+      expect(await access.decide(req({ protocol, stream: 'rtmp-flood' }))).toEqual({ allow: false, status: 403,
+        reason: 'the name "rtmp-flood" may not be published here: refused by "!*"' });
+    }
+    for (const protocol of ['wcs', 'whep', 'viewer', 'hls'] as const) {
+      expect(await access.decide(req({ action: 'play', protocol, stream: 'secret-board' }))).toMatchObject({ allow: false, status: 403 });
+      expect(await access.decide(req({ action: 'play', protocol, stream: 'lobby' }))).toMatchObject({ allow: true });
+    }
+    expect(await access.decide(req({ action: 'connect', stream: undefined }))).toMatchObject({ allow: true });
+    expect(webhooks.of('access.denied')).toHaveLength(6);
+    expect(access.nameRefusal('play', 'secret-x')).toBe('the name "secret-x" may not be played here: refused by "!secret-*"');
   });
 });

@@ -100,7 +100,7 @@ describe('relay REST keys', () => {
     const { call, state, lines } = relayWith({ restKeys: KEYS });
     state.sessions.push({ id: 'ms-1', name: 'cam', role: 'player', isEnded: false, status: 'PLAYING', info: '', startedAt: 0 });
     expect((await call('POST', '/rest-api/stream/terminate', basic('edge', 'edge-new'), { name: 'cam' })).status).toBe(200);
-    expect(lines).toContainEqual({ event: 'rest.stream_terminated', fields: { mediaSessionIds: ['ms-1'], key: 'edge' } });
+    expect(lines).toContainEqual({ event: 'rest.stream_terminated', fields: { mediaSessionIds: ['ms-1'], filter: 'name', key: 'edge' } });
     expect(JSON.stringify(lines)).not.toContain('edge-new');
   });
 

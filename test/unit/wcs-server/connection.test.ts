@@ -16,34 +16,12 @@ import { FakeJanus } from '../fakes/fake-janus.ts';
 import { MountpointSink } from '../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { accessControlFrom } from '../../../relay/access/access-settings.ts';
 import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
+import { FakeSocket, type Sent } from '../fakes/fake-wcs-socket.ts';
 
 setLogLevel('error');
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/sdp/${name}`, import.meta.url), 'utf8');
 const PUBLISH_OFFER = fixture('chromium-publish-offer.sdp');
 const PLAY_OFFER = fixture('chromium-play-offer.sdp');
-
-interface Sent { message: string; data: Record<string, unknown>[] }
-
-/** The socket side of a session: what the client sends in, and every frame the relay sends out. */
-class FakeSocket extends EventEmitter<{ message: [Buffer, boolean]; close: [number]; error: [Error]; sent: [Sent] }> {
-  readonly OPEN = 1;
-  readonly CONNECTING = 0;
-  readyState = 1;
-  readonly sent: Sent[] = [];
-  closedWith: number | undefined;
-  send(text: string): void { const f = JSON.parse(text) as Sent; this.sent.push(f); this.emit('sent', f); }
-  close(code: number): void { this.closedWith = code; this.readyState = 3; this.emit('close', code); }
-  client(message: string, ...data: unknown[]): void { this.emit('message', Buffer.from(JSON.stringify({ message, data })), false); }
-  /** The next frame the relay sends that matches (or one already sent). */
-  next(match: (f: Sent) => boolean): Promise<Sent> {
-    const seen = this.sent.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => {
-      const on = (f: Sent) => { if (match(f)) { this.off('sent', on); resolve(f); } };
-      this.on('sent', on);
-    });
-  }
-}
 
 const status = (id: string, s: string) => (f: Sent) => f.message === 'notifyStreamStatusEvent' && f.data[0]?.mediaSessionId === id && f.data[0]?.status === s;
 const stream = (id: string, name: string, sdp?: string) => ({ mediaSessionId: id, name, published: !!sdp, hasVideo: true, hasAudio: true, status: 'PENDING', sdp });

@@ -1,0 +1,54 @@
+/** What the tee's meter reads off RTP (WCS's stream metrics), on packets GStreamer's payloaders sent (test/fixtures/rtp). */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { MediaMeter, isH264KeyframeStart, payloadStart, vp8KeyframeSize } from '../../../relay/media/media-meter.ts';
+
+const packets = (file: string) => readFileSync(new URL(`../../fixtures/rtp/${file}`, import.meta.url), 'utf8')
+  .trim().split('\n').map((hex) => Buffer.from(hex, 'hex'));
+const VP8 = packets('vp8-320x180-two-frames.hex');
+const H264 = packets('h264-320x180-two-frames.hex');
+
+describe('MediaMeter', () => {
+  it('VP8: one keyframe, its size from the frame header; the interframe and continuation packets are not keyframes', () => {
+    const starts = VP8.filter((p) => vp8KeyframeSize(p, payloadStart(p)!) !== undefined);
+    expect(starts).toHaveLength(1);
+    expect(vp8KeyframeSize(starts[0]!, payloadStart(starts[0]!)!)).toEqual({ width: 320, height: 180 });
+    const meter = new MediaMeter();
+    for (const p of VP8) meter.add('video', p, 0);
+    expect(meter.keyframes.VP8).toBe(1);
+    expect(meter.vp8Size).toEqual({ width: 320, height: 180 });
+  });
+
+  it('H.264: the IDR picture counts once (its FU-A start), the SPS/PPS and the second frame do not', () => {
+    const meter = new MediaMeter();
+    for (const p of H264) meter.add('video', p, 0);
+    expect(meter.keyframes.H264).toBe(1);
+    const key = H264.find((p) => isH264KeyframeStart(p, payloadStart(p)!))!;
+    expect(H264.indexOf(key)).toBeLessThan(H264.findIndex((p) => (p[1]! & 0x80) !== 0) + 1); // in the first frame
+  });
+
+  it('rates: bits and frames per second over the last full second; zero once the stream has gone quiet', () => {
+    const meter = new MediaMeter();
+    const t0 = 1_000_000;
+    const frame = Buffer.alloc(1012);
+    frame[0] = 0x80; frame[1] = 0x80 | 96; // marker: each packet ends a frame
+    for (let i = 0; i <= 30; i++) meter.add('video', frame, t0 + Math.round(i * 1000 / 30));
+    const audio = Buffer.alloc(112);
+    audio[0] = 0x80; audio[1] = 111;
+    meter.add('audio', audio, t0 + 1500);
+    for (let i = 31; i <= 60; i++) meter.add('video', frame, t0 + Math.round(i * 1000 / 30));
+    const rates = meter.rates(t0 + 2050);
+    expect(rates.fps).toBeGreaterThanOrEqual(29);
+    expect(rates.fps).toBeLessThanOrEqual(31);
+    expect(rates.videoBps).toBeGreaterThan(230_000); // 30 × 1012 B × 8
+    expect(rates.audioBps).toBeGreaterThan(800);
+    expect(meter.rates(t0 + 10_000)).toEqual({ audioBps: 0, videoBps: 0, fps: 0 });
+  });
+
+  it('a short or truncated packet is skipped, never thrown on', () => {
+    const meter = new MediaMeter();
+    for (const p of [Buffer.alloc(3), Buffer.from('9060', 'hex'), VP8[0]!.subarray(0, 14), H264[1]!.subarray(0, 13)]) {
+      expect(() => meter.add('video', p, 0)).not.toThrow();
+    }
+  });
+});
