@@ -17,6 +17,7 @@ export const TEST_REQUIREMENTS: Requirement[] = [
   binary('tc', 'iproute2', 'impaired links: a rate cap on the wire (tc tbf, test/harness/impaired-link.ts)'),
   binary('tcpdump', 'tcpdump', 'bench B3 reads added latency off the wire (bench/rtp-capture.ts)'),
   binary('ffprobe', 'ffmpeg', 'HLS tests read the playlist as an independent client (test/e2e/hls.test.ts)'),
+  binary('turnserver', 'coturn', 'firewalled clients: a TURN server in a test namespace (test/harness/turn-server.ts)'),
   binary('nginx', 'nginx', 'RTMP push tests: the RTMP server (test/harness/rtmp-server.ts)'),
   { kind: 'file', name: 'ngx_rtmp_module.so', path: NGINX_RTMP_MODULE, package: 'libnginx-mod-rtmp', usedBy: 'RTMP push tests: nginx\'s RTMP module (test/harness/rtmp-server.ts)' },
 ];
