@@ -1,6 +1,6 @@
 /**
  * `npm start` as a newcomer runs it (scripts/start.sh, the same entry point), inside a namespace: all
- * three services come up, the printed curl returns 200, the pulled stream plays in the printed viewer
+ * three services come up without clashing (the edge on 8787, the relays' WCS REST ports 8081 and 9081), the printed curl returns 200, the pulled stream plays in the printed viewer
  * URL, and Ctrl-C leaves nothing running.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,11 @@ describe('npm start', () => {
     expect(JSON.parse(answer.trim().split('\n')[0]!)).toMatchObject({ localStreamName: 'demo', relay: 'b' });
     const health = await (await fetch(`http://${ns.address}:8080/health`)).json();
     expect(health).toMatchObject({ node: expect.stringMatching(/^v24\./), testSource: { state: 'running', mountpoint: 'demo' } });
+
+    // Beside the edge (8787), each relay answers WCS's REST port too: A on 8081, B on 9081, where the pull is listed.
+    expect(curl).toContain('http://127.0.0.1:8787/rest-api/pull/pull');
+    expect((await fetch(`http://${ns.address}:8081/rest-api/stream/find_all`)).headers.get('content-type')).toMatch(/json/);
+    expect(await (await fetch(`http://${ns.address}:9081/rest-api/pull/find_all`)).json()).toMatchObject([{ localStreamName: 'demo' }]);
 
     const viewer = await openViewerAt(browser, watch!);
     const frames = await sampleFrames(viewer, 3, viewerFrames);

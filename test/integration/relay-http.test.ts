@@ -78,8 +78,8 @@ describe('relay HTTP surface with a real Janus', () => {
 
   it.each([
     ['/rest-api/stream/terminate', 'not json', 'request body is not valid JSON'],
-    ['/rest-api/stream/terminate', '', 'request body must be a JSON object'],
-    ['/rest-api/stream/terminate', {}, 'body: give mediaSessionId or name'],
+    ['/rest-api/stream/terminate', { mediaSessionIds: 'ms-1' }, 'mediaSessionIds'],
+    ['/rest-api/stream/snapshot', {}, 'streamName'],
     ['/rest-api/stream/terminate', { mediaSessionId: 7 }, 'mediaSessionId'],
     ['/rest-api/stream/find', { name: 'x', extra: true }, 'Unrecognized key'],
     ['/rest-api/stream/find', [1, 2], 'body'],
@@ -170,5 +170,17 @@ describe('relay HTTP surface with a real Janus', () => {
     client.close();
     const res = await fetch(`https://${ns.address}:8443/health`, { dispatcher: new Agent({ connect: { ca } }) } as RequestInit);
     expect(res.status).toBe(200);
+  });
+
+  it("WCS's REST ports: the same REST on 8081 (HTTP) and 8444 (HTTPS), guarded alike; no Websocket there", async () => {
+    const ca = readFileSync(tls.cert);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    for (const [url, init] of [[`http://${ns.address}:8081`, {}], [`https://${ns.address}:8444`, { dispatcher: new Agent({ connect: { ca } }) }]] as const) {
+      expect((await fetch(`${url}/rest-api/stream/find_all`, init as RequestInit)).status, url).toBe(401);
+      const find = await fetch(`${url}/rest-api/pull/find_all`, { ...init, headers: auth } as RequestInit);
+      expect([200, 404], url).toContain(find.status);
+      expect(find.headers.get('content-type')).toMatch(/json/);
+    }
+    await expect(RawWcsClient.open(`ws://${ns.address}:8081`)).rejects.toThrow();
   });
 });
