@@ -3,7 +3,7 @@
  * emulator, which drops every UDP frame (a firewall that lets TCP through). The SDK playing with
  * `transport: "TCP"` plays over ICE-TCP to Janus; the SDK's firewall-traversal page plays through Debian's coturn
  * (TURN over TCP, `iceTransportPolicy: "relay"`) next to the relay; a WHEP player gets UDP and TCP candidates and
- * connects over TCP, and so does a WHIP encoder. Each asserts the pair Chromium chose.
+ * connects over TCP, and so does a WHIP encoder; a pull between two relays with ICE-TCP on still plays. Each asserts the pair Chromium chose.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -128,5 +128,16 @@ describe('firewalled clients (UDP to the relay dropped)', () => {
     }, { timeout: 15_000 }).toBe('PUBLISHING');
     expect(await selectedPair(encoder.page)).toMatchObject({ protocol: 'tcp' });
     await encoder.page.close();
+  });
+
+  it('relay to relay with ICE-TCP on at both ends: a pull plays as before', async () => {
+    const b = await RelayProcess.start(nsRelay, { ...RelayProcess.slot(1), SIPHON_ICE_TCP: 'true', SIPHON_ICE_INTERFACES: link.ifB });
+    try {
+      const res = await fetch(`${b.url}/rest-api/pull/pull`, { method: 'POST', body: JSON.stringify({ uri: `ws://${link.addressB}:8080`, remoteStreamName: 'demo', localStreamName: 'demo-copy' }) });
+      expect(res.status).toBe(200);
+      await expect.poll(async () => ((await (await fetch(`${b.url}/rest-api/pull/find_all`)).json()) as { status: string }[])[0]!.status, { timeout: 20_000 }).toBe('PLAYING');
+    } finally {
+      await b.stop();
+    }
   });
 });
