@@ -41,6 +41,8 @@ export interface AccessRequest {
    * every part; this makes that one hook call per viewer session, not one per reload.
    */
   shareMs?: number;
+  /** A one-off look (a snapshot): decided as a play, but it takes no viewer's place. */
+  seatless?: true;
 }
 
 export type Decision =
@@ -175,7 +177,7 @@ export class AccessControl {
 
   async #decide(req: AccessRequest): Promise<Decision> {
     // First: a full relay refuses without asking the backend about a viewer it cannot take anyway.
-    const full = req.action === 'play' && req.protocol !== 'hls' ? this.options.capacity?.full() : undefined;
+    const full = req.action === 'play' && req.protocol !== 'hls' && !req.seatless ? this.options.capacity?.full() : undefined;
     if (full) return { allow: false, status: 503, reason: full, full: true };
     const byName = req.stream && req.action !== 'connect' ? this.nameRefusal(req.action, req.stream) : undefined;
     if (byName) return { allow: false, status: 403, reason: byName };

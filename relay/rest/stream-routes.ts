@@ -20,7 +20,7 @@ const filterFields = {
   published: z.boolean().nullish(),
 };
 const findSchema = z.object({ ...filterFields, display: z.array(z.enum(['metrics'])).max(4).nullish() }).strict();
-/** `{}` stops every stream, as WCS documents it. */
+/** `{}` stops every WCS, WHIP and WHEP session, as WCS documents it (an empty body is a 400: no accident ends them all). */
 const terminateSchema = z.object({
   ...filterFields, mediaSessionIds: z.array(id).min(1).max(1000).nullish(), status: z.string().min(1).max(32).nullish(),
 }).strict();
@@ -52,7 +52,7 @@ export function addStreamRoutes(app: Hono, relay: RelayView): void {
   });
 
   app.post('/rest-api/stream/terminate', async (c) => {
-    const q = await readBody(c, terminateSchema, true);
+    const q = await readBody(c, terminateSchema);
     const ids = streamRecords(relay).filter((r) => matches(r, q)).map((r) => r.mediaSessionId);
     const done = ids.filter((mid) => relay.wcs.terminate(mid, Info.restTerminate) || relay.wish.terminate(mid, Info.restTerminate));
     if (done.length === 0) throw apiError(404, 'not_found', 'no stream matches');
@@ -67,7 +67,7 @@ export function addStreamRoutes(app: Hono, relay: RelayView): void {
     try {
       return c.json({ data: await relay.snapshots.take(stream) });
     } catch (err) {
-      if (err instanceof SnapshotError) throw apiError(500, 'snapshot_failed', err.message);
+      if (err instanceof SnapshotError) throw apiError(err.status, err.status === 409 ? 'no_video' : 'snapshot_failed', err.message);
       throw err;
     }
   });

@@ -100,6 +100,9 @@ export class SessionAccess {
     if (renamed !== undefined && (typeof renamed !== 'string' || !renamed.trim() || renamed.length > 256)) {
       return { allow: false, status: 403, reason: 'the backend gave an invalid stream name' };
     }
+    // The name lists hold for the name the stream will have, the backend's included.
+    const refusedName = typeof renamed === 'string' ? this.access.nameRefusal(action, renamed) : undefined;
+    if (refusedName) return { allow: false, status: 403, reason: refusedName };
     if (decision.allow) {
       const id = request.mediaSessionId;
       const name = typeof renamed === 'string' ? renamed : request.name;
@@ -118,7 +121,7 @@ export class SessionAccess {
   snapshot(request: StreamRequest): Promise<Decision> {
     return this.access.decide({
       action: 'play', protocol: 'wcs', stream: request.name, token: tokenIn(request.custom) ?? this.token, client: this.client.address,
-      hook: { appKey: this.appKey, body: streamBody(this.hook, request, false, 'PENDING'), policies: this.policies },
+      hook: { appKey: this.appKey, body: streamBody(this.hook, request, false, 'PENDING'), policies: this.policies }, seatless: true,
     });
   }
 

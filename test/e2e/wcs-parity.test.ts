@@ -80,7 +80,7 @@ describe('WCS parity in Chromium', () => {
     const png = Buffer.from(first[0]!, 'base64');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(pngSize(png)).toEqual({ width: 640, height: 360 }); // the demo stream's size
-    expect(decodes()).toBe(1);
+    await expect.poll(decodes).toBe(1); // its log line comes on the relay's stdout, apart from the HTTP answers
     expect(await take()).toEqual(first);
     expect(decodes()).toBe(1);
     const none = await fetch(`${rest()}/rest-api/stream/snapshot`, { method: 'POST', body: JSON.stringify({ streamName: 'nothing' }) });
@@ -100,7 +100,11 @@ describe('WCS parity in Chromium', () => {
     const row = rows[0] as { name: string; mediaType: string; metrics: Record<string, number> };
     expect(row).toMatchObject({ name: 'snapcam', mediaType: 'publish', published: true });
     const png = Buffer.from((await (await fetch(`${rest()}/rest-api/stream/snapshot`, { method: 'POST', body: '{"streamName":"snapcam"}' })).json() as { data: string }).data, 'base64');
-    expect({ width: row.metrics.VIDEO_WIDTH, height: row.metrics.VIDEO_HEIGHT }).toEqual(pngSize(png)); // VP8: read off its keyframes
+    // VP8: the size is read off its keyframes. Chromium may scale its encode down under load between the two
+    // keyframes; the picture's shape stays.
+    const size = pngSize(png);
+    expect(row.metrics.VIDEO_WIDTH).toBeGreaterThan(0);
+    expect(row.metrics.VIDEO_WIDTH! / row.metrics.VIDEO_HEIGHT!).toBeCloseTo(size.width / size.height, 1);
     expect(row.metrics.VIDEO_FPS).toBeGreaterThan(5);
     expect(row.metrics.VIDEO_RATE).toBeGreaterThan(10_000);
     expect(row.metrics.AUDIO_RATE).toBeGreaterThan(1000);

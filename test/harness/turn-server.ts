@@ -25,7 +25,7 @@ export class TurnServer {
       for (const stream of [child.stdout!, child.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => {
           log.push(line); if (process.env.TURN_DEBUG) console.log(line);
-          if (/listener opened on/i.test(line) && line.includes(address)) { clearTimeout(timer); resolve(); }
+          if (/TCP listener opened on/.test(line) && line.includes(address)) { clearTimeout(timer); resolve(); }
         });
       }
     });

@@ -78,6 +78,7 @@ describe('relay HTTP surface with a real Janus', () => {
 
   it.each([
     ['/rest-api/stream/terminate', 'not json', 'request body is not valid JSON'],
+    ['/rest-api/stream/terminate', '', 'request body must be a JSON object'],
     ['/rest-api/stream/terminate', { mediaSessionIds: 'ms-1' }, 'mediaSessionIds'],
     ['/rest-api/stream/snapshot', {}, 'streamName'],
     ['/rest-api/stream/terminate', { mediaSessionId: 7 }, 'mediaSessionId'],

@@ -46,8 +46,8 @@ export type SessionMinter = (file: string) => string;
 
 /** Undefined when the relay is open; otherwise admits the playlist request (or throws the refusal). */
 export async function admitPlaylist(c: Context, guard: HlsGuard, stream: string): Promise<SessionMinter | undefined> {
-  refuseName(guard, stream);
-  if (!guard.access.configured) return undefined;
+  // An open relay decides only a name its play list refuses: refused there, counted and logged like any refusal.
+  if (!guard.access.configured && !guard.access.nameRefusal('play', stream)) return undefined;
   const token = c.req.query('token') || bearerOf(c);
   const appKey = c.req.query('appKey') || 'defaultApp';
   const id = randomUUID();
@@ -72,7 +72,7 @@ export function checkMedia(guard: HlsGuard, stream: string, file: string, sessio
   if (wrong) throw refusal(403, 'forbidden', wrong);
 }
 
-/** The play name restriction holds on an open relay too (the decision above is only taken on a guarded one). */
+/** Media of a stream whose name may not be played: refused on an open relay too (its playlist was, above). */
 function refuseName(guard: HlsGuard, stream: string): void {
   const why = guard.access.nameRefusal('play', stream);
   if (why) throw refusal(403, 'forbidden', why);

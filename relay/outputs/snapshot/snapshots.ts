@@ -15,9 +15,10 @@ import { FfmpegChild } from '../../media/ffmpeg-child.ts';
 import { packagerSdp } from '../hls/ffmpeg-packager.ts';
 import type { Codec } from '../../sdp/description.ts';
 
-/** A snapshot that could not be taken; the message is what the client is told. */
+/** A snapshot that could not be taken; the message is what the client is told, `status` what REST answers. */
 export class SnapshotError extends Error {
   override readonly name = 'SnapshotError';
+  constructor(message: string, readonly status: 409 | 500 | 503 = 500) { super(message); }
 }
 
 export interface SnapshotSettings {
@@ -56,13 +57,13 @@ export class Snapshots {
 
   private async decodeNow(stream: Stream): Promise<string> {
     const video = stream.codecs.video;
-    if (!video) throw new SnapshotError('Stream has no video');
+    if (!video) throw new SnapshotError('Stream has no video', 409);
     const started = Date.now();
     const sender = await UdpPair.bind(this.settings.teePorts).catch(() => undefined);
     const feed = sender && await ProcessFeed.reserve(this.settings.teePorts, { video }).catch(() => undefined);
     if (!sender || !feed) {
       sender?.close();
-      throw new SnapshotError('No UDP port free for the decoder');
+      throw new SnapshotError('No UDP port free for the decoder', 503);
     }
     const timers = KEYFRAME_REQUESTS_MS.map((ms) => setTimeout(() => stream.requestKeyframe('snapshot'), ms));
     try {
@@ -96,12 +97,12 @@ const ffmpegDecodeOne: DecodeOne = (video, port, timeoutMs) => new Promise((reso
   const ffmpeg = new FfmpegChild({ args: snapshotArgs(video, port), stdout: 'pipe', dieWithRelay: true, graceMs: 500 });
   const chunks: Buffer[] = [];
   ffmpeg.child.stdout!.on('data', (b: Buffer) => chunks.push(b));
-  const timer = setTimeout(() => {
-    void ffmpeg.stop();
-    reject(new SnapshotError(`No picture within ${timeoutMs} ms (no keyframe from the source)`));
-  }, timeoutMs);
+  // The caller gives the ports back once this settles: it settles on `close`, when ffmpeg is gone.
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; void ffmpeg.stop(); }, timeoutMs);
   ffmpeg.child.once('close', (code) => {
     clearTimeout(timer);
+    if (timedOut) return reject(new SnapshotError(`No picture within ${timeoutMs} ms (no keyframe from the source)`));
     const png = Buffer.concat(chunks);
     if (code === 0 && png.subarray(0, 8).equals(PNG_SIGNATURE)) resolve(png);
     else reject(new SnapshotError(`Decoder failed: ${ffmpeg.lastError || `exit ${code}`}`));

@@ -61,22 +61,23 @@ const EXCHANGES: Record<string, { data: unknown; answer: ((f: Sent) => boolean) 
   webRTCMetricsBatch: { data: {}, answer: failWith(/^WebRTC metrics collection is not supported/) },
 };
 
+let janus: FakeJanus;
+let registry: StreamRegistry;
+let sessions: WcsSession[];
+beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; });
+afterEach(() => { for (const s of sessions) s.close(); });
+
+/** A connected session (getUserData received) on the faked socket; `lines` is what it logged. */
+async function open(hooks: WcsHooks = {}, env: Record<string, string> = {}) {
+  const ws = new FakeSocket();
+  const { ctx, lines } = fakeWcsContext(janus, registry, recordedWebhooks(), env);
+  sessions.push(new WcsSession(ws as unknown as WebSocket, ctx, { remote: '127.0.0.1:5000', address: '127.0.0.1', urlServer: 'ws://127.0.0.1:8080/', nodeId: 'n' }, () => undefined, hooks));
+  ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
+  await ws.next((f) => f.message === 'getUserData');
+  return { ws, lines };
+}
+
 describe('every SDK message gets its answer or a fail', () => {
-  let janus: FakeJanus;
-  let registry: StreamRegistry;
-  let sessions: WcsSession[];
-  const open = async (hooks: WcsHooks = {}, env: Record<string, string> = {}) => {
-    const ws = new FakeSocket();
-    const { ctx, lines } = fakeWcsContext(janus, registry, recordedWebhooks(), env);
-    sessions.push(new WcsSession(ws as unknown as WebSocket, ctx, { remote: '127.0.0.1:5000', address: '127.0.0.1', urlServer: 'ws://127.0.0.1:8080/', nodeId: 'n' }, () => undefined, hooks));
-    ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
-    await ws.next((f) => f.message === 'getUserData');
-    return { ws, lines };
-  };
-
-  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; });
-  afterEach(() => { for (const s of sessions) s.close(); });
-
   it('the SDK sends the messages this server lists, each one handled, recorded or refused with a reason', () => {
     const names = sdkMessageNames();
     expect(names.length).toBeGreaterThanOrEqual(20); // the extraction still finds the SDK's send()s
@@ -104,33 +105,19 @@ describe('every SDK message gets its answer or a fail', () => {
 });
 
 describe("the SDK's stream.snapshot()", () => {
-  let janus: FakeJanus;
-  let registry: StreamRegistry;
-  let sessions: WcsSession[];
-  const open = async (hooks: WcsHooks, env: Record<string, string> = {}) => {
-    const ws = new FakeSocket();
-    const { ctx } = fakeWcsContext(janus, registry, recordedWebhooks(), env);
-    sessions.push(new WcsSession(ws as unknown as WebSocket, ctx, { remote: '127.0.0.1:5000', address: '127.0.0.1', urlServer: 'ws://x/', nodeId: 'n' }, () => undefined, hooks));
-    ws.client('connection', { appKey: 'defaultApp' });
-    await ws.next((f) => f.message === 'getUserData');
-    return ws;
-  };
   /** A publisher of `cam` whose leg is up: the stream is PUBLISHING. */
   const publishCam = async () => {
-    const pub = await open({});
+    const { ws: pub } = await open();
     pub.client('publishStream', stream('p1', 'cam', PUBLISH_OFFER));
     await pub.next((f) => f.message === 'setRemoteSDP');
     janus.open('janus.plugin.nosip')[0]!.webrtcUp();
     await pub.next((f) => f.message === 'notifyStreamStatusEvent' && f.data[0]?.status === 'PUBLISHING');
   };
 
-  beforeEach(() => { janus = new FakeJanus(); registry = new StreamRegistry(); sessions = []; });
-  afterEach(() => { for (const s of sessions) s.close(); });
-
   it('a live stream: snapshotCompleted on the asking stream object, with the raw base64 PNG the page puts after data:image/png;base64,', async () => {
     await publishCam();
     const asked: string[] = [];
-    const ws = await open({ snapshot: async (s) => { asked.push(s.name); return 'iVBORw0KGgoAAAANSUhEUg=='; } });
+    const { ws } = await open({ snapshot: async (s) => { asked.push(s.name); return 'iVBORw0KGgoAAAANSUhEUg=='; } });
     ws.client('snapshot', { mediaSessionId: 'snap-1', name: 'cam' });
     const done = await ws.next(streamEvent('snap-1', 'snapshotCompleted'));
     expect(done.data[0]).toEqual({ mediaSessionId: 'snap-1', type: 'snapshotCompleted', payload: { snapshot: 'iVBORw0KGgoAAAANSUhEUg==' } });
@@ -139,7 +126,7 @@ describe("the SDK's stream.snapshot()", () => {
 
   it('a decode that fails: snapshotFailed with why; no stream: "Stream not found"; a bad request: fail', async () => {
     await publishCam();
-    const ws = await open({ snapshot: async () => { throw new Error('No picture within 5000 ms (no keyframe from the source)'); } });
+    const { ws } = await open({ snapshot: async () => { throw new Error('No picture within 5000 ms (no keyframe from the source)'); } });
     ws.client('snapshot', { mediaSessionId: 'snap-1', name: 'cam' });
     expect((await ws.next(streamEvent('snap-1', 'snapshotFailed'))).data[0]!.payload).toEqual({ info: 'No picture within 5000 ms (no keyframe from the source)' });
     ws.client('snapshot', { mediaSessionId: 'snap-2', name: 'elsewhere' });
@@ -151,7 +138,7 @@ describe("the SDK's stream.snapshot()", () => {
   it('a snapshot is a play: a name the play restriction refuses gets snapshotFailed Forbidden, and no decode', async () => {
     await publishCam();
     let decodes = 0;
-    const ws = await open({ snapshot: async () => { decodes += 1; return 'x'; } }, { SIPHON_ALLOW_PLAY_NAMES: 'public-*' });
+    const { ws } = await open({ snapshot: async () => { decodes += 1; return 'x'; } }, { SIPHON_ALLOW_PLAY_NAMES: 'public-*' });
     ws.client('snapshot', { mediaSessionId: 'snap-1', name: 'cam' });
     const info = String(((await ws.next(streamEvent('snap-1', 'snapshotFailed'))).data[0]!.payload as { info: string }).info);
     expect(info).toBe('Forbidden: the name "cam" may not be played here: no entry of the list allows it');

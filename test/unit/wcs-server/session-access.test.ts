@@ -10,6 +10,7 @@ import { SessionAccess } from '../../../relay/wcs-server/session-access.ts';
 import { HookBackend } from '../../harness/hook-backend.ts';
 import { recordingLog } from '../access/rest-hooks.test.ts';
 import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
+import { NameMasks } from '../../../relay/access/name-masks.ts';
 
 describe('SessionAccess: the stream keep-alive', () => {
   let backend: HookBackend;
@@ -59,5 +60,31 @@ describe('SessionAccess: the stream keep-alive', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(backend.of('StreamKeepAliveEvent')).toEqual([]);
     expect(ended).toEqual([]);
+  });
+});
+
+describe('SessionAccess: a backend rename and the name lists', () => {
+  let backend: HookBackend;
+  beforeEach(async () => { backend = await HookBackend.start(); });
+  afterEach(async () => { await backend.close(); });
+
+  it('a publish the backend renames (restPolicy OVERWRITE) to a name the publish list refuses is refused, saying which', async () => {
+    const { log } = recordingLog();
+    const access = new AccessControl({
+      tokens: new TokenVerifier({ secret: '', publicKeys: '', jwksUrl: '' }),
+      hooks: new RestHooks({ apps: new Map([['defaultApp', { url: backend.url, methods: new Set(['connect', 'publishStream'] as never[]) }]]), timeoutMs: 500, secret: '', log }),
+      onError: 'FAIL', graceMs: 0, log, webhooks: recordedWebhooks(),
+      names: { publish: new NameMasks(['!secret-*', '*']), play: new NameMasks([]) },
+    });
+    backend.behaviour.set('connect', { status: 200, extra: { restClientConfig: { publishStream: { restPolicy: 'OVERWRITE', restOverwrite: 'name' } } } });
+    backend.behaviour.set('publishStream', { status: 200, extra: { name: 'secret-board' } });
+    const session = new SessionAccess(access, { remote: '10.0.0.9:5000', address: '10.0.0.9', urlServer: 'ws://relay/', nodeId: 'n@relay' }, 's1',
+      { end: () => undefined, isLive: () => false }, 0);
+    expect(await session.connect({ appKey: 'defaultApp' })).toMatchObject({ allow: true });
+    expect(await session.stream('publish', { mediaSessionId: 'm1', name: 'cam' })).toEqual({ allow: false, status: 403,
+      reason: 'the name "secret-board" may not be published here: refused by "!secret-*"' });
+    backend.behaviour.set('publishStream', { status: 200, extra: { name: 'public-board' } });
+    expect(await session.stream('publish', { mediaSessionId: 'm2', name: 'cam' })).toMatchObject({ allow: true, overwrite: { name: 'public-board' } });
+    session.close();
   });
 });

@@ -1,5 +1,7 @@
 /** The HLS port's answers, through Hono's own request path, with the packager faked. */
 import { openAccess } from '../../fakes/open-access.ts';
+import { accessControlFrom } from '../../../../relay/access/access-settings.ts';
+import { loadConfig } from '../../../../relay/config.ts';
 import { SignJWT } from 'jose';
 import { AccessControl } from '../../../../relay/access/access-control.ts';
 import { RestHooks } from '../../../../relay/access/rest-hooks.ts';
@@ -143,6 +145,20 @@ describe('HLS on a guarded relay (signed tokens)', () => {
     expect((await get(`${playlist}?token=${await token('other')}`)).status).toBe(403);
     expect((await get(`${playlist}?token=not-a-jwt`)).status).toBe(401);
     expect(made).toHaveLength(0); // no packager started for a refused viewer
+    await hls.closeAll();
+  });
+
+  it('an open relay with a play name list: a refused name gets 403 on its playlist and media, logged and counted once', async () => {
+    const webhooks = recordedWebhooks();
+    const access = accessControlFrom(loadConfig({ SIPHON_ALLOW_PLAY_NAMES: '!cam *,*' }), new Logger({ test: 'access' }), webhooks);
+    const { hls, made, get } = await setup({ from: 57000, to: 57999 }, access);
+    const refused = await get(playlist);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'forbidden', message: 'the name "cam 1" may not be played here: refused by "!cam *"' });
+    expect((await get('/cam%201/init-w1-0.mp4')).status).toBe(403);
+    expect(made).toHaveLength(0);
+    expect(webhooks.of('access.denied')).toHaveLength(1); // the playlist's refusal; the media's is not a second viewer
+    expect(access.counts.get('play|hls|denied')).toBe(1);
     await hls.closeAll();
   });
 

@@ -1,15 +1,21 @@
 /**
  * The snapshot taker's bounded cost, behind its one faked boundary (the decode of one picture): callers during a
  * decode share it, a picture is reused for snapshot_taking_interval_ms, a failure says why and is not reused, and the
- * source is asked for a keyframe. ffmpeg decoding a real stream is in test/e2e/wcs-parity.test.ts.
+ * source is asked for a keyframe; the real ffmpeg's timeout. ffmpeg decoding a real stream is in test/e2e/wcs-parity.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { Snapshots, SnapshotError, snapshotArgs, type DecodeOne } from '../../../../relay/outputs/snapshot/snapshots.ts';
 import { UdpPortPool } from '../../../../relay/media/udp-port-pool.ts';
 import { Logger, setLogLevel } from '../../../../relay/log.ts';
 import { vp8 } from '../../../../relay/sdp/description.ts';
 
 setLogLevel('error');
+
+/** Whether a snapshot's ffmpeg (the only `image2pipe -c:v png` one here) is running; pgrep exits 1 for none. */
+function snapshotFfmpegRunning(): boolean {
+  try { execFileSync('pgrep', ['-f', 'image2pipe -c:v png']); return true; } catch { return false; }
+}
 
 function fakeStream(name: string, video = true) {
   const stream = {
@@ -58,10 +64,16 @@ describe('Snapshots', () => {
     expect(calls).toHaveLength(3);
   });
 
-  it('an audio-only stream has no picture: SnapshotError, no decode', async () => {
+  it('an audio-only stream has no picture: SnapshotError (REST: 409), no decode', async () => {
     const decode = vi.fn<DecodeOne>();
-    await expect(taker(decode).take(fakeStream('radio', false) as never)).rejects.toThrow(new SnapshotError('Stream has no video'));
+    await expect(taker(decode).take(fakeStream('radio', false) as never)).rejects.toMatchObject({ name: 'SnapshotError', message: 'Stream has no video', status: 409 });
     expect(decode).not.toHaveBeenCalled();
+  });
+
+  it('the real ffmpeg, fed nothing: fails after the timeout saying why, and is gone by then', async () => {
+    const s = new Snapshots({ teePorts: new UdpPortPool({ from: 47100, to: 47199 }, 65536), reuseMs: 3000, timeoutMs: 300, log: new Logger() });
+    await expect(s.take(fakeStream('silent') as never)).rejects.toThrow(new SnapshotError('No picture within 300 ms (no keyframe from the source)'));
+    expect(snapshotFfmpegRunning()).toBe(false); // the promise settles on ffmpeg's close, so its ports are free
   });
 
   it('ffmpeg reads the tee\'s RTP by SDP and writes one PNG to stdout', () => {
