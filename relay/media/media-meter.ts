@@ -4,6 +4,7 @@
  * stays 0). Keyframes: VP8 key frames, H.264 IDR pictures. Counted on the tee's ingress, once per packet, with no timer: rates are taken over the last full second.
  */
 import type { MediaKind } from '../sdp/description.ts';
+import { spsPictureSize } from './h264-sps.ts';
 
 const RATE_WINDOW_MS = 1000;
 
@@ -16,8 +17,8 @@ export class MediaMeter {
   /** Keyframes as each codec's parser sees them: the reader picks the stream's codec (a packet is not self-describing). */
   readonly keyframes = { VP8: 0, H264: 0 };
   private readonly lastKey = { VP8: -1, H264: -1 };
-  /** The last VP8 keyframe's size. */
-  vp8Size = { width: 0, height: 0 };
+  /** The size the last VP8 keyframe, and the last H.264 SPS, declared. */
+  readonly size = { VP8: { width: 0, height: 0 }, H264: { width: 0, height: 0 } };
 
   add(kind: MediaKind, packet: Buffer, now: number): void {
     const t = this.total[kind];
@@ -52,8 +53,10 @@ export class MediaMeter {
     if (vp8 && timestamp !== this.lastKey.VP8) {
       this.keyframes.VP8 += 1;
       this.lastKey.VP8 = timestamp;
-      this.vp8Size = vp8;
+      this.size.VP8 = vp8;
     }
+    const sps = h264SpsSize(packet, start);
+    if (sps) this.size.H264 = sps;
     if (timestamp !== this.lastKey.H264 && isH264KeyframeStart(packet, start)) {
       this.keyframes.H264 += 1;
       this.lastKey.H264 = timestamp;
@@ -87,6 +90,17 @@ export function vp8KeyframeSize(packet: Buffer, start: number): { width: number;
   if (packet.length < i + 10 || (packet[i]! & 0x01) !== 0) return undefined; // P bit set: an interframe
   if (packet[i + 3] !== 0x9d || packet[i + 4] !== 0x01 || packet[i + 5] !== 0x2a) return undefined;
   return { width: packet.readUInt16LE(i + 6) & 0x3fff, height: packet.readUInt16LE(i + 8) & 0x3fff };
+}
+
+/** The size an SPS in this packet declares (a single NAL or one inside a STAP-A, as browsers send it). */
+export function h264SpsSize(packet: Buffer, start: number): { width: number; height: number } | undefined {
+  const nal = packet[start]! & 0x1f;
+  if (nal === 7) return spsPictureSize(packet.subarray(start));
+  if (nal !== 24) return undefined;
+  for (let i = start + 1; i + 2 < packet.length; i += 2 + packet.readUInt16BE(i)) {
+    if ((packet[i + 2]! & 0x1f) === 7) return spsPictureSize(packet.subarray(i + 2, i + 2 + packet.readUInt16BE(i)));
+  }
+  return undefined;
 }
 
 /** Whether a packet starts an H.264 IDR picture: a single NAL, one inside a STAP-A, or the first FU-A of one. */

@@ -16,13 +16,14 @@ describe('MediaMeter', () => {
     const meter = new MediaMeter();
     for (const p of VP8) meter.add('video', p, 0);
     expect(meter.keyframes.VP8).toBe(1);
-    expect(meter.vp8Size).toEqual({ width: 320, height: 180 });
+    expect(meter.size.VP8).toEqual({ width: 320, height: 180 });
   });
 
-  it('H.264: the IDR picture counts once (its FU-A start), the SPS/PPS and the second frame do not', () => {
+  it('H.264: the IDR picture counts once (its FU-A start), the SPS/PPS and the second frame do not; the size comes from the SPS', () => {
     const meter = new MediaMeter();
     for (const p of H264) meter.add('video', p, 0);
     expect(meter.keyframes.H264).toBe(1);
+    expect(meter.size.H264).toEqual({ width: 320, height: 180 }); // 192 rows of macroblocks, cropped to 180
     const key = H264.find((p) => isH264KeyframeStart(p, payloadStart(p)!))!;
     expect(H264.indexOf(key)).toBeLessThan(H264.findIndex((p) => (p[1]! & 0x80) !== 0) + 1); // in the first frame
   });
