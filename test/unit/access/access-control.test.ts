@@ -184,3 +184,15 @@ describe('publish and play restriction by name (SIPHON_ALLOW_PUBLISH_NAMES, SIPH
     expect(access.nameRefusal('play', 'secret-x')).toBe('the name "secret-x" may not be played here: refused by "!secret-*"');
   });
 });
+
+describe('a full relay', () => {
+  it('refuses a viewer (503, full) but not a snapshot: a one-off look takes no seat', async () => {
+    const { log } = recordingLog();
+    const access = new AccessControl({
+      tokens: new TokenVerifier({ secret: '', publicKeys: '', jwksUrl: '' }), hooks: new RestHooks({ apps: new Map(), timeoutMs: 300, secret: '', log }),
+      onError: 'FAIL', graceMs: 0, log, webhooks: recordedWebhooks(), capacity: { full: () => 'the relay has its 2 viewers' } as never,
+    });
+    expect(await access.decide(req({ action: 'play', stream: 'cam' }))).toMatchObject({ allow: false, status: 503, full: true });
+    expect(await access.decide(req({ action: 'play', stream: 'cam', seatless: true }))).toMatchObject({ allow: true });
+  });
+});

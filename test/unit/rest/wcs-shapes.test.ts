@@ -110,7 +110,7 @@ describe('WCS REST shapes', () => {
     expect((await relayWithStreams().post('/rest-api/stream/terminate', { mediaSessionIds: [] })).status).toBe(400);
   });
 
-  it('/stream/snapshot {streamName} → {data}; 404 for a stream not playing here; 500 with why when no picture comes', async () => {
+  it('/stream/snapshot {streamName} → {data}; 404 for a stream not playing here; 500 with why when no picture comes; 409 audio only', async () => {
     const { post, setSnapshot } = relayWithStreams();
     const ok = await post('/rest-api/stream/snapshot', { streamName: 'cam' });
     expect(ok.status).toBe(200);
@@ -121,6 +121,9 @@ describe('WCS REST shapes', () => {
     const failed = await post('/rest-api/stream/snapshot', { streamName: 'cam' });
     expect(failed.status).toBe(500);
     expect(await failed.json()).toEqual({ error: 'snapshot_failed', message: 'No picture within 5000 ms (no keyframe from the source)' });
+    setSnapshot(async () => { throw new SnapshotError('Stream has no video', 409); });
+    const audioOnly = await post('/rest-api/stream/snapshot', { streamName: 'cam' });
+    expect([audioOnly.status, await audioOnly.json()]).toEqual([409, { error: 'no_video', message: 'Stream has no video' }]);
   });
 
   it('/connection/find_all (GET as the SDK sends it), find by sessionId or clientVersion, terminate', async () => {
