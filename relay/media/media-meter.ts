@@ -14,18 +14,22 @@ export class MediaMeter {
   private readonly total: Record<MediaKind, Counters> = { audio: { bytes: 0, frames: 0 }, video: { bytes: 0, frames: 0 } };
   private windowStart = { at: -1, audio: { bytes: 0, frames: 0 }, video: { bytes: 0, frames: 0 } };
   private lastWindow = { ms: 0, audio: { bytes: 0, frames: 0 }, video: { bytes: 0, frames: 0 } };
-  /** Keyframes as each codec's parser sees them: the reader picks the stream's codec (a packet is not self-describing). */
-  readonly keyframes = { VP8: 0, H264: 0 };
-  private readonly lastKey = { VP8: -1, H264: -1 };
-  /** The size the last VP8 keyframe, and the last H.264 SPS, declared. */
-  readonly size = { VP8: { width: 0, height: 0 }, H264: { width: 0, height: 0 } };
+  /**
+   * The stream's video codec, set by its stream (a packet does not say which it is): only that codec's parser reads
+   * the packets. Another codec, or none yet: bytes and frames are counted, nothing is parsed.
+   */
+  videoCodec: string | undefined;
+  keyframes = 0;
+  private lastKey = -1;
+  /** The size the last VP8 keyframe or H.264 SPS declared. */
+  size = { width: 0, height: 0 };
 
   add(kind: MediaKind, packet: Buffer, now: number): void {
     const t = this.total[kind];
     t.bytes += packet.length;
     if (kind === 'video') {
       if (packet[1]! & 0x80) t.frames += 1; // the marker bit ends a frame
-      this.inspectVideo(packet);
+      if (this.videoCodec === 'VP8' || this.videoCodec === 'H264') this.inspectVideo(packet, this.videoCodec);
     }
     if (this.windowStart.at < 0) this.windowStart.at = now;
     else if (now - this.windowStart.at >= RATE_WINDOW_MS) this.roll(now);
@@ -45,21 +49,16 @@ export class MediaMeter {
   }
 
   /** A keyframe counts once per frame (RTP timestamp), however many slices or packets start it. */
-  private inspectVideo(packet: Buffer): void {
+  private inspectVideo(packet: Buffer, codec: 'VP8' | 'H264'): void {
     const start = payloadStart(packet);
     if (start === undefined) return;
+    const size = codec === 'VP8' ? vp8KeyframeSize(packet, start) : h264SpsSize(packet, start);
+    if (size) this.size = size;
+    const keyframe = codec === 'VP8' ? size !== undefined : isH264KeyframeStart(packet, start);
     const timestamp = packet.readUInt32BE(4);
-    const vp8 = vp8KeyframeSize(packet, start);
-    if (vp8 && timestamp !== this.lastKey.VP8) {
-      this.keyframes.VP8 += 1;
-      this.lastKey.VP8 = timestamp;
-      this.size.VP8 = vp8;
-    }
-    const sps = h264SpsSize(packet, start);
-    if (sps) this.size.H264 = sps;
-    if (timestamp !== this.lastKey.H264 && isH264KeyframeStart(packet, start)) {
-      this.keyframes.H264 += 1;
-      this.lastKey.H264 = timestamp;
+    if (keyframe && timestamp !== this.lastKey) {
+      this.keyframes += 1;
+      this.lastKey = timestamp;
     }
   }
 }

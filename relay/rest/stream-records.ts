@@ -73,13 +73,10 @@ export function streamMetrics(relay: RelayView, record: StreamRecord): Record<st
   if (!stream) return {};
   const { meter } = stream.tee;
   const { audioBps, videoBps, fps } = meter.rates();
-  const video = stream.codecs.video;
-  const codec = video?.name === 'VP8' || video?.name === 'H264' ? video.name : undefined;
   return {
-    VIDEO_CODEC: video?.pt ?? -1, AUDIO_CODEC: stream.codecs.audio?.pt ?? -1,
-    VIDEO_WIDTH: codec ? meter.size[codec].width : 0, VIDEO_HEIGHT: codec ? meter.size[codec].height : 0,
-    VIDEO_RATE: videoBps, AUDIO_RATE: audioBps, VIDEO_FPS: fps,
-    VIDEO_K_FRAMES: codec ? meter.keyframes[codec] : 0, VIDEO_B_FRAMES: 0,
+    VIDEO_CODEC: stream.codecs.video?.pt ?? -1, AUDIO_CODEC: stream.codecs.audio?.pt ?? -1,
+    VIDEO_WIDTH: meter.size.width, VIDEO_HEIGHT: meter.size.height,
+    VIDEO_RATE: videoBps, AUDIO_RATE: audioBps, VIDEO_FPS: fps, VIDEO_K_FRAMES: meter.keyframes, VIDEO_B_FRAMES: 0,
     VIDEO_LOST: stream.tee.lostOf('video'), AUDIO_LOST: stream.tee.lostOf('audio'), VIDEO_PLI: stream.tee.keyframeRequests,
   };
 }

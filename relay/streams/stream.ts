@@ -49,6 +49,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     this.log = deps.log.child({ stream: name, mediaSessionId });
     for (const sink of deps.ownSinks?.(this) ?? []) this.sinks.add(sink);
     tee.on('keyframeRequest', (reason) => this.log.debug('stream.keyframe_request', { reason }));
+    tee.meter.videoCodec = codecs.video?.name;
   }
 
   get isClosed(): boolean { return this.closed; }
@@ -101,6 +102,7 @@ export class Stream extends EventEmitter<StreamEvents> {
     if (!unchanged) {
       const hadCodecs = !!(this.codecs.audio || this.codecs.video);
       this.codecs = codecs;
+      this.tee.meter.videoCodec = codecs.video?.name;
       if (hadCodecs) {
         this.log.warn('stream.codecs_changed', { video: codecs.video?.name, audio: codecs.audio?.name });
         await Promise.all([...this.sinks].map((s) => s.codecsChanged(codecs)));

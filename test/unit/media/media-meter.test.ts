@@ -13,19 +13,27 @@ describe('MediaMeter', () => {
     const starts = VP8.filter((p) => vp8KeyframeSize(p, payloadStart(p)!) !== undefined);
     expect(starts).toHaveLength(1);
     expect(vp8KeyframeSize(starts[0]!, payloadStart(starts[0]!)!)).toEqual({ width: 320, height: 180 });
-    const meter = new MediaMeter();
+    const meter = Object.assign(new MediaMeter(), { videoCodec: 'VP8' });
     for (const p of VP8) meter.add('video', p, 0);
-    expect(meter.keyframes.VP8).toBe(1);
-    expect(meter.size.VP8).toEqual({ width: 320, height: 180 });
+    expect(meter.keyframes).toBe(1);
+    expect(meter.size).toEqual({ width: 320, height: 180 });
   });
 
   it('H.264: the IDR picture counts once (its FU-A start), the SPS/PPS and the second frame do not; the size comes from the SPS', () => {
-    const meter = new MediaMeter();
+    const meter = Object.assign(new MediaMeter(), { videoCodec: 'H264' });
     for (const p of H264) meter.add('video', p, 0);
-    expect(meter.keyframes.H264).toBe(1);
-    expect(meter.size.H264).toEqual({ width: 320, height: 180 }); // 192 rows of macroblocks, cropped to 180
+    expect(meter.keyframes).toBe(1);
+    expect(meter.size).toEqual({ width: 320, height: 180 }); // 192 rows of macroblocks, cropped to 180
     const key = H264.find((p) => isH264KeyframeStart(p, payloadStart(p)!))!;
     expect(H264.indexOf(key)).toBeLessThan(H264.findIndex((p) => (p[1]! & 0x80) !== 0) + 1); // in the first frame
+  });
+
+  it('only the stream\'s own codec is parsed: another codec\'s packets, or no codec known yet, are counted and nothing more', () => {
+    for (const [codec, packets] of [['H264', VP8], ['VP8', H264], [undefined, VP8]] as const) {
+      const meter = Object.assign(new MediaMeter(), { videoCodec: codec });
+      for (const p of packets) meter.add('video', p, 0);
+      expect({ keyframes: meter.keyframes, size: meter.size }, String(codec)).toEqual({ keyframes: 0, size: { width: 0, height: 0 } });
+    }
   });
 
   it('rates: bits and frames per second over the last full second; zero once the stream has gone quiet', () => {
@@ -47,9 +55,10 @@ describe('MediaMeter', () => {
   });
 
   it('a short or truncated packet is skipped, never thrown on', () => {
-    const meter = new MediaMeter();
-    for (const p of [Buffer.alloc(3), Buffer.from('9060', 'hex'), VP8[0]!.subarray(0, 14), H264[1]!.subarray(0, 13)]) {
-      expect(() => meter.add('video', p, 0)).not.toThrow();
+    for (const videoCodec of ['VP8', 'H264']) {
+      const meter = Object.assign(new MediaMeter(), { videoCodec });
+      const cut = [...VP8, ...H264].flatMap((p) => [12, 13, 14, 16, 20].map((n) => p.subarray(0, n)));
+      for (const p of [Buffer.alloc(3), Buffer.from('9060', 'hex'), ...cut]) expect(() => meter.add('video', p, 0), videoCodec).not.toThrow();
     }
   });
 });

@@ -16,7 +16,7 @@ type Session = { id: string; name: string; role: 'publisher' | 'player'; isEnded
 function relayWithStreams() {
   const fake = fakeRelay();
   fake.state.pulls.length = 0;
-  const meter = new MediaMeter();
+  const meter = Object.assign(new MediaMeter(), { videoCodec: 'VP8' });
   const cam = { name: 'cam', status: 'PUBLISHING', codecs: { video: { pt: 100, name: 'VP8' }, audio: { pt: 111, name: 'OPUS' } },
     tee: { meter, keyframeRequests: 3, lostOf: (k: string) => (k === 'video' ? 7 : 1) } };
   const sessions: Session[] = [
