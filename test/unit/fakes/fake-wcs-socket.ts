@@ -33,9 +33,12 @@ export class FakeSocket extends EventEmitter<{ message: [Buffer, boolean]; close
   }
 }
 
+/** What the fake Janus's Admin API says a player's leg was sent. */
+export const FAKE_LEG_BYTES = 1234;
+
 /** What a WcsSession needs of the relay, over a faked Janus (the one faked boundary); `lines` collects its log. */
 export function fakeWcsContext(janus: FakeJanus, registry: StreamRegistry, webhooks: Webhooks, env: Record<string, string> = {}) {
-  const handleInfo = async () => ({ webrtc: { media: { 0: { out_stats: { bytes: 1000 } }, 1: { out_stats: { bytes: 234 } } } } });
+  const handleInfo = async () => ({ webrtc: { media: { 0: { out_stats: { bytes: 1000 } }, 1: { out_stats: { bytes: FAKE_LEG_BYTES - 1000 } } } } });
   const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k', handleInfo }) as never;
   const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
   const config = loadConfig(env);

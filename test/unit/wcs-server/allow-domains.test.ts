@@ -49,8 +49,12 @@ describe('allow_domains', () => {
     expect(JSON.parse((evil as { body: string }).body)).toEqual({ error: 'forbidden',
       message: 'Websocket connections from https://x.evil.mydomain.com are not allowed here (allow_domains): refused by "!*.evil.mydomain.com"' });
     expect(await connect(url, 'https://elsewhere.org')).toMatchObject({ status: 403 });
+    // A sandboxed iframe or a file:// page sends `Origin: null`: not a host any entry allows.
+    const opaque = await connect(url, 'null');
+    expect(opaque).toMatchObject({ status: 403 });
+    expect(JSON.parse((opaque as { body: string }).body).message).toMatch(/the Origin header is not a URL$/);
     expect(lines.filter((l) => l.event === 'wcs.connected')).toHaveLength(1); // the listed page only
-    expect(lines.filter((l) => l.event === 'wcs.origin_refused')).toHaveLength(2);
+    expect(lines.filter((l) => l.event === 'wcs.origin_refused')).toHaveLength(3);
   });
 
   it('a client that sends no Origin is not a page: let in; an empty list lets every page in', async () => {

@@ -4,19 +4,16 @@
  * malformed frames.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import { loadConfig } from '../../../relay/config.ts';
 import { Logger, setLogLevel } from '../../../relay/log.ts';
 import { StreamRegistry } from '../../../relay/streams/registry.ts';
-import { UdpPortPool } from '../../../relay/media/udp-port-pool.ts';
 import { WcsSession } from '../../../relay/wcs-server/connection.ts';
 import { FakeJanus } from '../fakes/fake-janus.ts';
-import { MountpointSink } from '../../../relay/outputs/mountpoint/mountpoint-sink.ts';
 import { accessControlFrom } from '../../../relay/access/access-settings.ts';
 import { recordedWebhooks } from '../fakes/recorded-webhooks.ts';
-import { FakeSocket, type Sent } from '../fakes/fake-wcs-socket.ts';
+import { FAKE_LEG_BYTES, FakeSocket, fakeWcsContext, type Sent } from '../fakes/fake-wcs-socket.ts';
 
 setLogLevel('error');
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/sdp/${name}`, import.meta.url), 'utf8');
@@ -33,17 +30,9 @@ describe('WcsSession', () => {
   let registry: StreamRegistry;
   let sessions: WcsSession[];
   let webhooks: ReturnType<typeof recordedWebhooks>;
-  /** What the fake Janus's Admin API says a player's leg was sent. */
-  const LEG_BYTES = 1234;
   const open = async (env: Record<string, string> = {}) => {
     const ws = new FakeSocket();
-    const handleInfo = async () => ({ webrtc: { media: { 0: { out_stats: { bytes: 1000 } }, 1: { out_stats: { bytes: LEG_BYTES - 1000 } } } } });
-    const supervisor = Object.assign(new EventEmitter(), { state: 'up' as const, current: janus, streamingAdminKey: 'k', handleInfo }) as never;
-    const teePorts = new UdpPortPool({ from: 48000, to: 48999 }, 65536);
-    const config = loadConfig(env);
-    const ctx = { config, log: new Logger({ test: 'wcs' }), registry, teePorts, janus: supervisor, ownSinks: MountpointSink.forEveryStream({ janus: supervisor, teePorts }),
-      access: accessControlFrom(config, new Logger(), webhooks), webhooks };
-    sessions.push(new WcsSession(ws as unknown as WebSocket, ctx as never, CLIENT, () => undefined));
+    sessions.push(new WcsSession(ws as unknown as WebSocket, fakeWcsContext(janus, registry, webhooks, env).ctx, CLIENT, () => undefined));
     ws.client('connection', { appKey: 'defaultApp', clientVersion: '2.0' });
     await ws.next((f) => f.message === 'getUserData');
     return ws;
@@ -113,7 +102,7 @@ describe('WcsSession', () => {
     expect(registry.claimName('cam')).toBe(true);
     expect(webhooks.of('play.started')).toEqual([{ type: 'play.started', stream: 'cam', data: { protocol: 'wcs', sessionId: 'v1' } }]);
     expect(webhooks.of('play.stopped')).toEqual([{ type: 'play.stopped', stream: 'cam',
-      data: { protocol: 'wcs', sessionId: 'v1', bytes: fanout === 'tee' ? 0 : LEG_BYTES, durationMs: expect.any(Number), reason: 'Stopped by publisher stop' } }]);
+      data: { protocol: 'wcs', sessionId: 'v1', bytes: fanout === 'tee' ? 0 : FAKE_LEG_BYTES, durationMs: expect.any(Number), reason: 'Stopped by publisher stop' } }]);
   });
   }
 
@@ -183,5 +172,19 @@ describe('WcsSession', () => {
     ws.close(1006);
     await closed;
     expect(registry.claimName('cam')).toBe(true);
+  });
+
+  it('its record for REST /connection/* and /data/send: what the client said, and OnDataEvent only while connected', async () => {
+    const ws = await open();
+    const session = sessions.at(-1)!;
+    await publish(ws, 'p1', 'cam');
+    expect(session.record).toMatchObject({ sessionId: session.id, appKey: 'defaultApp', remoteAddress: '127.0.0.1:5000', origin: null,
+      status: 'ESTABLISHED', clientVersion: '2.0', mediaSessions: 1 });
+    expect(session.deliverData({ sessionId: session.id, operationId: 'op', payload: { hi: 1 } })).toBe(true);
+    expect(ws.sent.at(-1)).toEqual({ message: 'OnDataEvent', data: [{ sessionId: session.id, operationId: 'op', payload: { hi: 1 } }] });
+    const closed = new Promise((r) => registry.get('cam')!.once('closed', r));
+    session.close(1000, 'terminated by REST');
+    await closed; // its publisher went with it
+    expect(session.deliverData({ payload: {} })).toBe(false);
   });
 });
